@@ -1,0 +1,192 @@
+//! `nwvol format`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use crate::device::file::is_block_device;
+use crate::device::probe::mounted;
+use crate::format::{FormatOptions, FormatPlan, format, plan};
+use crate::units::{format_size, parse_size};
+use crate::volume::plan::VolumeRequest;
+
+use super::{EXIT_OK, Output, devices};
+
+/// Options of `nwvol format`.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Devices or image files to format.
+    #[arg(required = true, value_name = "DEVICE")]
+    pub devices: Vec<PathBuf>,
+    /// Make all devices one mirror group (up to 8); without it, several
+    /// devices become one volume spanning them as segments.
+    #[arg(long)]
+    pub mirror: bool,
+    /// Volume block size: 4K, 8K, 16K, 32K or 64K (default: by volume size,
+    /// 4K under 32M up to 64K from 500M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_block_size)]
+    pub block_size: Option<u32>,
+    /// A volume to create, NAME or NAME:SIZE (repeatable; the last may omit
+    /// its size and takes the rest). Default: one volume SYS over all space.
+    #[arg(long = "volume", value_name = "NAME[:SIZE]", value_parser = parse_volume)]
+    pub volumes: Vec<VolumeRequest>,
+    /// Hot-fix pool size per partition (default: about 2% of it).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub hotfix: Option<u64>,
+    /// Create missing image files of this size (sparse), e.g. 512M, 1G.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub size: Option<u64>,
+    /// Overwrite devices that hold a partition table or a file system.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Show what would be written and write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Open raw block devices with O_DIRECT.
+    #[arg(long)]
+    pub direct: bool,
+}
+
+fn parse_size_arg(s: &str) -> Result<u64, String> {
+    parse_size(s)
+}
+
+fn parse_block_size(s: &str) -> Result<u32, String> {
+    let v = parse_size(s)?;
+    match v {
+        4096 | 8192 | 16384 | 32768 | 65536 => Ok(v as u32),
+        _ => Err(format!(
+            "{s} is not a NetWare block size: use 4K, 8K, 16K, 32K or 64K"
+        )),
+    }
+}
+
+fn parse_volume(s: &str) -> Result<VolumeRequest, String> {
+    let (name, size) = match s.split_once(':') {
+        Some((n, sz)) => (n, Some(parse_size(sz)?)),
+        None => (s, None),
+    };
+    let name = crate::layout::voltab::validate_volume_name(name).map_err(|e| e.to_string())?;
+    Ok(VolumeRequest { name, size })
+}
+
+fn describe(p: &FormatPlan, paths: &[PathBuf], mirror: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    if mirror && paths.len() > 1 {
+        lines.push(format!(
+            "mirror group of {} members ({}), logical partition {}",
+            paths.len(),
+            names.join(", "),
+            format_size(p.data_sectors[0] as u64 * 512)
+        ));
+    } else {
+        for (i, n) in names.iter().enumerate() {
+            lines.push(format!(
+                "{n}: logical partition {}",
+                format_size(p.data_sectors[i] as u64 * 512)
+            ));
+        }
+    }
+    for v in &p.volumes {
+        lines.push(format!(
+            "volume {}: {} ({} blocks of {}) in {} segment{}",
+            v.name,
+            format_size(v.total_blocks as u64 * v.block_size as u64),
+            v.total_blocks,
+            format_size(v.block_size as u64),
+            v.segments.len(),
+            if v.segments.len() == 1 { "" } else { "s" }
+        ));
+    }
+    lines
+}
+
+/// Runs `nwvol format`.
+pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
+    for (i, p) in a.devices.iter().enumerate() {
+        if a.devices[..i].contains(p) {
+            bail!("{}: given twice", p.display());
+        }
+        if is_block_device(p)
+            && let Some(at) =
+                mounted(p).with_context(|| format!("{}: cannot check mounts", p.display()))?
+        {
+            bail!("{}: is mounted on {at}; unmount it first", p.display());
+        }
+    }
+    let devs = a
+        .devices
+        .iter()
+        .map(|p| match (a.dry_run, a.size) {
+            // A dry run creates nothing: a missing image is planned at --size.
+            (true, Some(size)) if !p.exists() => Ok(std::sync::Arc::new(NotYetCreated {
+                name: p.display().to_string(),
+                size,
+            })
+                as std::sync::Arc<dyn crate::device::Device>),
+            _ => devices::open(p, !a.dry_run, a.size, a.direct),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let opts = FormatOptions {
+        mirror: a.mirror,
+        block_size: a.block_size,
+        volumes: a.volumes.clone(),
+        hotfix: a.hotfix,
+        force: a.force,
+    };
+    if a.dry_run {
+        let p = plan(&devs, &opts)?;
+        crate::format::check_devices(&devs, a.force)?;
+        out.info("dry run: nothing written")?;
+        for l in describe(&p, &a.devices, a.mirror) {
+            out.info(l)?;
+        }
+        return Ok(EXIT_OK);
+    }
+    let p = format(&devs, &opts)?;
+    for l in describe(&p, &a.devices, a.mirror) {
+        out.info(l)?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// An image file a dry run would create: its size, and zeros.
+#[derive(Debug)]
+struct NotYetCreated {
+    name: String,
+    size: u64,
+}
+
+impl crate::device::Device for NotYetCreated {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn kind(&self) -> crate::device::DeviceKind {
+        crate::device::DeviceKind::Image
+    }
+    fn size(&self) -> u64 {
+        self.size
+    }
+    fn read_at(&self, buf: &mut [u8], _offset: u64) -> crate::device::DeviceResult<()> {
+        buf.fill(0);
+        Ok(())
+    }
+    fn write_vectored_at(
+        &self,
+        _bufs: &[std::io::IoSlice<'_>],
+        offset: u64,
+    ) -> crate::device::DeviceResult<()> {
+        Err(crate::device::DeviceError::Unusable {
+            device: self.name.clone(),
+            reason: format!("dry run: refusing to write at byte {offset}"),
+        })
+    }
+    fn sync(&self) -> crate::device::DeviceResult<()> {
+        Ok(())
+    }
+    fn reads_zeros(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,345 @@
+//! `nwvol inspect`: partitions, mirror groups, members and volumes.
+
+use anyhow::Result;
+use clap::Args;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::{Value, json};
+
+use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
+use crate::layout::voltab::VOLTAB_COPY_BYTES;
+use crate::mirror::MirrorGroup;
+use crate::partition::{CopyStatus, Partition};
+use crate::system::System;
+use crate::units::format_size;
+
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
+
+/// Version of the `inspect --json` shape (docs/JSON.md).
+pub const INSPECT_JSON_VERSION: u32 = 1;
+
+/// Options of `nwvol inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// One JSON object instead of tables (shape in docs/JSON.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn partition_json(p: &Partition) -> Value {
+    let start = p.start_byte;
+    let used = p.redirected_units() as u64;
+    let slots = p.pool_slots() as u64;
+    json!({
+        "device": p.name(),
+        "kind": p.device.kind(),
+        "size_bytes": p.device.size(),
+        "mbr": p.mbr.as_ref().and_then(|m| m.netware()).map(|(i, e)| json!({
+            "entry": i + 1, "type": e.kind, "start_lba": e.start_lba, "sectors": e.sectors,
+        })),
+        "partition_id": p.id(),
+        "nwvol": p.writable(),
+        "start_byte": start,
+        "sectors": p.sectors,
+        "hotfix_area_byte": start + HOTFIX_FIRST_SECTOR as u64 * 512,
+        "pool_byte": start + POOL_FIRST_SECTOR as u64 * 512,
+        "redirection_sectors": p.hotfix.redir_sectors,
+        "pool_slots": slots,
+        "pool_slots_used": used,
+        "volume_table_byte": p.logical_start_byte(),
+        "data_area_byte": p.logical_start_byte() + 4 * VOLTAB_COPY_BYTES as u64,
+        "logical_sectors": p.hotfix.data_sectors,
+        "header_copies": p.copies.iter().map(|c| match c {
+            CopyStatus::Good => "good".to_string(),
+            CopyStatus::Stale => "stale".to_string(),
+            CopyStatus::Damaged(e) => format!("damaged: {e}"),
+        }).collect::<Vec<_>>(),
+        "warnings": partition_warnings(p),
+    })
+}
+
+fn partition_warnings(p: &Partition) -> Vec<String> {
+    let mut w = p.warnings.clone();
+    let used = p.redirected_units() as u64;
+    let slots = p.pool_slots() as u64;
+    if slots > 0 && used * 2 > slots {
+        w.push(format!(
+            "hot-fix pool more than half used ({used} of {slots} slots): the disk is failing; replace it"
+        ));
+    }
+    w
+}
+
+fn group_json(g: &MirrorGroup) -> Value {
+    let ext = g.table.ext.as_ref();
+    let mut members: Vec<Value> = Vec::new();
+    for (slot, &id) in g.table.member_ids.iter().enumerate() {
+        if id == 0 {
+            continue;
+        }
+        let rec = ext.and_then(|x| x.members.iter().find(|m| m.id == id));
+        let present = g.members.iter().find(|m| m.partition.id() == id);
+        members.push(json!({
+            "slot": slot,
+            "partition_id": id,
+            "device": present.map(|m| m.partition.name()),
+            "present": present.is_some(),
+            "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
+            "logical_start_byte": present.map(|m| m.partition.logical_start_byte()),
+            "remirror": rec.filter(|r| r.total > 0).map(|r| json!({
+                "checkpoint_bytes": r.checkpoint, "done_bytes": r.progress, "total_bytes": r.total,
+            })),
+        }));
+    }
+    json!({
+        "group_id": g.group_id,
+        "logical_bytes": g.logical_bytes,
+        "events": ext.map(|x| x.events),
+        "degraded": g.degraded(),
+        "missing": g.missing,
+        "members": members,
+        "warnings": g.warnings,
+    })
+}
+
+fn volumes_json(sys: &System) -> (Vec<Value>, bool) {
+    let mut failed = false;
+    let vols = sys
+        .volumes
+        .iter()
+        .map(|v| {
+            let stats = if v.complete() {
+                match v.stats(&sys.groups) {
+                    Ok(s) => Ok(s),
+                    Err(e) => {
+                        failed = true;
+                        Err(e.to_string())
+                    }
+                }
+            } else {
+                Err(format!(
+                    "incomplete: segment(s) {:?} missing",
+                    v.missing_segments
+                ))
+            };
+            json!({
+                "name": v.name,
+                "block_size": v.block_size,
+                "total_blocks": v.total_blocks,
+                "size_bytes": v.total_blocks as u64 * v.block_size as u64,
+                "complete": v.complete(),
+                "stats": stats.as_ref().ok(),
+                "error": stats.as_ref().err(),
+                "segments": v.segments.iter().map(|s| json!({
+                    "number": s.entry.segment,
+                    "group_id": sys.groups[s.group].group_id,
+                    "first_block": s.entry.first_block,
+                    "blocks": s.blocks(),
+                    "logical_sector": s.entry.logical_first_sector(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    (vols, failed)
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// Runs `nwvol inspect`.
+pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
+    let paths = devices::device_paths(&a.dev.devices)?;
+    let devs = devices::open_all(&paths, false, a.dev.direct)?;
+    let sys = System::open(devs)?;
+    let parts: Vec<Value> = sys
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter().map(|m| partition_json(&m.partition)))
+        .collect();
+    let groups: Vec<Value> = sys.groups.iter().map(group_json).collect();
+    let (volumes, failed) = volumes_json(&sys);
+    let code = if failed { EXIT_FAILURE } else { EXIT_OK };
+    if a.json {
+        out.json(&json!({
+            "nwvol_json": INSPECT_JSON_VERSION,
+            "command": "inspect",
+            "devices": parts,
+            "groups": groups,
+            "volumes": volumes,
+        }))?;
+        return Ok(code);
+    }
+    let mut t = table();
+    t.set_header(vec![
+        "device",
+        "partition",
+        "ID",
+        "hot-fix area",
+        "pool slots",
+        "volume table",
+        "data area",
+        "logical size",
+    ]);
+    for p in &parts {
+        t.add_row(vec![
+            p["device"].as_str().unwrap_or("").to_string(),
+            format!(
+                "sector {} +{} ({}){}",
+                n(&p["start_byte"]) / 512,
+                n(&p["sectors"]),
+                format_size(n(&p["sectors"]) * 512),
+                if p["nwvol"].as_bool() == Some(true) {
+                    ""
+                } else {
+                    ", plain NetWare"
+                }
+            ),
+            format!("{:08x}", n(&p["partition_id"])),
+            format!("byte {}", n(&p["hotfix_area_byte"])),
+            format!(
+                "{} used of {}",
+                n(&p["pool_slots_used"]),
+                n(&p["pool_slots"])
+            ),
+            format!("byte {}", n(&p["volume_table_byte"])),
+            format!("byte {}", n(&p["data_area_byte"])),
+            format_size(n(&p["logical_sectors"]) * 512),
+        ]);
+    }
+    out.line("Partitions")?;
+    out.line(t.to_string())?;
+    for (i, g) in groups.iter().enumerate() {
+        let mut t = table();
+        t.set_header(vec![
+            "slot",
+            "member",
+            "device",
+            "state",
+            "logical data at",
+            "remirror",
+        ]);
+        for m in g["members"].as_array().into_iter().flatten() {
+            let rem = &m["remirror"];
+            t.add_row(vec![
+                n(&m["slot"]).to_string(),
+                format!("{:08x}", n(&m["partition_id"])),
+                m["device"].as_str().unwrap_or("(missing)").to_string(),
+                if m["present"].as_bool() == Some(true) {
+                    m["state"].as_str().unwrap_or("").to_string()
+                } else {
+                    format!("{} (missing)", m["state"].as_str().unwrap_or(""))
+                },
+                m["logical_start_byte"]
+                    .as_u64()
+                    .map(|b| format!("byte {b}"))
+                    .unwrap_or_else(|| "-".into()),
+                if rem.is_null() {
+                    "-".into()
+                } else {
+                    format!(
+                        "{} of {}",
+                        format_size(n(&rem["done_bytes"])),
+                        format_size(n(&rem["total_bytes"]))
+                    )
+                },
+            ]);
+        }
+        out.line(format!(
+            "\nMirror group {:08x} ({}, {}{})",
+            n(&g["group_id"]),
+            format_size(n(&g["logical_bytes"])),
+            match sys.groups[i].members.len() + sys.groups[i].missing.len() {
+                1 => "1 member".to_string(),
+                k => format!("{k} members"),
+            },
+            if g["degraded"].as_bool() == Some(true) {
+                ", DEGRADED"
+            } else {
+                ""
+            }
+        ))?;
+        out.line(t.to_string())?;
+    }
+    let mut t = table();
+    t.set_header(vec![
+        "volume", "block", "size", "used", "free", "files", "dirs", "segments",
+    ]);
+    for v in &volumes {
+        let st = &v["stats"];
+        let bs = n(&v["block_size"]);
+        let segs: Vec<String> = v["segments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                format!(
+                    "#{} group {:08x} blocks {}+{}",
+                    n(&s["number"]),
+                    n(&s["group_id"]),
+                    n(&s["first_block"]),
+                    n(&s["blocks"])
+                )
+            })
+            .collect();
+        let cell = |k: &str, scale: u64| {
+            if st.is_null() {
+                "?".to_string()
+            } else if scale > 1 {
+                format_size(n(&st[k]) * scale)
+            } else {
+                n(&st[k]).to_string()
+            }
+        };
+        t.add_row(vec![
+            v["name"].as_str().unwrap_or("").to_string(),
+            format_size(bs),
+            format_size(n(&v["size_bytes"])),
+            cell("used_blocks", bs),
+            cell("free_blocks", bs),
+            cell("files", 1),
+            cell("directories", 1),
+            segs.join("\n"),
+        ]);
+    }
+    out.line("\nVolumes")?;
+    out.line(t.to_string())?;
+    for p in &parts {
+        for w in p["warnings"].as_array().into_iter().flatten() {
+            out.warn(format!(
+                "{}: {}",
+                p["device"].as_str().unwrap_or(""),
+                w.as_str().unwrap_or("")
+            ));
+        }
+    }
+    for g in &sys.groups {
+        for w in &g.warnings {
+            out.warn(format!("group {:08x}: {w}", g.group_id));
+        }
+        if g.degraded() {
+            out.warn(format!(
+                "group {:08x} is degraded: member(s) {} missing; give every member with -d",
+                g.group_id,
+                g.missing
+                    .iter()
+                    .map(|m| format!("{m:08x}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    for v in &volumes {
+        if let Some(e) = v["error"].as_str() {
+            out.warn(format!("volume {}: {e}", v["name"].as_str().unwrap_or("")));
+        }
+    }
+    Ok(code)
+}

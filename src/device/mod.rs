@@ -1,0 +1,200 @@
+//! Layer 1: block devices and image files.
+//!
+//! A [`Device`] is a byte-addressed store with positioned reads, vectored
+//! positioned writes and a durability barrier. All methods take `&self` so
+//! that one device can be driven from several threads at once (pread/pwritev
+//! need no shared file position).
+//!
+//! - [`file`]: image files and raw block devices ([`FileDevice`]).
+//! - [`probe`]: what a device already holds (file systems, partition tables)
+//!   and whether it is mounted.
+//! - [`testing`]: devices for tests and fault campaigns.
+//! - [`aligned`]: aligned heap buffers for O_DIRECT.
+
+pub mod aligned;
+pub mod file;
+pub mod probe;
+pub mod testing;
+
+use std::io::IoSlice;
+
+pub use aligned::AlignedBuf;
+pub use file::{FileDevice, OpenOptions, is_block_device};
+pub use probe::{SigKind, Signature, mounted, probe};
+
+/// Errors of the device layer. Every variant names the device.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    /// An I/O call failed.
+    #[error("{device}: {op} at byte {offset}: {source}")]
+    Io {
+        /// The device name.
+        device: String,
+        /// The operation ("read", "write", "sync", "zero").
+        op: &'static str,
+        /// Byte offset of the operation.
+        offset: u64,
+        /// The operating system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A read or write went past the end of the device.
+    #[error(
+        "{device}: {op} of {len} bytes at byte {offset} runs past the end of the device ({size} bytes)"
+    )]
+    OutOfRange {
+        /// The device name.
+        device: String,
+        /// The operation ("read", "write", "sync", "zero").
+        op: &'static str,
+        /// Byte offset of the operation.
+        offset: u64,
+        /// Bytes asked for.
+        len: u64,
+        /// Size of the device in bytes.
+        size: u64,
+    },
+    /// A read returned fewer bytes than asked (truncated image).
+    #[error("{device}: short read at byte {offset}: got {got} of {want} bytes (truncated image?)")]
+    ShortRead {
+        /// The device name.
+        device: String,
+        /// Byte offset of the operation.
+        offset: u64,
+        /// Bytes read.
+        got: usize,
+        /// Bytes asked for.
+        want: usize,
+    },
+    /// Another process holds the device's lock, or the kernel refused an
+    /// exclusive open (mounted or in use); `reason` says which.
+    #[error("{device}: device busy: {reason}")]
+    Busy {
+        /// The device name.
+        device: String,
+        /// Why it is busy.
+        reason: String,
+    },
+    /// The device could not be opened.
+    #[error("{device}: cannot open: {source}")]
+    Open {
+        /// The device name.
+        device: String,
+        /// The operating system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The device is not usable for the reason given.
+    #[error("{device}: {reason}")]
+    Unusable {
+        /// The device name.
+        device: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+}
+
+/// Result alias for the device layer.
+pub type DeviceResult<T> = std::result::Result<T, DeviceError>;
+
+/// What kind of thing backs a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// A regular file (disk image).
+    Image,
+    /// A raw block device (e.g. /dev/sdb, /dev/loop0).
+    Block,
+    /// An in-memory or test device.
+    Memory,
+}
+
+/// A block device or image file.
+pub trait Device: Send + Sync + std::fmt::Debug {
+    /// The name the user gave (a path), used in every message.
+    fn name(&self) -> &str;
+    /// What backs the device.
+    fn kind(&self) -> DeviceKind;
+    /// Size in bytes.
+    fn size(&self) -> u64;
+    /// Smallest I/O alignment the device needs (512 for most, 4096 with
+    /// O_DIRECT on 4Kn disks); offsets and lengths handed to the device by
+    /// the layers above are multiples of it.
+    fn alignment(&self) -> usize {
+        512
+    }
+    /// Reads exactly `buf.len()` bytes at `offset`; a short read is an error.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()>;
+    /// Writes all of `bufs`, in order, as one contiguous run at `offset`
+    /// (pwritev, looping over partial writes, in chunks of at most IOV_MAX).
+    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()>;
+    /// Writes all of `buf` at `offset`.
+    fn write_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+        self.write_vectored_at(&[IoSlice::new(buf)], offset)
+    }
+    /// Makes everything written so far durable (fdatasync).
+    fn sync(&self) -> DeviceResult<()>;
+    /// Makes `len` bytes at `offset` read back as zeros, as cheaply as the
+    /// device allows (hole punching, BLKZEROOUT), else by writing zeros.
+    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
+        const CHUNK: usize = 1 << 20;
+        let zeros = vec![0u8; CHUNK];
+        let mut done = 0u64;
+        while done < len {
+            let n = (len - done).min(CHUNK as u64) as usize;
+            self.write_at(&zeros[..n], offset + done)?;
+            done += n as u64;
+        }
+        Ok(())
+    }
+    /// True when every byte not written since the device was opened is
+    /// known to read back as zero (a freshly created sparse image).
+    fn reads_zeros(&self) -> bool {
+        false
+    }
+}
+
+macro_rules! forward_device {
+    () => {
+        fn name(&self) -> &str {
+            (**self).name()
+        }
+        fn kind(&self) -> DeviceKind {
+            (**self).kind()
+        }
+        fn size(&self) -> u64 {
+            (**self).size()
+        }
+        fn alignment(&self) -> usize {
+            (**self).alignment()
+        }
+        fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+            (**self).read_at(buf, offset)
+        }
+        fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+            (**self).write_vectored_at(bufs, offset)
+        }
+        fn write_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+            (**self).write_at(buf, offset)
+        }
+        fn sync(&self) -> DeviceResult<()> {
+            (**self).sync()
+        }
+        fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
+            (**self).zero_range(offset, len)
+        }
+        fn reads_zeros(&self) -> bool {
+            (**self).reads_zeros()
+        }
+    };
+}
+
+/// A shared device is a device (so tests can keep a handle on a wrapper).
+impl<D: Device + ?Sized> Device for std::sync::Arc<D> {
+    forward_device!();
+}
+
+/// A boxed device is a device.
+impl<D: Device + ?Sized> Device for Box<D> {
+    forward_device!();
+}

@@ -1,0 +1,42 @@
+//! The library's typed errors. Only the CLI turns them into messages and
+//! exit codes.
+
+use crate::device::DeviceError;
+use crate::layout::LayoutError;
+
+/// Every error the nwvol library returns.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A device could not be opened, read or written.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// An on-disk structure on a device is damaged or not what was expected.
+    #[error("{device}: {what}: {source}")]
+    Corrupt {
+        device: String,
+        what: String,
+        #[source]
+        source: LayoutError,
+    },
+    /// The device holds something nwvol does not understand as NetWare.
+    #[error("{device}: {reason}")]
+    NotNetWare { device: String, reason: String },
+    /// A valid structure that nwvol cannot (yet) handle.
+    #[error("{device}: unsupported: {reason}")]
+    Unsupported { device: String, reason: String },
+    /// A destructive command found data on the device.
+    #[error("{device}: holds {found}; refusing to overwrite it (use --force to format anyway)")]
+    WouldOverwrite { device: String, found: String },
+    /// The request is not valid (bad size, bad name, too many members...).
+    #[error("{0}")]
+    Invalid(String),
+    /// A volume, file or device named by the user does not exist.
+    #[error("{0}: not found")]
+    NotFound(String),
+    /// No space left.
+    #[error("no space left on {0}")]
+    NoSpace(String),
+}
+
+/// Result alias for the library.
+pub type Result<T> = std::result::Result<T, Error>;

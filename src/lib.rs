@@ -1,0 +1,19 @@
+//! nwvol: NetWare 386 style volumes on block devices and image files.
+//!
+//! The crate is layered, one way down (see docs/DESIGN.md):
+//! `device` -> `layout` -> `partition` -> `mirror` -> `volume` -> `cli`,
+//! with `format` and `system` tying the layers together for the commands.
+//! Only `cli` prints.
+
+pub mod cli;
+pub mod device;
+pub mod error;
+pub mod format;
+pub mod layout;
+pub mod mirror;
+pub mod partition;
+pub mod system;
+pub mod units;
+pub mod volume;
+
+pub use error::{Error, Result};

@@ -1,0 +1,146 @@
+//! Assembling mirror groups from partitions, by the IDs on disk, as a
+//! NetWare server did at boot.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::layout::mirror::{MemberState, MirrorHeader};
+use crate::partition::Partition;
+
+use super::{Member, MirrorGroup};
+
+fn listed_ids(h: &MirrorHeader) -> Vec<u32> {
+    h.member_ids.iter().copied().filter(|&id| id != 0).collect()
+}
+
+/// Groups partitions into mirror groups. Partitions are taken in the order
+/// given; groups come out in the order of their first partition.
+pub fn assemble(parts: Vec<Partition>) -> Result<Vec<MirrorGroup>> {
+    // The same partition twice is a usage error (or a copied image).
+    let mut seen: BTreeMap<u32, String> = BTreeMap::new();
+    for p in &parts {
+        if let Some(other) = seen.insert(p.id(), p.name().to_string()) {
+            return Err(Error::Invalid(format!(
+                "{} and {}: both hold partition ID {:#010x}: the same disk given twice, or a copy of one; give each member once",
+                other,
+                p.name(),
+                p.id()
+            )));
+        }
+    }
+    // Group key: nwvol's group ID, or for plain NetWare the smallest ID the
+    // member list names (members list each other).
+    let key = |p: &Partition| -> u64 {
+        match &p.mirror.ext {
+            Some(x) => x.group_id as u64,
+            None => {
+                let ids = listed_ids(&p.mirror);
+                (1u64 << 32) | ids.iter().copied().min().unwrap_or(p.id()) as u64
+            }
+        }
+    };
+    let mut order: Vec<u64> = Vec::new();
+    let mut by_key: BTreeMap<u64, Vec<Partition>> = BTreeMap::new();
+    for p in parts {
+        let k = key(&p);
+        if !by_key.contains_key(&k) {
+            order.push(k);
+        }
+        by_key.entry(k).or_default().push(p);
+    }
+    let mut groups = Vec::new();
+    for k in order {
+        let members = by_key.remove(&k).unwrap_or_default();
+        groups.push(build_group(members)?);
+    }
+    Ok(groups)
+}
+
+fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
+    let mut warnings = Vec::new();
+    // The newest table among the present members is the authority.
+    let events = |p: &Partition| p.mirror.ext.as_ref().map(|x| x.events).unwrap_or(0);
+    let authority = parts
+        .iter()
+        .max_by_key(|p| events(p))
+        .map(|p| p.mirror.clone())
+        .ok_or_else(|| Error::Invalid("empty mirror group".into()))?;
+    let group_id = authority
+        .ext
+        .as_ref()
+        .map(|x| x.group_id)
+        .unwrap_or_else(|| parts[0].id());
+    let listed = listed_ids(&authority);
+    let logical_sectors = parts
+        .iter()
+        .map(|p| p.hotfix.data_sectors)
+        .min()
+        .unwrap_or(0);
+    if parts
+        .iter()
+        .any(|p| p.hotfix.data_sectors != logical_sectors)
+    {
+        warnings
+            .push("members disagree on the logical partition size; the smallest is used".into());
+    }
+    let mut members = Vec::new();
+    for p in parts {
+        let Some(slot) = authority.member_ids.iter().position(|&id| id == p.id()) else {
+            warnings.push(format!(
+                "{}: partition {:#010x} is no longer a member of its group (removed); ignored",
+                p.name(),
+                p.id()
+            ));
+            continue;
+        };
+        let state = match &authority.ext {
+            Some(x) => x
+                .members
+                .iter()
+                .find(|m| m.id == p.id())
+                .map(|m| m.state)
+                .unwrap_or(MemberState::InSync),
+            None => MemberState::InSync,
+        };
+        if events(&p) < events_of(&authority) && state == MemberState::InSync {
+            warnings.push(format!(
+                "{}: its copy of the mirror table is older than the group's",
+                p.name()
+            ));
+        }
+        members.push(Member {
+            partition: p,
+            slot,
+            state,
+        });
+    }
+    members.sort_by_key(|m| m.slot);
+    let missing: Vec<u32> = listed
+        .iter()
+        .copied()
+        .filter(|id| !members.iter().any(|m| m.partition.id() == *id))
+        .filter(|id| {
+            // A member the table marks removed is not missing.
+            authority
+                .ext
+                .as_ref()
+                .and_then(|x| x.members.iter().find(|m| m.id == *id))
+                .is_none_or(|m| m.state != MemberState::Removed)
+        })
+        .collect();
+    if members.is_empty() {
+        return Err(Error::Invalid("no usable member in mirror group".into()));
+    }
+    Ok(MirrorGroup {
+        group_id,
+        table: authority,
+        members,
+        missing,
+        logical_bytes: logical_sectors as u64 * 512,
+        warnings,
+    })
+}
+
+fn events_of(h: &MirrorHeader) -> u64 {
+    h.ext.as_ref().map(|x| x.events).unwrap_or(0)
+}

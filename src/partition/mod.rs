@@ -1,0 +1,547 @@
+//! Layer 3: one NetWare partition on one device: its headers, its hot-fix
+//! redirection and the map from a logical sector to a physical offset.
+
+pub mod create;
+pub mod plan;
+
+use std::collections::BTreeMap;
+use std::io::IoSlice;
+use std::sync::{Arc, RwLock};
+
+use crate::device::Device;
+use crate::error::{Error, Result};
+use crate::layout::LayoutError;
+use crate::layout::ext::ExtHeader;
+use crate::layout::hotfix::{
+    HOTFIX_COPIES, HOTFIX_COPY_SECTORS, HOTFIX_FIRST_SECTOR, HotfixHeader, HotfixTableHeader,
+    PoolGeometry, Redirect, UNIT_SECTORS,
+};
+use crate::layout::marker::PartitionMarker;
+use crate::layout::mbr::{Mbr, PART_TYPE_NETWARE286};
+use crate::layout::mirror::MirrorHeader;
+
+const SECTOR: u64 = 512;
+const UNIT_BYTES: u64 = UNIT_SECTORS as u64 * SECTOR;
+
+/// How one of the four hot-fix/mirror header copies read back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyStatus {
+    /// Valid and equal to the copy in use.
+    Good,
+    /// Valid but different from the copy in use (stale).
+    Stale,
+    /// Did not decode; the reason.
+    Damaged(String),
+}
+
+/// A contiguous piece of a logical range on one member's device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    /// Logical byte where the piece starts.
+    pub logical: u64,
+    /// Device byte where it is stored.
+    pub device_offset: u64,
+    /// Length in bytes.
+    pub len: u64,
+}
+
+/// One NetWare partition, opened and validated.
+#[derive(Debug)]
+pub struct Partition {
+    /// The device holding it.
+    pub device: Arc<dyn Device>,
+    /// The MBR (None for a bare partition device without MBR).
+    pub mbr: Option<Mbr>,
+    /// First device byte of the partition.
+    pub start_byte: u64,
+    /// Sectors in the partition.
+    pub sectors: u64,
+    /// The hot-fix header in use.
+    pub hotfix: HotfixHeader,
+    /// This member's copy of the mirror table.
+    pub mirror: MirrorHeader,
+    /// nwvol's extension header; None on a plain NetWare partition.
+    pub ext: Option<ExtHeader>,
+    /// Where the pool's table regions and slots are.
+    pub pool: PoolGeometry,
+    /// The hot-fix table header in use (None on a plain NetWare partition).
+    pub table: Option<HotfixTableHeader>,
+    /// Status of the four header copies.
+    pub copies: Vec<CopyStatus>,
+    /// Problems that did not stop the open (damaged copies, marker).
+    pub warnings: Vec<String>,
+    /// Redirected units: logical sector of the unit -> pool slot.
+    redirects: RwLock<BTreeMap<u32, u32>>,
+}
+
+fn corrupt(dev: &dyn Device, what: impl Into<String>, source: LayoutError) -> Error {
+    Error::Corrupt {
+        device: dev.name().to_string(),
+        what: what.into(),
+        source,
+    }
+}
+
+fn sector(buf: &[u8], i: usize) -> &[u8; 512] {
+    buf[i * 512..(i + 1) * 512]
+        .try_into()
+        .expect("sector slice is 512 bytes")
+}
+
+impl Partition {
+    /// Opens the NetWare partition on `device`: MBR, marker, extension,
+    /// the four header copies (reconciled) and the hot-fix table.
+    pub fn open(device: Arc<dyn Device>) -> Result<Partition> {
+        let dev = device.as_ref();
+        let name = dev.name().to_string();
+        let dev_sectors = dev.size() / SECTOR;
+        if dev_sectors < 1 {
+            return Err(Error::NotNetWare {
+                device: name,
+                reason: "empty device (0 bytes)".into(),
+            });
+        }
+        let mut s0 = [0u8; 512];
+        dev.read_at(&mut s0, 0)?;
+        let mut warnings = Vec::new();
+        // A device that is itself the partition (e.g. /dev/sdb1) starts
+        // with the marker instead of an MBR.
+        let (mbr, start_sector, sectors) = if PartitionMarker::decode(&s0).is_ok() {
+            let m = PartitionMarker::decode(&s0).expect("checked");
+            (None, 0u64, (m.sectors as u64).min(dev_sectors))
+        } else {
+            let mbr = Mbr::decode(&s0).map_err(|e| {
+                if s0.iter().all(|&b| b == 0) {
+                    Error::NotNetWare {
+                        device: name.clone(),
+                        reason: "no partition table (sector 0 is all zeros); not a NetWare disk, or never formatted".into(),
+                    }
+                } else {
+                    corrupt(dev, "MBR (sector 0)", e)
+                }
+            })?;
+            let Some((idx, entry)) = mbr.netware() else {
+                return Err(Error::NotNetWare {
+                    device: name,
+                    reason: "the MBR has no NetWare partition (type 0x65)".into(),
+                });
+            };
+            if entry.kind == PART_TYPE_NETWARE286 {
+                return Err(Error::Unsupported {
+                    device: name,
+                    reason: format!(
+                        "MBR entry {} is a NetWare 286 partition (type 0x64); only NetWare 386 (0x65) is read",
+                        idx + 1
+                    ),
+                });
+            }
+            crate::layout::mbr::validate_entry(entry, dev_sectors)
+                .map_err(|e| corrupt(dev, format!("MBR partition entry {}", idx + 1), e))?;
+            let (start, count) = (entry.start_lba as u64, entry.sectors as u64);
+            (Some(mbr), start, count)
+        };
+        let start_byte = start_sector * SECTOR;
+        let min_sectors = (HOTFIX_FIRST_SECTOR + HOTFIX_COPY_SECTORS * HOTFIX_COPIES as u32) as u64;
+        if sectors < min_sectors {
+            return Err(Error::NotNetWare {
+                device: name,
+                reason: format!(
+                    "the NetWare partition has only {sectors} sectors, too few for its headers"
+                ),
+            });
+        }
+        // Sectors 0..160: marker, extension, write-intent, hot-fix copies.
+        let mut head = vec![0u8; min_sectors as usize * 512];
+        dev.read_at(&mut head, start_byte)?;
+        if mbr.is_some()
+            && let Err(e) = PartitionMarker::decode(sector(&head, 0))
+        {
+            warnings.push(format!(
+                "partition marker damaged ({e}); the headers are read anyway"
+            ));
+        }
+        let ext = ExtHeader::decode_opt(sector(&head, 1))
+            .map_err(|e| corrupt(dev, "nwvol extension header (partition sector 1)", e))?;
+
+        // Decode every copy; keep the reason for each that fails.
+        struct Copy {
+            hotfix: HotfixHeader,
+            mirror: MirrorHeader,
+            table: Option<HotfixTableHeader>,
+            raw: Vec<u8>,
+        }
+        let mut decoded: Vec<std::result::Result<Copy, String>> = Vec::new();
+        for c in 0..HOTFIX_COPIES {
+            let base = (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as usize;
+            let r = (|| -> std::result::Result<Copy, LayoutError> {
+                let hotfix = HotfixHeader::decode(sector(&head, base))?;
+                hotfix.validate(sectors)?;
+                let mirror = MirrorHeader::decode(sector(&head, base + 1))?;
+                let table = if ext.is_some() {
+                    Some(HotfixTableHeader::decode(sector(&head, base + 2))?)
+                } else {
+                    None
+                };
+                // What must agree between copies: both headers, and the
+                // table header but for where its own region is.
+                let mut raw = head[base * 512..(base + 2) * 512].to_vec();
+                if let Some(t) = &table {
+                    raw.extend_from_slice(
+                        &[
+                            t.unit_sectors,
+                            t.slots,
+                            t.used,
+                            t.region_sectors,
+                            t.entries_crc,
+                        ]
+                        .map(u32::to_le_bytes)
+                        .concat(),
+                    );
+                }
+                Ok(Copy {
+                    hotfix,
+                    mirror,
+                    table,
+                    raw,
+                })
+            })();
+            decoded.push(r.map_err(|e| e.to_string()));
+        }
+        // The copy in use: the valid one with the highest event counter
+        // (the newest mirror table), the first on a tie.
+        let events = |c: &Copy| c.mirror.ext.as_ref().map(|x| x.events).unwrap_or(0);
+        let best = decoded
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().ok().map(|c| (i, c)))
+            .fold(None::<(usize, &Copy)>, |acc, (i, c)| match acc {
+                Some((_, b)) if events(b) >= events(c) => acc,
+                _ => Some((i, c)),
+            });
+        let Some((best_idx, best)) = best else {
+            let reasons: Vec<String> = decoded
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    format!(
+                        "copy {i}: {}",
+                        r.as_ref().err().cloned().unwrap_or_default()
+                    )
+                })
+                .collect();
+            let what = if head.iter().all(|&b| b == 0) {
+                "hot-fix/mirror headers are all zeros".to_string()
+            } else {
+                format!(
+                    "no valid hot-fix/mirror header copy ({})",
+                    reasons.join("; ")
+                )
+            };
+            return Err(Error::NotNetWare {
+                device: name,
+                reason: what,
+            });
+        };
+        let copies: Vec<CopyStatus> = decoded
+            .iter()
+            .enumerate()
+            .map(|(i, r)| match r {
+                Err(e) => CopyStatus::Damaged(e.clone()),
+                Ok(c) if i == best_idx || c.raw == best.raw => CopyStatus::Good,
+                Ok(_) => CopyStatus::Stale,
+            })
+            .collect();
+        for (i, c) in copies.iter().enumerate() {
+            match c {
+                CopyStatus::Damaged(e) => warnings.push(format!(
+                    "hot-fix/mirror header copy {i} is damaged ({e}); verify --repair rewrites it"
+                )),
+                CopyStatus::Stale => warnings.push(format!(
+                    "hot-fix/mirror header copy {i} is stale; verify --repair rewrites it"
+                )),
+                CopyStatus::Good => {}
+            }
+        }
+        let hotfix = best.hotfix.clone();
+        let mirror = best.mirror.clone();
+        if ext.is_some() != mirror.ext.is_some() {
+            warnings.push(
+                "nwvol extension present in only one of the extension header and the mirror header"
+                    .into(),
+            );
+        }
+        if let Some(x) = &ext
+            && x.partition_id != hotfix.partition_id
+        {
+            return Err(corrupt(
+                dev,
+                "nwvol extension header",
+                LayoutError::Corrupt {
+                    structure: "nwvol extension header".into(),
+                    field: "partition ID",
+                    reason: format!(
+                        "{:#010x} differs from the hot-fix header's {:#010x}",
+                        x.partition_id, hotfix.partition_id
+                    ),
+                },
+            ));
+        }
+        let pool = PoolGeometry::for_redir_sectors(hotfix.redir_sectors);
+        let mut redirects = BTreeMap::new();
+        let mut table = None;
+        if ext.is_some() {
+            // The table of the best copy; another copy's when it is damaged.
+            let mut order: Vec<usize> = vec![best_idx];
+            order.extend((0..HOTFIX_COPIES).filter(|&i| i != best_idx));
+            let mut last_err = None;
+            for c in order {
+                let Ok(copy) = &decoded[c] else { continue };
+                let Some(hdr) = &copy.table else { continue };
+                // Only the entries in use are read: a large pool's region is
+                // megabytes long, and an open must stay fast.
+                let used_bytes = (hdr.used as u64 * 8).div_ceil(SECTOR) * SECTOR;
+                let region_bytes = used_bytes.min(hdr.region_sectors as u64 * SECTOR);
+                let region_start = start_byte + hdr.region_first_sector as u64 * SECTOR;
+                if hdr.region_first_sector as u64 + hdr.region_sectors as u64 > sectors {
+                    last_err = Some(LayoutError::Corrupt {
+                        structure: format!("hot-fix table header copy {c}"),
+                        field: "table region",
+                        reason: "runs past the end of the partition".into(),
+                    });
+                    continue;
+                }
+                let mut region = vec![0u8; region_bytes as usize];
+                dev.read_at(&mut region, region_start)?;
+                match crate::layout::hotfix::decode_table(&region, hdr, hotfix.data_sectors) {
+                    Ok(entries) => {
+                        if c != best_idx {
+                            warnings.push(format!(
+                                "hot-fix table copy {best_idx} is damaged; copy {c} is used"
+                            ));
+                        }
+                        for Redirect {
+                            logical_sector,
+                            slot,
+                        } in entries
+                        {
+                            redirects.insert(logical_sector, slot);
+                        }
+                        table = Some(hdr.clone());
+                        last_err = None;
+                        break;
+                    }
+                    Err(e) => last_err = Some(e),
+                }
+            }
+            if let Some(e) = last_err {
+                return Err(corrupt(dev, "hot-fix table (every copy)", e));
+            }
+        } else {
+            warnings.push("plain NetWare partition (no nwvol extension): read-only, hot-fix redirections unknown".into());
+        }
+        Ok(Partition {
+            device,
+            mbr,
+            start_byte,
+            sectors,
+            hotfix,
+            mirror,
+            ext,
+            pool,
+            table,
+            copies,
+            warnings,
+            redirects: RwLock::new(redirects),
+        })
+    }
+
+    /// The device's name.
+    pub fn name(&self) -> &str {
+        self.device.name()
+    }
+
+    /// This partition's ID (its identity in a mirror group).
+    pub fn id(&self) -> u32 {
+        self.hotfix.partition_id
+    }
+
+    /// True when nwvol may write to it (it carries nwvol's extension).
+    pub fn writable(&self) -> bool {
+        self.ext.is_some()
+    }
+
+    /// Size of the logical partition in bytes.
+    pub fn logical_bytes(&self) -> u64 {
+        self.hotfix.data_sectors as u64 * SECTOR
+    }
+
+    /// Device byte of logical byte 0.
+    pub fn logical_start_byte(&self) -> u64 {
+        self.start_byte + (HOTFIX_FIRST_SECTOR as u64 + self.hotfix.redir_sectors as u64) * SECTOR
+    }
+
+    /// Number of redirected units.
+    pub fn redirected_units(&self) -> usize {
+        self.redirects.read().expect("redirect table lock").len()
+    }
+
+    /// The redirected units: (logical sector, pool slot), sorted.
+    pub fn redirects(&self) -> Vec<Redirect> {
+        self.redirects
+            .read()
+            .expect("redirect table lock")
+            .iter()
+            .map(|(&logical_sector, &slot)| Redirect {
+                logical_sector,
+                slot,
+            })
+            .collect()
+    }
+
+    /// Usable pool slots (bounded by the pool and by the table).
+    pub fn pool_slots(&self) -> u32 {
+        self.table
+            .as_ref()
+            .map(|t| t.slots)
+            .unwrap_or(self.pool.slots)
+    }
+
+    /// Device byte of a pool slot.
+    pub fn slot_device_offset(&self, slot: u32) -> u64 {
+        self.start_byte + self.pool.slot_first_sector(slot) as u64 * SECTOR
+    }
+
+    /// Splits a logical range into device extents, at redirected units.
+    pub fn map(&self, logical: u64, len: u64) -> Vec<Extent> {
+        let base = self.logical_start_byte();
+        let redirects = self.redirects.read().expect("redirect table lock");
+        let mut out: Vec<Extent> = Vec::new();
+        let end = logical + len;
+        let mut pos = logical;
+        // Only units in the range can be redirected: walk the table's range.
+        let first_unit = (logical / UNIT_BYTES * UNIT_SECTORS as u64) as u32;
+        let mut redirected = redirects
+            .range(first_unit..)
+            .map(|(&l, &s)| (l as u64 * SECTOR, s))
+            .take_while(|&(l, _)| l < end)
+            .peekable();
+        while pos < end {
+            match redirected.peek().copied() {
+                Some((ustart, slot)) if ustart <= pos => {
+                    let in_unit = pos - ustart;
+                    let n = (UNIT_BYTES - in_unit).min(end - pos);
+                    out.push(Extent {
+                        logical: pos,
+                        device_offset: self.slot_device_offset(slot) + in_unit,
+                        len: n,
+                    });
+                    pos += n;
+                    redirected.next();
+                }
+                next => {
+                    let stop = next.map(|(u, _)| u).unwrap_or(end).min(end);
+                    let n = stop - pos;
+                    match out.last_mut() {
+                        Some(last) if last.device_offset + last.len == base + pos => last.len += n,
+                        _ => out.push(Extent {
+                            logical: pos,
+                            device_offset: base + pos,
+                            len: n,
+                        }),
+                    }
+                    pos = stop;
+                }
+            }
+        }
+        out
+    }
+
+    fn check_range(&self, logical: u64, len: u64) -> Result<()> {
+        if logical
+            .checked_add(len)
+            .is_none_or(|e| e > self.logical_bytes())
+        {
+            return Err(Error::Invalid(format!(
+                "{}: logical range {logical}+{len} is outside the logical partition ({} bytes)",
+                self.name(),
+                self.logical_bytes()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads logical bytes (following hot-fix redirections).
+    pub fn read_logical(&self, buf: &mut [u8], logical: u64) -> Result<()> {
+        self.check_range(logical, buf.len() as u64)?;
+        for e in self.map(logical, buf.len() as u64) {
+            let off = (e.logical - logical) as usize;
+            self.device
+                .read_at(&mut buf[off..off + e.len as usize], e.device_offset)?;
+        }
+        Ok(())
+    }
+
+    /// Writes logical bytes given as slices, one vectored write per extent.
+    pub fn write_logical(&self, bufs: &[IoSlice<'_>], logical: u64) -> Result<()> {
+        let total: u64 = bufs.iter().map(|b| b.len() as u64).sum();
+        self.check_range(logical, total)?;
+        let extents = self.map(logical, total);
+        if extents.len() == 1 {
+            self.device
+                .write_vectored_at(bufs, extents[0].device_offset)?;
+            return Ok(());
+        }
+        for e in extents {
+            let pieces = slice_range(bufs, e.logical - logical, e.len);
+            self.device.write_vectored_at(&pieces, e.device_offset)?;
+        }
+        Ok(())
+    }
+
+    /// Makes a logical range read back as zeros.
+    pub fn zero_logical(&self, logical: u64, len: u64) -> Result<()> {
+        self.check_range(logical, len)?;
+        for e in self.map(logical, len) {
+            self.device.zero_range(e.device_offset, e.len)?;
+        }
+        Ok(())
+    }
+
+    /// Writes this partition's copy of the mirror table into all four
+    /// header copies (hot-fix header unchanged) and syncs.
+    pub fn write_mirror_header(&mut self, mirror: MirrorHeader) -> Result<()> {
+        let hotfix = self.hotfix.encode();
+        let mh = mirror.encode();
+        for c in 0..HOTFIX_COPIES {
+            let at = self.start_byte
+                + (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as u64 * SECTOR;
+            self.device
+                .write_vectored_at(&[IoSlice::new(&hotfix), IoSlice::new(&mh)], at)?;
+        }
+        self.device.sync()?;
+        self.mirror = mirror;
+        self.copies = vec![CopyStatus::Good; HOTFIX_COPIES];
+        Ok(())
+    }
+}
+
+/// The part `[skip, skip + len)` of a list of slices, as slices.
+pub fn slice_range<'a>(bufs: &'a [IoSlice<'a>], mut skip: u64, mut len: u64) -> Vec<IoSlice<'a>> {
+    let mut out = Vec::new();
+    for b in bufs {
+        let bl = b.len() as u64;
+        if skip >= bl {
+            skip -= bl;
+            continue;
+        }
+        let take = (bl - skip).min(len);
+        out.push(IoSlice::new(&b[skip as usize..(skip + take) as usize]));
+        len -= take;
+        skip = 0;
+        if len == 0 {
+            break;
+        }
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! Format-time geometry of one NetWare partition: a pure function of the
+//! device size and the requested hot-fix pool, tested by sweeping sizes.
+
+use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR, PoolGeometry, UNIT_SECTORS};
+use crate::layout::mbr::NETWARE_START_LBA;
+use crate::layout::voltab::VOLTAB_SECTORS;
+
+/// Where the parts of a new partition go, in sectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionGeometry {
+    /// First device sector of the partition (the MBR entry's start LBA).
+    pub start_lba: u32,
+    /// Sectors in the partition (the MBR entry's count).
+    pub sectors: u32,
+    /// Redirection sectors `R` (header copies plus pool).
+    pub redir_sectors: u32,
+    /// Data sectors `D`: the logical partition this device can hold.
+    pub data_sectors: u32,
+}
+
+/// Smallest logical partition nwvol formats: the volume table plus 1 MiB.
+pub const MIN_DATA_SECTORS: u32 = VOLTAB_SECTORS + 2048;
+
+/// Sectors in 1 GiB: from this partition size on, the logical partition is
+/// aligned to 1 MiB.
+const GIB_SECTORS: u64 = 2 * 1024 * 1024;
+
+impl PartitionGeometry {
+    /// Plans a partition on a device of `device_bytes`, with a hot-fix pool
+    /// of `pool_bytes` (None: about 2% of the partition).
+    pub fn plan(device_bytes: u64, pool_bytes: Option<u64>) -> Result<PartitionGeometry, String> {
+        let device_sectors = device_bytes / 512;
+        let start = NETWARE_START_LBA as u64;
+        if device_sectors <= start {
+            return Err(format!(
+                "too small: {device_bytes} bytes leave no room after the 1 MiB partition alignment"
+            ));
+        }
+        // An MBR entry addresses at most 2^32 - 1 sectors.
+        let sectors = (device_sectors - start).min(u32::MAX as u64);
+        let unit = UNIT_SECTORS as u64;
+        let pool = match pool_bytes {
+            Some(0) => return Err("--hotfix must be larger than 0".into()),
+            Some(b) => b.div_ceil(512).div_ceil(unit) * unit,
+            None => {
+                let p = (sectors * 2).div_ceil(100).div_ceil(unit) * unit;
+                p.max(2 * unit)
+            }
+        };
+        // The pool needs room for 4 table regions and one slot.
+        let pool = pool.max(2 * unit);
+        let mut redir = (POOL_FIRST_SECTOR - HOTFIX_FIRST_SECTOR) as u64 + pool;
+        if pool_bytes.is_none() && sectors >= GIB_SECTORS {
+            let data_start = HOTFIX_FIRST_SECTOR as u64 + redir;
+            redir = data_start.div_ceil(2048) * 2048 - HOTFIX_FIRST_SECTOR as u64;
+        }
+        let used = HOTFIX_FIRST_SECTOR as u64 + redir;
+        if used + MIN_DATA_SECTORS as u64 > sectors {
+            return Err(format!(
+                "too small: the partition has {sectors} sectors, the hot-fix area takes {used} and a volume needs at least {MIN_DATA_SECTORS} more"
+            ));
+        }
+        let data = (sectors - used) / unit * unit;
+        let redir = u32::try_from(redir).map_err(|_| "hot-fix pool too large".to_string())?;
+        if PoolGeometry::for_redir_sectors(redir).slots == 0 {
+            return Err("hot-fix pool too small for one slot".into());
+        }
+        Ok(PartitionGeometry {
+            start_lba: NETWARE_START_LBA,
+            sectors: sectors as u32,
+            redir_sectors: redir,
+            data_sectors: data as u32,
+        })
+    }
+
+    /// Device byte where the logical partition starts.
+    pub fn logical_start_byte(&self) -> u64 {
+        (self.start_lba as u64 + HOTFIX_FIRST_SECTOR as u64 + self.redir_sectors as u64) * 512
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweep_sizes_keeps_invariants() {
+        let mut size: u64 = 4 << 20;
+        while size <= 4 << 40 {
+            for pool in [None, Some(64 * 1024), Some(100 << 20)] {
+                let Ok(g) = PartitionGeometry::plan(size, pool) else {
+                    assert!(size < 256 << 20 || pool.is_some(), "plan failed for {size}");
+                    continue;
+                };
+                assert_eq!(g.start_lba, 2048);
+                assert!(g.start_lba as u64 + g.sectors as u64 <= size / 512);
+                assert_eq!(g.redir_sectors % 8, 0);
+                assert!(g.redir_sectors >= 128 + 16);
+                assert_eq!(g.data_sectors % 8, 0);
+                assert!(32 + g.redir_sectors as u64 + g.data_sectors as u64 <= g.sectors as u64);
+                assert!(g.data_sectors >= MIN_DATA_SECTORS);
+                assert_eq!(g.logical_start_byte() % 4096, 0);
+                if pool.is_none() {
+                    let pool_sectors = (g.redir_sectors - 128) as f64;
+                    let frac = pool_sectors / g.sectors as f64;
+                    assert!(frac >= 0.0199, "pool {frac} of {size}");
+                    if g.sectors as u64 >= GIB_SECTORS {
+                        assert_eq!(g.logical_start_byte() % (1 << 20), 0);
+                        assert!(frac < 0.03, "pool {frac} of {size}");
+                    }
+                }
+            }
+            size = size * 3 / 2 + 512;
+        }
+    }
+
+    #[test]
+    fn two_tib_is_capped_by_mbr() {
+        let g = PartitionGeometry::plan(3 << 40, None).unwrap();
+        assert_eq!(g.sectors, u32::MAX);
+    }
+
+    #[test]
+    fn tiny_devices_are_refused_with_a_reason() {
+        assert!(
+            PartitionGeometry::plan(512, None)
+                .unwrap_err()
+                .contains("too small")
+        );
+        assert!(
+            PartitionGeometry::plan(1 << 20, None)
+                .unwrap_err()
+                .contains("too small")
+        );
+        assert!(
+            PartitionGeometry::plan(2 << 20, None)
+                .unwrap_err()
+                .contains("too small")
+        );
+        assert!(PartitionGeometry::plan(64 << 20, Some(0)).is_err());
+    }
+}

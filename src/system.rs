@@ -1,0 +1,62 @@
+//! Everything nwvol finds on the devices it is given: partitions assembled
+//! into mirror groups, and groups into volumes.
+
+use std::sync::Arc;
+
+use crate::device::Device;
+use crate::error::Result;
+use crate::mirror::MirrorGroup;
+use crate::mirror::assemble::assemble;
+use crate::partition::Partition;
+use crate::volume::{GroupTable, Volume, assemble_volumes, read_volume_table};
+
+/// Mirror groups and volumes assembled from a set of devices.
+#[derive(Debug)]
+pub struct System {
+    /// Mirror groups, in the order of their first device.
+    pub groups: Vec<MirrorGroup>,
+    /// Each group's volume table (same index as `groups`).
+    pub tables: Vec<GroupTable>,
+    /// Volumes, in the order first seen.
+    pub volumes: Vec<Volume>,
+}
+
+impl System {
+    /// Opens every device's partition and assembles groups and volumes.
+    /// Any device that is not a readable NetWare partition is an error
+    /// naming it.
+    pub fn open(devices: Vec<Arc<dyn Device>>) -> Result<System> {
+        let parts = devices
+            .into_iter()
+            .map(Partition::open)
+            .collect::<Result<Vec<_>>>()?;
+        let groups = assemble(parts)?;
+        let tables = groups
+            .iter()
+            .map(read_volume_table)
+            .collect::<Result<Vec<_>>>()?;
+        let volumes = assemble_volumes(&groups, &tables)?;
+        Ok(System {
+            groups,
+            tables,
+            volumes,
+        })
+    }
+
+    /// Opens partitions and assembles mirror groups only (no volume table
+    /// is read): what `format` writes volumes through.
+    pub fn open_partitions_only(devices: Vec<Arc<dyn Device>>) -> Result<Vec<MirrorGroup>> {
+        let parts = devices
+            .into_iter()
+            .map(Partition::open)
+            .collect::<Result<Vec<_>>>()?;
+        assemble(parts)
+    }
+
+    /// Finds a volume by name (case-insensitive).
+    pub fn volume(&self, name: &str) -> Option<&Volume> {
+        self.volumes
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+    }
+}

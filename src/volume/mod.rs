@@ -1,0 +1,308 @@
+//! Layer 6: named volumes made of segments on one or more logical
+//! partitions: assembly from the volume tables, block I/O, the FAT and the
+//! directory table.
+
+pub mod mkfs;
+pub mod plan;
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::layout::LayoutError;
+use crate::layout::dirent::{DIRENT_BYTES, DirEntry};
+use crate::layout::fat::{FAT_ENTRY_BYTES, FatEntry};
+use crate::layout::voltab::{
+    SegmentEntry, VOLTAB_COPIES, VOLTAB_COPY_BYTES, VolumeTable, check_volume_segments,
+};
+use crate::mirror::MirrorGroup;
+
+/// One segment of a volume, located.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Index of the mirror group holding it.
+    pub group: usize,
+    /// Its volume table entry.
+    pub entry: SegmentEntry,
+}
+
+impl Segment {
+    /// Logical byte of the segment's first block.
+    pub fn logical_start(&self) -> u64 {
+        self.entry.logical_first_sector() as u64 * 512
+    }
+
+    /// Blocks held by the segment.
+    pub fn blocks(&self) -> u32 {
+        self.entry.blocks()
+    }
+
+    /// True when volume block `b` is in this segment.
+    pub fn holds(&self, b: u32) -> bool {
+        b >= self.entry.first_block && (b - self.entry.first_block) < self.blocks()
+    }
+}
+
+/// A volume assembled from its segments.
+#[derive(Debug, Clone)]
+pub struct Volume {
+    /// Upper-case name.
+    pub name: String,
+    /// Block size in bytes.
+    pub block_size: u32,
+    /// Total blocks.
+    pub total_blocks: u32,
+    /// First block of the directory table and of its copy.
+    pub dir_block: u32,
+    /// First block of the directory table's copy.
+    pub dir_copy_block: u32,
+    /// Segments found, in segment-number order.
+    pub segments: Vec<Segment>,
+    /// Segment numbers expected but not found (a group is missing).
+    pub missing_segments: Vec<u16>,
+}
+
+/// What the volume tables of a group say.
+#[derive(Debug, Clone)]
+pub struct GroupTable {
+    /// The table in use.
+    pub table: VolumeTable,
+    /// Status of each of the 4 copies: None good, Some(reason) otherwise.
+    pub copies: Vec<Option<String>>,
+}
+
+/// Reads and reconciles the 4 copies of a group's volume table.
+pub fn read_volume_table(group: &MirrorGroup) -> Result<GroupTable> {
+    let mut raw = vec![0u8; VOLTAB_COPY_BYTES * VOLTAB_COPIES];
+    group.read_logical(&mut raw, 0)?;
+    let data_sectors = (group.logical_bytes / 512) as u32;
+    let decoded: Vec<std::result::Result<VolumeTable, LayoutError>> = raw
+        .chunks(VOLTAB_COPY_BYTES)
+        .map(|c| {
+            let t = VolumeTable::decode(c)?;
+            t.validate(data_sectors)?;
+            Ok(t)
+        })
+        .collect();
+    let Some(best) = decoded.iter().position(|d| d.is_ok()) else {
+        let e = decoded
+            .into_iter()
+            .next()
+            .and_then(|r| r.err())
+            .unwrap_or(LayoutError::Corrupt {
+                structure: "volume table".into(),
+                field: "copies",
+                reason: "no copy".into(),
+            });
+        return Err(Error::Corrupt {
+            device: group.name(),
+            what: "volume definition table (all 4 copies)".into(),
+            source: e,
+        });
+    };
+    let best_raw = &raw[best * VOLTAB_COPY_BYTES..(best + 1) * VOLTAB_COPY_BYTES];
+    let copies = decoded
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match d {
+            Err(e) => Some(format!("damaged: {e}")),
+            Ok(_) if raw[i * VOLTAB_COPY_BYTES..(i + 1) * VOLTAB_COPY_BYTES] != *best_raw => {
+                Some("stale: differs from the copy in use".into())
+            }
+            Ok(_) => None,
+        })
+        .collect();
+    let table = decoded
+        .into_iter()
+        .nth(best)
+        .and_then(|r| r.ok())
+        .ok_or_else(|| Error::Invalid("volume table vanished".into()))?;
+    Ok(GroupTable { table, copies })
+}
+
+/// Assembles volumes from the groups' volume tables.
+pub fn assemble_volumes(groups: &[MirrorGroup], tables: &[GroupTable]) -> Result<Vec<Volume>> {
+    let mut by_name: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (g, t) in tables.iter().enumerate() {
+        for e in &t.table.entries {
+            if !by_name.contains_key(&e.name) {
+                order.push(e.name.clone());
+            }
+            by_name.entry(e.name.clone()).or_default().push(Segment {
+                group: g,
+                entry: e.clone(),
+            });
+        }
+    }
+    let mut volumes = Vec::new();
+    for name in order {
+        let mut segs = by_name.remove(&name).unwrap_or_default();
+        segs.sort_by_key(|s| s.entry.segment);
+        let first = &segs[0].entry;
+        let total_blocks = first.total_blocks;
+        let held: u64 = segs.iter().map(|s| s.blocks() as u64).sum();
+        let mut missing_segments = Vec::new();
+        if held < total_blocks as u64 || segs[0].entry.segment != 0 {
+            // Find which segment numbers are absent.
+            let max = segs.iter().map(|s| s.entry.segment).max().unwrap_or(0);
+            for n in 0..=max {
+                if !segs.iter().any(|s| s.entry.segment == n) {
+                    missing_segments.push(n);
+                }
+            }
+            if missing_segments.is_empty() {
+                missing_segments.push(max + 1);
+            }
+        } else {
+            let refs: Vec<&SegmentEntry> = segs.iter().map(|s| &s.entry).collect();
+            check_volume_segments(&refs).map_err(|e| Error::Corrupt {
+                device: groups[segs[0].group].name(),
+                what: format!("volume {name}"),
+                source: e,
+            })?;
+        }
+        volumes.push(Volume {
+            name,
+            block_size: first.block_size(),
+            total_blocks,
+            dir_block: first.dir_block,
+            dir_copy_block: first.dir_copy_block,
+            segments: segs,
+            missing_segments,
+        });
+    }
+    Ok(volumes)
+}
+
+/// Block usage and entry counts of a volume.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct VolumeStats {
+    /// Blocks in use (FAT entries not free).
+    pub used_blocks: u64,
+    /// Free blocks.
+    pub free_blocks: u64,
+    /// Live files.
+    pub files: u64,
+    /// Directories (not counting the root).
+    pub directories: u64,
+    /// Deleted, salvageable files.
+    pub deleted_files: u64,
+    /// Entries in the directory table (used or free).
+    pub dir_entries: u64,
+}
+
+impl Volume {
+    /// True when every segment is present.
+    pub fn complete(&self) -> bool {
+        self.missing_segments.is_empty()
+    }
+
+    fn segment_of(&self, block: u32) -> Result<&Segment> {
+        self.segments
+            .iter()
+            .find(|s| s.holds(block))
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "volume {}: block {block} is outside every segment present (total {} blocks)",
+                    self.name, self.total_blocks
+                ))
+            })
+    }
+
+    /// Reads one whole block.
+    pub fn read_block(&self, groups: &[MirrorGroup], block: u32, buf: &mut [u8]) -> Result<()> {
+        let s = self.segment_of(block)?;
+        let off = s.logical_start() + (block - s.entry.first_block) as u64 * self.block_size as u64;
+        groups[s.group].read_logical(&mut buf[..self.block_size as usize], off)
+    }
+
+    /// Reads the FAT entry of a block (from the primary FAT).
+    pub fn fat_entry(&self, groups: &[MirrorGroup], block: u32) -> Result<FatEntry> {
+        let s = self.segment_of(block)?;
+        let off = s.logical_start() + (block - s.entry.first_block) as u64 * FAT_ENTRY_BYTES as u64;
+        let mut b = [0u8; FAT_ENTRY_BYTES];
+        groups[s.group].read_logical(&mut b, off)?;
+        FatEntry::decode(&b, self.total_blocks).map_err(|e| Error::Corrupt {
+            device: groups[s.group].name(),
+            what: format!("volume {} FAT entry {block}", self.name),
+            source: e,
+        })
+    }
+
+    /// Follows a chain from `first`, returning its blocks in order. Loops
+    /// and chains longer than the volume are errors.
+    pub fn chain(&self, groups: &[MirrorGroup], first: u32) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        let mut b = first;
+        loop {
+            if out.len() as u64 > self.total_blocks as u64 {
+                return Err(Error::Invalid(format!(
+                    "volume {}: the chain from block {first} loops",
+                    self.name
+                )));
+            }
+            out.push(b);
+            match self.fat_entry(groups, b)? {
+                FatEntry::Used { next: None, .. } => return Ok(out),
+                FatEntry::Used { next: Some(n), .. } => b = n,
+                FatEntry::Free => {
+                    return Err(Error::Invalid(format!(
+                        "volume {}: the chain from block {first} runs into free block {b}",
+                        self.name
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Reads every entry of the directory table.
+    pub fn dir_entries(&self, groups: &[MirrorGroup]) -> Result<Vec<DirEntry>> {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; self.block_size as usize];
+        for b in self.chain(groups, self.dir_block)? {
+            self.read_block(groups, b, &mut buf)?;
+            for (i, raw) in buf.chunks(DIRENT_BYTES).enumerate() {
+                let e = DirEntry::decode(raw).map_err(|e| Error::Corrupt {
+                    device: groups[self.segment_of(b).map(|s| s.group).unwrap_or(0)].name(),
+                    what: format!("volume {} directory entry {}", self.name, out.len() + i),
+                    source: e,
+                })?;
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts used and free blocks by scanning the FAT, and entries by
+    /// reading the directory table.
+    pub fn stats(&self, groups: &[MirrorGroup]) -> Result<VolumeStats> {
+        let mut st = VolumeStats::default();
+        const CHUNK: usize = 4 << 20;
+        let mut buf = vec![0u8; CHUNK];
+        for s in &self.segments {
+            let mut left = s.blocks() as u64 * FAT_ENTRY_BYTES as u64;
+            let mut off = s.logical_start();
+            while left > 0 {
+                let n = left.min(CHUNK as u64) as usize;
+                groups[s.group].read_logical(&mut buf[..n], off)?;
+                st.used_blocks += buf[..n]
+                    .chunks_exact(FAT_ENTRY_BYTES)
+                    .filter(|e| e.iter().any(|&b| b != 0))
+                    .count() as u64;
+                off += n as u64;
+                left -= n as u64;
+            }
+        }
+        st.free_blocks = (self.total_blocks as u64).saturating_sub(st.used_blocks);
+        for e in self.dir_entries(groups)? {
+            st.dir_entries += 1;
+            match e {
+                DirEntry::File(f) if f.deleted.0 != 0 => st.deleted_files += 1,
+                DirEntry::File(_) => st.files += 1,
+                DirEntry::Directory(_) => st.directories += 1,
+                _ => {}
+            }
+        }
+        Ok(st)
+    }
+}

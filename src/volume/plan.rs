@@ -1,0 +1,248 @@
+//! Where volumes go: a pure function from the logical partitions' sizes and
+//! the requested volumes to segments, tested by sweeping sizes.
+
+use crate::layout::fat::fat_blocks;
+use crate::layout::voltab::{
+    MAX_SEGMENT_ENTRIES, VOLTAB_SECTORS, block_code_for, validate_volume_name,
+};
+
+/// A volume the user asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeRequest {
+    /// Upper-case name.
+    pub name: String,
+    /// Size in bytes; None takes the rest (only the last volume).
+    pub size: Option<u64>,
+}
+
+/// One planned segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentPlan {
+    /// Index of the logical partition (mirror group) holding it.
+    pub group: usize,
+    /// Segment number within the volume.
+    pub number: u16,
+    /// First logical sector.
+    pub logical_sector: u32,
+    /// Blocks in the segment.
+    pub blocks: u32,
+    /// First volume block.
+    pub first_block: u32,
+}
+
+impl SegmentPlan {
+    /// Blocks of this segment's FAT fragment (and of its copy).
+    pub fn fat_blocks(&self, block_size: u32) -> u32 {
+        fat_blocks(self.blocks, block_size)
+    }
+}
+
+/// One planned volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumePlan {
+    /// Name.
+    pub name: String,
+    /// Block size in bytes.
+    pub block_size: u32,
+    /// Total blocks.
+    pub total_blocks: u32,
+    /// Segments in order.
+    pub segments: Vec<SegmentPlan>,
+    /// First block of the directory table.
+    pub dir_block: u32,
+    /// First block of the directory table's copy.
+    pub dir_copy_block: u32,
+}
+
+/// Smallest segment worth making, in blocks (smaller leftovers stay unused).
+pub const MIN_SEGMENT_BLOCKS: u32 = 16;
+
+/// The default block size for a volume of `bytes` (NetWare 4's defaults).
+pub fn default_block_size(bytes: u64) -> u32 {
+    const MIB: u64 = 1 << 20;
+    match bytes {
+        b if b < 32 * MIB => 4096,
+        b if b < 150 * MIB => 16384,
+        b if b < 500 * MIB => 32768,
+        _ => 65536,
+    }
+}
+
+/// Lays out `volumes` over logical partitions of `data_sectors` each, in
+/// order. `block_size`: None picks by each volume's size.
+pub fn plan_volumes(
+    data_sectors: &[u32],
+    volumes: &[VolumeRequest],
+    block_size: Option<u32>,
+) -> Result<Vec<VolumePlan>, String> {
+    if volumes.is_empty() {
+        return Err("no volume to create".into());
+    }
+    if let Some(bs) = block_size
+        && block_code_for(bs).is_none()
+    {
+        return Err(format!(
+            "block size {bs} is not one of 4K, 8K, 16K, 32K, 64K"
+        ));
+    }
+    for (i, v) in volumes.iter().enumerate() {
+        validate_volume_name(&v.name).map_err(|e| format!("volume name {:?}: {e}", v.name))?;
+        if volumes[..i].iter().any(|o| o.name == v.name) {
+            return Err(format!("volume {} is given twice", v.name));
+        }
+        if v.size.is_none() && i + 1 != volumes.len() {
+            return Err(format!(
+                "volume {} has no size; only the last --volume may omit it",
+                v.name
+            ));
+        }
+    }
+    // Free space cursor: (group, next free logical sector).
+    let mut cursor: Vec<u32> = data_sectors.iter().map(|_| VOLTAB_SECTORS).collect();
+    let mut entries_per_group = vec![0usize; data_sectors.len()];
+    let mut plans = Vec::new();
+    for v in volumes {
+        let left: u64 = data_sectors
+            .iter()
+            .zip(&cursor)
+            .map(|(&d, &c)| (d.saturating_sub(c)) as u64 * 512)
+            .sum();
+        let want = v.size.unwrap_or(left);
+        let bs = block_size.unwrap_or_else(|| default_block_size(want));
+        let spb = bs / 512;
+        let mut need_blocks: u64 = match v.size {
+            Some(s) => s.div_ceil(bs as u64),
+            None => u64::MAX,
+        };
+        let mut segments: Vec<SegmentPlan> = Vec::new();
+        let mut first_block: u64 = 0;
+        for g in 0..data_sectors.len() {
+            if need_blocks == 0 {
+                break;
+            }
+            let avail = (data_sectors[g].saturating_sub(cursor[g]) / spb) as u64;
+            let take = avail.min(need_blocks);
+            if take < MIN_SEGMENT_BLOCKS as u64 {
+                continue;
+            }
+            if entries_per_group[g] >= MAX_SEGMENT_ENTRIES {
+                continue;
+            }
+            let number =
+                u16::try_from(segments.len()).map_err(|_| "too many segments".to_string())?;
+            // 0xFFFFFFFF ends a chain, so block numbers stay below it.
+            if first_block + take >= u32::MAX as u64 {
+                return Err(format!(
+                    "volume {} would have more than 2^32 - 1 blocks; use a larger --block-size",
+                    v.name
+                ));
+            }
+            segments.push(SegmentPlan {
+                group: g,
+                number,
+                logical_sector: cursor[g],
+                blocks: take as u32,
+                first_block: first_block as u32,
+            });
+            cursor[g] += take as u32 * spb;
+            entries_per_group[g] += 1;
+            first_block += take;
+            if v.size.is_some() {
+                need_blocks -= take;
+            }
+        }
+        if segments.is_empty() {
+            return Err(format!("no space left for volume {}", v.name));
+        }
+        if v.size.is_some() && need_blocks > 0 {
+            return Err(format!(
+                "volume {} asks for {} bytes but only {} are left",
+                v.name,
+                v.size.unwrap_or(0),
+                first_block * bs as u64
+            ));
+        }
+        let seg0 = segments[0];
+        let f0 = seg0.fat_blocks(bs);
+        // Every segment must hold its FAT fragment and copy; segment 0 also
+        // the directory table and its copy.
+        for s in &segments {
+            let overhead = 2 * s.fat_blocks(bs) + if s.number == 0 { 2 } else { 0 };
+            if overhead + 1 > s.blocks {
+                return Err(format!("volume {} is too small for its own FAT", v.name));
+            }
+        }
+        plans.push(VolumePlan {
+            name: v.name.clone(),
+            block_size: bs,
+            total_blocks: first_block as u32,
+            segments,
+            dir_block: 2 * f0,
+            dir_copy_block: 2 * f0 + 1,
+        });
+    }
+    Ok(plans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(name: &str, size: Option<u64>) -> VolumeRequest {
+        VolumeRequest {
+            name: name.into(),
+            size,
+        }
+    }
+
+    #[test]
+    fn sweep_single_volume() {
+        let mut d: u64 = 4096;
+        while d < u32::MAX as u64 {
+            let plans = plan_volumes(&[d as u32], &[req("SYS", None)], None).unwrap();
+            let p = &plans[0];
+            assert_eq!(p.segments.len(), 1);
+            let s = p.segments[0];
+            assert_eq!(s.logical_sector, 128);
+            let spb = p.block_size / 512;
+            assert!(s.logical_sector as u64 + s.blocks as u64 * spb as u64 <= d);
+            // Nothing larger than a block is left unused.
+            assert!(d - (s.logical_sector as u64 + s.blocks as u64 * spb as u64) < spb as u64);
+            assert!(p.dir_copy_block < p.total_blocks);
+            d = d * 5 / 3 + 8;
+        }
+    }
+
+    #[test]
+    fn sized_volumes_and_spanning() {
+        let d = [(64u32 << 20) / 512, (32u32 << 20) / 512];
+        let plans = plan_volumes(
+            &d,
+            &[req("SYS", Some(16 << 20)), req("DATA", None)],
+            Some(4096),
+        )
+        .unwrap();
+        assert_eq!(plans[0].total_blocks, 4096);
+        assert_eq!(plans[0].segments.len(), 1);
+        let data = &plans[1];
+        assert_eq!(data.segments.len(), 2);
+        assert_eq!(data.segments[0].group, 0);
+        assert_eq!(data.segments[1].group, 1);
+        assert_eq!(data.segments[1].first_block, data.segments[0].blocks);
+        assert_eq!(data.segments[0].logical_sector, 128 + 4096 * 8);
+    }
+
+    #[test]
+    fn bad_requests_are_refused() {
+        let d = [(64u32 << 20) / 512];
+        assert!(
+            plan_volumes(&d, &[req("SYS", Some(1 << 30))], None)
+                .unwrap_err()
+                .contains("asks for")
+        );
+        assert!(plan_volumes(&d, &[req("S", None)], None).is_err());
+        assert!(plan_volumes(&d, &[req("SYS", None), req("VOL1", None)], None).is_err());
+        assert!(plan_volumes(&d, &[req("SYS", None)], Some(1000)).is_err());
+        assert!(plan_volumes(&d, &[req("SYS", Some(1 << 20)), req("SYS", None)], None).is_err());
+    }
+}
