@@ -5,6 +5,7 @@
 //! with `format` and `system` tying the layers together for the commands.
 //! Only `cli` prints.
 
+pub mod cache;
 pub mod cli;
 pub mod device;
 pub mod error;

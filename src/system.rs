@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::cache::{BlockIo, Uncached};
 use crate::device::Device;
 use crate::error::Result;
 use crate::mirror::MirrorGroup;
@@ -14,7 +15,9 @@ use crate::volume::{GroupTable, Volume, assemble_volumes, read_volume_table};
 #[derive(Debug)]
 pub struct System {
     /// Mirror groups, in the order of their first device.
-    pub groups: Vec<MirrorGroup>,
+    pub groups: Vec<Arc<MirrorGroup>>,
+    /// Where volume I/O goes.
+    pub io: Arc<dyn BlockIo>,
     /// Each group's volume table (same index as `groups`).
     pub tables: Vec<GroupTable>,
     /// Volumes, in the order first seen.
@@ -30,14 +33,16 @@ impl System {
             .into_iter()
             .map(Partition::open)
             .collect::<Result<Vec<_>>>()?;
-        let groups = assemble(parts)?;
+        let groups: Vec<Arc<MirrorGroup>> = assemble(parts)?.into_iter().map(Arc::new).collect();
         let tables = groups
             .iter()
-            .map(read_volume_table)
+            .map(|g| read_volume_table(g))
             .collect::<Result<Vec<_>>>()?;
         let volumes = assemble_volumes(&groups, &tables)?;
+        let io: Arc<dyn BlockIo> = Arc::new(Uncached::new(groups.clone()));
         Ok(System {
             groups,
+            io,
             tables,
             volumes,
         })

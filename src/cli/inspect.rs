@@ -110,7 +110,7 @@ fn volumes_json(sys: &System) -> (Vec<Value>, bool) {
         .iter()
         .map(|v| {
             let stats = if v.complete() {
-                match v.stats(&sys.groups) {
+                match v.stats(sys.io.as_ref()) {
                     Ok(s) => Ok(s),
                     Err(e) => {
                         failed = true;
@@ -164,7 +164,7 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
         .iter()
         .flat_map(|g| g.members.iter().map(|m| partition_json(&m.partition)))
         .collect();
-    let groups: Vec<Value> = sys.groups.iter().map(group_json).collect();
+    let groups: Vec<Value> = sys.groups.iter().map(|g| group_json(g)).collect();
     let (volumes, failed) = volumes_json(&sys);
     let code = if failed { EXIT_FAILURE } else { EXIT_OK };
     if a.json {

@@ -7,6 +7,7 @@ pub mod plan;
 
 use std::collections::BTreeMap;
 
+use crate::cache::BlockIo;
 use crate::error::{Error, Result};
 use crate::layout::LayoutError;
 use crate::layout::dirent::{DIRENT_BYTES, DirEntry};
@@ -120,7 +121,10 @@ pub fn read_volume_table(group: &MirrorGroup) -> Result<GroupTable> {
 }
 
 /// Assembles volumes from the groups' volume tables.
-pub fn assemble_volumes(groups: &[MirrorGroup], tables: &[GroupTable]) -> Result<Vec<Volume>> {
+pub fn assemble_volumes(
+    groups: &[std::sync::Arc<MirrorGroup>],
+    tables: &[GroupTable],
+) -> Result<Vec<Volume>> {
     let mut by_name: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for (g, t) in tables.iter().enumerate() {
@@ -210,20 +214,25 @@ impl Volume {
     }
 
     /// Reads one whole block.
-    pub fn read_block(&self, groups: &[MirrorGroup], block: u32, buf: &mut [u8]) -> Result<()> {
+    pub fn read_block(&self, io: &dyn BlockIo, block: u32, buf: &mut [u8]) -> Result<()> {
         let s = self.segment_of(block)?;
         let off = s.logical_start() + (block - s.entry.first_block) as u64 * self.block_size as u64;
-        groups[s.group].read_logical(&mut buf[..self.block_size as usize], off)
+        io.read(
+            s.group,
+            self.block_size,
+            off,
+            &mut buf[..self.block_size as usize],
+        )
     }
 
     /// Reads the FAT entry of a block (from the primary FAT).
-    pub fn fat_entry(&self, groups: &[MirrorGroup], block: u32) -> Result<FatEntry> {
+    pub fn fat_entry(&self, io: &dyn BlockIo, block: u32) -> Result<FatEntry> {
         let s = self.segment_of(block)?;
         let off = s.logical_start() + (block - s.entry.first_block) as u64 * FAT_ENTRY_BYTES as u64;
         let mut b = [0u8; FAT_ENTRY_BYTES];
-        groups[s.group].read_logical(&mut b, off)?;
+        io.read(s.group, self.block_size, off, &mut b)?;
         FatEntry::decode(&b, self.total_blocks).map_err(|e| Error::Corrupt {
-            device: groups[s.group].name(),
+            device: io.groups()[s.group].name(),
             what: format!("volume {} FAT entry {block}", self.name),
             source: e,
         })
@@ -231,7 +240,7 @@ impl Volume {
 
     /// Follows a chain from `first`, returning its blocks in order. Loops
     /// and chains longer than the volume are errors.
-    pub fn chain(&self, groups: &[MirrorGroup], first: u32) -> Result<Vec<u32>> {
+    pub fn chain(&self, io: &dyn BlockIo, first: u32) -> Result<Vec<u32>> {
         let mut out = Vec::new();
         let mut b = first;
         loop {
@@ -242,7 +251,7 @@ impl Volume {
                 )));
             }
             out.push(b);
-            match self.fat_entry(groups, b)? {
+            match self.fat_entry(io, b)? {
                 FatEntry::Used { next: None, .. } => return Ok(out),
                 FatEntry::Used { next: Some(n), .. } => b = n,
                 FatEntry::Free => {
@@ -256,14 +265,14 @@ impl Volume {
     }
 
     /// Reads every entry of the directory table.
-    pub fn dir_entries(&self, groups: &[MirrorGroup]) -> Result<Vec<DirEntry>> {
+    pub fn dir_entries(&self, io: &dyn BlockIo) -> Result<Vec<DirEntry>> {
         let mut out = Vec::new();
         let mut buf = vec![0u8; self.block_size as usize];
-        for b in self.chain(groups, self.dir_block)? {
-            self.read_block(groups, b, &mut buf)?;
+        for b in self.chain(io, self.dir_block)? {
+            self.read_block(io, b, &mut buf)?;
             for (i, raw) in buf.chunks(DIRENT_BYTES).enumerate() {
                 let e = DirEntry::decode(raw).map_err(|e| Error::Corrupt {
-                    device: groups[self.segment_of(b).map(|s| s.group).unwrap_or(0)].name(),
+                    device: io.groups()[self.segment_of(b).map(|s| s.group).unwrap_or(0)].name(),
                     what: format!("volume {} directory entry {}", self.name, out.len() + i),
                     source: e,
                 })?;
@@ -275,7 +284,7 @@ impl Volume {
 
     /// Counts used and free blocks by scanning the FAT, and entries by
     /// reading the directory table.
-    pub fn stats(&self, groups: &[MirrorGroup]) -> Result<VolumeStats> {
+    pub fn stats(&self, io: &dyn BlockIo) -> Result<VolumeStats> {
         let mut st = VolumeStats::default();
         const CHUNK: usize = 4 << 20;
         let mut buf = vec![0u8; CHUNK];
@@ -284,7 +293,7 @@ impl Volume {
             let mut off = s.logical_start();
             while left > 0 {
                 let n = left.min(CHUNK as u64) as usize;
-                groups[s.group].read_logical(&mut buf[..n], off)?;
+                io.read(s.group, self.block_size, off, &mut buf[..n])?;
                 st.used_blocks += buf[..n]
                     .chunks_exact(FAT_ENTRY_BYTES)
                     .filter(|e| e.iter().any(|&b| b != 0))
@@ -294,7 +303,7 @@ impl Volume {
             }
         }
         st.free_blocks = (self.total_blocks as u64).saturating_sub(st.used_blocks);
-        for e in self.dir_entries(groups)? {
+        for e in self.dir_entries(io)? {
             st.dir_entries += 1;
             match e {
                 DirEntry::File(f) if f.deleted.0 != 0 => st.deleted_files += 1,
