@@ -21,7 +21,9 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     out.push((root().join("man/nwvol.1"), buf));
     for sub in cmd.get_subcommands() {
         let name = format!("nwvol-{}", sub.get_name());
-        let sub = sub.clone().name(name.clone());
+        // clap names are &'static str; a test may leak a few bytes.
+        let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
+        let sub = sub.clone().name(static_name).bin_name(format!("nwvol {}", sub.get_name()));
         let mut buf = Vec::new();
         clap_mangen::Man::new(sub)
             .render(&mut buf)

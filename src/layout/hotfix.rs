@@ -47,7 +47,7 @@ const H_DATA_SECTORS: usize = 20;
 const H_REDIR_SECTORS: usize = 24;
 
 /// The hot-fix header (copy sector +0).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct HotfixHeader {
     /// This partition's identity inside its mirror group (non-zero).
     pub partition_id: u32,
@@ -191,7 +191,7 @@ const T_ENTRIES_CRC: usize = 32;
 const T_CRC: usize = 508;
 
 /// The hot-fix table header (copy sector +2), nwvol's.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct HotfixTableHeader {
     /// Sectors of a unit and slot (8).
     pub unit_sectors: u32,
@@ -460,7 +460,7 @@ mod tests {
             let h = HotfixTableHeader {
                 unit_sectors: 8, slots, used, region_first_sector: first, region_sectors, entries_crc: crc,
             };
-            prop_assert_eq!(HotfixTableHeader::decode(&h.encode()).unwrap(), h);
+            prop_assert_eq!(HotfixTableHeader::decode(&h.encode()).unwrap(), h.clone());
             prop_assert_eq!(HotfixTableHeader::decode_opt(&h.encode()).unwrap(), Some(h));
         }
 
