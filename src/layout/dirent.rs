@@ -3,6 +3,7 @@
 
 use super::LayoutError;
 use super::bytes::{be32, corrupt, le16, le32, need, put16, put32, put32_be};
+use super::longname::{LongNameRecord, PARENT_LONG_NAME};
 use super::time::DosTime;
 
 /// Bytes of one directory entry.
@@ -199,6 +200,9 @@ pub enum DirEntry {
     File(FileEntry),
     /// A directory.
     Directory(DirectoryEntry),
+    /// nwvol's long-name record (parent ID `0xFFFFFFFC`): a piece of the
+    /// long name of another entry.
+    LongName(LongNameRecord),
     /// An nwvol record kind this version does not know (skipped).
     Reserved {
         /// The first u32 (0xFFFFFFF0..=0xFFFFFFFC).
@@ -303,6 +307,7 @@ impl DirEntry {
                 put16(&mut b, D_INHERITED, d.inherited_rights);
                 put32(&mut b, D_ID, d.id);
             }
+            DirEntry::LongName(r) => b = r.encode(),
             DirEntry::Reserved { kind, raw } => {
                 b = **raw;
                 put32(&mut b, O_PARENT, *kind);
@@ -313,7 +318,8 @@ impl DirEntry {
 
     /// Decodes one entry (the first 128 bytes of `b`). File and directory
     /// entries need a valid DOS 8.3 name of 1-12 characters; the directory
-    /// attribute bit decides which of the two an entry is.
+    /// attribute bit decides which of the two an entry is. Long-name
+    /// records are checked by [`LongNameRecord::decode`].
     pub fn decode(b: &[u8]) -> Result<DirEntry, LayoutError> {
         let b = need(b, DIRENT_BYTES, "directory entry")?;
         let parent = le32(b, O_PARENT);
@@ -328,6 +334,7 @@ impl DirEntry {
                 modified: DosTime(le32(b, O_MODIFIED)),
                 trustees: get_trustees(b, O_VI_TRUSTEES),
             }),
+            PARENT_LONG_NAME => DirEntry::LongName(LongNameRecord::decode(b)?),
             PARENT_RESERVED_FIRST..=PARENT_RESERVED_LAST => DirEntry::Reserved {
                 kind: parent,
                 raw: Box::new(b.try_into().expect("128 bytes")),
@@ -482,7 +489,17 @@ mod tests {
             file().prop_map(DirEntry::File),
             directory().prop_map(DirEntry::Directory),
             (
-                PARENT_RESERVED_FIRST..=PARENT_RESERVED_LAST,
+                1u32..PARENT_RESERVED_FIRST,
+                "[^/\\x00-\\x1f\\x7f-\\x9f]{1,30}"
+            )
+                .prop_filter("not . or ..", |(_, n)| n != "." && n != "..")
+                .prop_map(|(entry, n)| DirEntry::LongName(
+                    LongNameRecord::split(entry, "LONGNA~1.TXT", &n)
+                        .unwrap()
+                        .remove(0)
+                )),
+            (
+                PARENT_RESERVED_FIRST..PARENT_LONG_NAME,
                 proptest::collection::vec(any::<u8>(), 128)
             )
                 .prop_map(|(kind, v)| {
@@ -659,6 +676,15 @@ mod tests {
             }
         ));
         assert_eq!(r.encode(), b, "kept unchanged");
+
+        let rec = LongNameRecord::split(3, "LONGNA~1.TXT", "Long name.txt")
+            .unwrap()
+            .remove(0);
+        let b = rec.encode();
+        assert_eq!(DirEntry::decode(&b).unwrap(), DirEntry::LongName(rec));
+        let mut bad = b;
+        bad[20] ^= 1;
+        assert_eq!(DirEntry::decode(&bad).unwrap_err().field(), "CRC");
     }
 
     #[test]

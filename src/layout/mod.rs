@@ -34,6 +34,7 @@ pub mod dirent;
 pub mod ext;
 pub mod fat;
 pub mod hotfix;
+pub mod longname;
 pub mod marker;
 pub mod mbr;
 pub mod mirror;

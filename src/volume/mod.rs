@@ -2,8 +2,19 @@
 //! partitions: assembly from the volume tables, block I/O, the FAT and the
 //! directory table.
 
+pub mod dirtable;
+pub mod fat;
+pub mod file;
+pub mod index;
 pub mod mkfs;
+pub mod names;
+pub mod open;
+pub mod ops;
+pub mod path;
 pub mod plan;
+
+pub use open::{OpenMode, OpenVolume};
+pub use path::NwPath;
 
 use std::collections::BTreeMap;
 
@@ -211,6 +222,67 @@ impl Volume {
                     self.name, self.total_blocks
                 ))
             })
+    }
+
+    /// Where block `block` lives: (group index, logical byte).
+    pub fn block_location(&self, block: u32) -> Result<(usize, u64)> {
+        let s = self.segment_of(block)?;
+        let off = s.logical_start() + (block - s.entry.first_block) as u64 * self.block_size as u64;
+        Ok((s.group, off))
+    }
+
+    /// Where the FAT entry of `block` lives: (group index, logical byte of
+    /// the entry in the primary fragment, logical byte in its copy).
+    pub fn fat_location(&self, block: u32) -> Result<(usize, u64, u64)> {
+        let s = self.segment_of(block)?;
+        let primary =
+            s.logical_start() + (block - s.entry.first_block) as u64 * FAT_ENTRY_BYTES as u64;
+        let f = crate::layout::fat::fat_blocks(s.blocks(), self.block_size) as u64;
+        Ok((s.group, primary, primary + f * self.block_size as u64))
+    }
+
+    /// How many of `blocks` from the first are consecutive block numbers in
+    /// one segment (so one contiguous run of the logical partition).
+    pub fn run_len(&self, blocks: &[u32]) -> usize {
+        let Some(&first) = blocks.first() else {
+            return 0;
+        };
+        let Ok(s) = self.segment_of(first) else {
+            return 1;
+        };
+        let mut n = 1;
+        while n < blocks.len() && blocks[n] == first.wrapping_add(n as u32) && s.holds(blocks[n]) {
+            n += 1;
+        }
+        n
+    }
+
+    /// True when every segment's group accepts writes (nwvol partitions)
+    /// and the block size is one nwvol writes.
+    pub fn writable(&self, io: &dyn BlockIo) -> std::result::Result<(), String> {
+        if !self.complete() {
+            return Err(format!(
+                "volume {} is incomplete: segment(s) {:?} missing",
+                self.name, self.missing_segments
+            ));
+        }
+        for s in &self.segments {
+            if !crate::layout::voltab::block_code_writable(s.entry.block_code) {
+                return Err(format!(
+                    "volume {} has {} byte blocks, which nwvol only reads",
+                    self.name, self.block_size
+                ));
+            }
+            let g = &io.groups()[s.group];
+            if !g.writable() {
+                return Err(format!(
+                    "volume {} is on {}, a plain NetWare partition (no nwvol extension): nwvol only reads it",
+                    self.name,
+                    g.name()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Reads one whole block.

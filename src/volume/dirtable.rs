@@ -1,0 +1,247 @@
+//! The directory table of a volume and its copy: two FAT chains of blocks
+//! of 128-byte entries, kept equal entry by entry. Keeps the list of free
+//! entries and grows both chains by one block when entries run out.
+
+use std::collections::BTreeSet;
+
+use crate::cache::BlockIo;
+use crate::error::{Error, Result};
+use crate::layout::LayoutError;
+use crate::layout::dirent::{DIRENT_BYTES, DirEntry, PARENT_RESERVED_FIRST};
+use crate::layout::fat::FatEntry;
+
+use super::Volume;
+use super::fat::Fat;
+
+/// The directory table's chains and free entries.
+#[derive(Debug, Clone)]
+pub struct DirTable {
+    blocks: Vec<u32>,
+    copy: Option<Vec<u32>>,
+    per_block: u32,
+    free: BTreeSet<u32>,
+}
+
+impl DirTable {
+    /// Reads the table, calling `each` with every entry's index and its
+    /// decoded form (or why it does not decode). Free entries are listed
+    /// as free. `with_copy`: also follow the copy's chain (needed to write),
+    /// which must be as long as the table's.
+    pub fn load(
+        vol: &Volume,
+        io: &dyn BlockIo,
+        with_copy: bool,
+        mut each: impl FnMut(u32, std::result::Result<DirEntry, LayoutError>),
+    ) -> Result<DirTable> {
+        let blocks = Fat::chain(vol, io, vol.dir_block, None)?;
+        let per_block = vol.block_size / DIRENT_BYTES as u32;
+        let mut free = BTreeSet::new();
+        let mut buf = vec![0u8; vol.block_size as usize];
+        for (bi, &b) in blocks.iter().enumerate() {
+            vol.read_block(io, b, &mut buf)?;
+            for (slot, raw) in buf.chunks_exact(DIRENT_BYTES).enumerate() {
+                let idx = bi as u32 * per_block + slot as u32;
+                let e = DirEntry::decode(raw);
+                if matches!(e, Ok(DirEntry::Free)) && idx != 0 {
+                    free.insert(idx);
+                }
+                each(idx, e);
+            }
+        }
+        let copy = if with_copy {
+            let c = Fat::chain(vol, io, vol.dir_copy_block, None)?;
+            if c.len() != blocks.len() {
+                return Err(Error::Invalid(format!(
+                    "volume {}: the directory table has {} blocks but its copy {}; \
+                     nwvol will not write to it until they agree",
+                    vol.name,
+                    blocks.len(),
+                    c.len()
+                )));
+            }
+            Some(c)
+        } else {
+            None
+        };
+        Ok(DirTable {
+            blocks,
+            copy,
+            per_block,
+            free,
+        })
+    }
+
+    /// Entries in the table (used or free).
+    pub fn len(&self) -> u32 {
+        self.blocks.len() as u32 * self.per_block
+    }
+
+    /// True when the table has no block (never for a valid volume).
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// True when entry `idx` is on the free list.
+    pub fn is_free(&self, idx: u32) -> bool {
+        self.free.contains(&idx)
+    }
+
+    /// Free entries.
+    pub fn free_entries(&self) -> usize {
+        self.free.len()
+    }
+
+    /// Blocks of the table (the copy has as many).
+    pub fn blocks(&self) -> &[u32] {
+        &self.blocks
+    }
+
+    /// Blocks of the copy, when loaded.
+    pub fn copy_blocks(&self) -> Option<&[u32]> {
+        self.copy.as_deref()
+    }
+
+    fn location(&self, vol: &Volume, chain: &[u32], idx: u32) -> Result<(usize, u64)> {
+        let b = *chain
+            .get((idx / self.per_block) as usize)
+            .ok_or_else(|| Error::Invalid(format!("directory entry {idx} is past the table")))?;
+        let (g, off) = vol.block_location(b)?;
+        Ok((
+            g,
+            off + u64::from(idx % self.per_block) * DIRENT_BYTES as u64,
+        ))
+    }
+
+    /// Reads one entry's raw bytes from the table.
+    pub fn read_raw(&self, vol: &Volume, io: &dyn BlockIo, idx: u32) -> Result<[u8; DIRENT_BYTES]> {
+        let (g, off) = self.location(vol, &self.blocks, idx)?;
+        let mut b = [0u8; DIRENT_BYTES];
+        io.read(g, vol.block_size, off, &mut b)?;
+        Ok(b)
+    }
+
+    /// Reads one entry's raw bytes from the copy.
+    pub fn read_copy_raw(
+        &self,
+        vol: &Volume,
+        io: &dyn BlockIo,
+        idx: u32,
+    ) -> Result<[u8; DIRENT_BYTES]> {
+        let copy = self.copy.as_deref().unwrap_or(&[]);
+        let (g, off) = self.location(vol, copy, idx)?;
+        let mut b = [0u8; DIRENT_BYTES];
+        io.read(g, vol.block_size, off, &mut b)?;
+        Ok(b)
+    }
+
+    /// Writes one entry to the table and its copy.
+    pub fn write(&self, vol: &Volume, io: &dyn BlockIo, idx: u32, e: &DirEntry) -> Result<()> {
+        let copy = self
+            .copy
+            .as_deref()
+            .ok_or_else(|| Error::Invalid("directory table opened read-only".into()))?;
+        let raw = e.encode();
+        for chain in [&self.blocks[..], copy] {
+            let (g, off) = self.location(vol, chain, idx)?;
+            io.write(g, vol.block_size, off, &raw)?;
+        }
+        Ok(())
+    }
+
+    /// Takes `n` free entries (lowest first) out of the free list; None
+    /// when fewer are free (grow first).
+    pub fn take(&mut self, n: usize) -> Option<Vec<u32>> {
+        if self.free.len() < n {
+            return None;
+        }
+        Some((0..n).filter_map(|_| self.free.pop_first()).collect())
+    }
+
+    /// Puts entries back on the free list (they are free on disk, or were
+    /// never written after [`DirTable::take`]).
+    pub fn give_back(&mut self, idx: &[u32]) {
+        for &i in idx {
+            if i != 0 && i < self.len() {
+                self.free.insert(i);
+            }
+        }
+    }
+
+    /// The last block of the table and of its copy (where growth continues).
+    pub fn tails(&self) -> (u32, u32) {
+        let t = self.blocks.last().copied().unwrap_or(0);
+        let c = self
+            .copy
+            .as_ref()
+            .and_then(|c| c.last().copied())
+            .unwrap_or(t);
+        (t, c)
+    }
+
+    /// Grows the table and its copy by one block each: `new_block` and
+    /// `new_copy` (allocated by the caller) are filled with free entries,
+    /// then linked to the chains' ends in both FAT copies, with barriers
+    /// in between so that a crash never leaves a chain ending in an
+    /// unwritten block.
+    pub fn grow(
+        &mut self,
+        vol: &Volume,
+        io: &dyn BlockIo,
+        new_block: u32,
+        new_copy: u32,
+    ) -> Result<()> {
+        let first_new = self.len();
+        if u64::from(first_new) + u64::from(self.per_block) >= u64::from(PARENT_RESERVED_FIRST) {
+            return Err(Error::Invalid(format!(
+                "volume {}: the directory table is full ({first_new} entries)",
+                vol.name
+            )));
+        }
+        let copy = self
+            .copy
+            .as_mut()
+            .ok_or_else(|| Error::Invalid("directory table opened read-only".into()))?;
+        let mut buf = vec![0u8; vol.block_size as usize];
+        let free = DirEntry::Free.encode();
+        for e in buf.chunks_exact_mut(DIRENT_BYTES) {
+            e.copy_from_slice(&free);
+        }
+        for b in [new_block, new_copy] {
+            let (g, off) = vol.block_location(b)?;
+            io.write(g, vol.block_size, off, &buf)?;
+        }
+        io.barrier()?;
+        let seq = self.blocks.len() as u32;
+        let (tail, copy_tail) = (
+            *self.blocks.last().unwrap_or(&vol.dir_block),
+            *copy.last().unwrap_or(&vol.dir_copy_block),
+        );
+        Fat::write_entries(
+            vol,
+            io,
+            &[
+                (
+                    tail,
+                    FatEntry::Used {
+                        seq: seq - 1,
+                        next: Some(new_block),
+                    },
+                ),
+                (new_block, FatEntry::Used { seq, next: None }),
+                (
+                    copy_tail,
+                    FatEntry::Used {
+                        seq: seq - 1,
+                        next: Some(new_copy),
+                    },
+                ),
+                (new_copy, FatEntry::Used { seq, next: None }),
+            ],
+        )?;
+        io.barrier()?;
+        self.blocks.push(new_block);
+        copy.push(new_copy);
+        self.free.extend(first_new..first_new + self.per_block);
+        Ok(())
+    }
+}

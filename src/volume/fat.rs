@@ -1,0 +1,350 @@
+//! The FAT of a volume through [`BlockIo`]: reading entries and chains,
+//! writing entries to both copies, and block allocation from an in-memory
+//! free bitmap (1 bit per block) built when the volume opens.
+
+use crate::cache::BlockIo;
+use crate::error::{Error, Result};
+use crate::layout::fat::{FAT_ENTRY_BYTES, FatEntry};
+
+use super::Volume;
+
+/// The free bitmap and allocation state of one volume.
+#[derive(Debug, Clone)]
+pub struct Fat {
+    /// Bit `b` set = block `b` in use (or reserved by an allocation not yet
+    /// written). Bits past the volume's end are set.
+    used: Vec<u64>,
+    total: u32,
+    free: u64,
+    cursor: u32,
+}
+
+impl Fat {
+    /// An empty bitmap of `total` blocks, all free.
+    pub fn new(total: u32) -> Fat {
+        let words = (total as usize).div_ceil(64);
+        let mut used = vec![0u64; words];
+        let tail = total as usize % 64;
+        if tail != 0 {
+            used[words - 1] = !0u64 << tail;
+        }
+        Fat {
+            used,
+            total,
+            free: u64::from(total),
+            cursor: 0,
+        }
+    }
+
+    /// Builds the bitmap by scanning every segment's FAT fragment: an entry
+    /// that is not all zero marks its block used.
+    pub fn load(vol: &Volume, io: &dyn BlockIo) -> Result<Fat> {
+        let mut fat = Fat::new(vol.total_blocks);
+        const CHUNK: usize = 1 << 20;
+        let mut buf = vec![0u8; CHUNK];
+        for s in &vol.segments {
+            let mut left = s.blocks() as u64 * FAT_ENTRY_BYTES as u64;
+            let mut off = s.logical_start();
+            let mut block = s.entry.first_block;
+            while left > 0 {
+                let n = left.min(CHUNK as u64) as usize;
+                io.read(s.group, vol.block_size, off, &mut buf[..n])?;
+                for e in buf[..n].chunks_exact(FAT_ENTRY_BYTES) {
+                    if e.iter().any(|&b| b != 0) {
+                        fat.mark(block);
+                    }
+                    block += 1;
+                }
+                off += n as u64;
+                left -= n as u64;
+            }
+        }
+        Ok(fat)
+    }
+
+    /// Blocks of the volume.
+    pub fn total(&self) -> u32 {
+        self.total
+    }
+
+    /// Free blocks.
+    pub fn free_blocks(&self) -> u64 {
+        self.free
+    }
+
+    /// Blocks in use.
+    pub fn used_blocks(&self) -> u64 {
+        u64::from(self.total) - self.free
+    }
+
+    /// True when block `b` is in use (or past the end).
+    pub fn is_used(&self, b: u32) -> bool {
+        b >= self.total || self.used[(b / 64) as usize] & (1 << (b % 64)) != 0
+    }
+
+    fn mark(&mut self, b: u32) {
+        if !self.is_used(b) {
+            self.used[(b / 64) as usize] |= 1 << (b % 64);
+            self.free -= 1;
+        }
+    }
+
+    fn unmark(&mut self, b: u32) {
+        if b < self.total && self.is_used(b) {
+            self.used[(b / 64) as usize] &= !(1 << (b % 64));
+            self.free += 1;
+        }
+    }
+
+    /// The first free block at or after `from`, without wrapping.
+    fn next_free(&self, from: u32) -> Option<u32> {
+        let mut w = (from / 64) as usize;
+        if w >= self.used.len() {
+            return None;
+        }
+        let mut bits = !self.used[w] & (!0u64 << (from % 64));
+        loop {
+            if bits != 0 {
+                let b = w as u32 * 64 + bits.trailing_zeros();
+                return (b < self.total).then_some(b);
+            }
+            w += 1;
+            if w >= self.used.len() {
+                return None;
+            }
+            bits = !self.used[w];
+        }
+    }
+
+    /// Reserves `n` free blocks in memory, preferring the blocks right
+    /// after `near` (a file's previous block) so that files stay
+    /// contiguous, else continuing where the last allocation ended. None
+    /// when fewer than `n` blocks are free. Nothing is written: the caller
+    /// writes the FAT entries, or gives the blocks back with
+    /// [`Fat::release`].
+    pub fn allocate(&mut self, n: usize, near: Option<u32>) -> Option<Vec<u32>> {
+        if (n as u64) > self.free {
+            return None;
+        }
+        let start = near
+            .map(|b| b.saturating_add(1))
+            .filter(|&b| b < self.total)
+            .unwrap_or(self.cursor);
+        let mut out = Vec::with_capacity(n);
+        let mut at = start;
+        let mut wrapped = false;
+        while out.len() < n {
+            match self.next_free(at) {
+                Some(b) if !(wrapped && b >= start) => {
+                    self.mark(b);
+                    out.push(b);
+                    at = b + 1;
+                }
+                _ if !wrapped => {
+                    wrapped = true;
+                    at = 0;
+                }
+                _ => break,
+            }
+        }
+        if out.len() < n {
+            self.release(&out);
+            return None;
+        }
+        self.cursor = out.last().map(|&b| b + 1).unwrap_or(0) % self.total.max(1);
+        Some(out)
+    }
+
+    /// Marks blocks free in memory (after their FAT entries are zeroed, or
+    /// when an allocation is abandoned before any FAT entry was written).
+    pub fn release(&mut self, blocks: &[u32]) {
+        for &b in blocks {
+            self.unmark(b);
+        }
+    }
+
+    /// Reads the FAT entry of a block (primary copy).
+    pub fn entry(vol: &Volume, io: &dyn BlockIo, block: u32) -> Result<FatEntry> {
+        let (g, off, _) = vol.fat_location(block)?;
+        let mut b = [0u8; FAT_ENTRY_BYTES];
+        io.read(g, vol.block_size, off, &mut b)?;
+        FatEntry::decode(&b, vol.total_blocks).map_err(|e| Error::Corrupt {
+            device: io.groups()[g].name(),
+            what: format!("volume {} FAT entry of block {block}", vol.name),
+            source: e,
+        })
+    }
+
+    /// Follows the chain from `first` and returns its blocks, checking that
+    /// sequence numbers count 0, 1, 2, ... and that it neither loops nor
+    /// runs into a free block. `limit`: stop after this many blocks (the
+    /// blocks a file's length needs) even when the chain goes on.
+    pub fn chain(
+        vol: &Volume,
+        io: &dyn BlockIo,
+        first: u32,
+        limit: Option<u64>,
+    ) -> Result<Vec<u32>> {
+        let mut out: Vec<u32> = Vec::new();
+        let mut b = first;
+        let bad = |why: String| {
+            Error::Invalid(format!(
+                "volume {}: damaged FAT chain from block {first}: {why}",
+                vol.name
+            ))
+        };
+        loop {
+            if out.len() as u64 >= u64::from(vol.total_blocks) {
+                return Err(bad("it loops".into()));
+            }
+            match Fat::entry(vol, io, b)? {
+                FatEntry::Free => return Err(bad(format!("block {b} is free"))),
+                FatEntry::Used { seq, next } => {
+                    if seq as usize != out.len() {
+                        return Err(bad(format!(
+                            "block {b} has sequence number {seq}, expected {}",
+                            out.len()
+                        )));
+                    }
+                    out.push(b);
+                    if limit.is_some_and(|l| out.len() as u64 >= l) {
+                        return Ok(out);
+                    }
+                    match next {
+                        None => return Ok(out),
+                        Some(n) => b = n,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes FAT entries, given sorted or not, to the primary FAT and its
+    /// copy: consecutive blocks of one segment go out as one write per copy.
+    pub fn write_entries(
+        vol: &Volume,
+        io: &dyn BlockIo,
+        entries: &[(u32, FatEntry)],
+    ) -> Result<()> {
+        let mut sorted: Vec<(u32, FatEntry)> = entries.to_vec();
+        sorted.sort_by_key(|&(b, _)| b);
+        let blocks: Vec<u32> = sorted.iter().map(|&(b, _)| b).collect();
+        let mut i = 0;
+        let mut buf: Vec<u8> = Vec::new();
+        while i < sorted.len() {
+            let n = vol.run_len(&blocks[i..]);
+            buf.clear();
+            for (_, e) in &sorted[i..i + n] {
+                buf.extend_from_slice(&e.encode());
+            }
+            let (g, primary, copy) = vol.fat_location(blocks[i])?;
+            io.write(g, vol.block_size, primary, &buf)?;
+            io.write(g, vol.block_size, copy, &buf)?;
+            i += n;
+        }
+        Ok(())
+    }
+
+    /// Writes the FAT entries of a whole chain (`blocks` in order; the
+    /// sequence numbers count from `first_seq`), in both copies.
+    pub fn write_chain(
+        vol: &Volume,
+        io: &dyn BlockIo,
+        blocks: &[u32],
+        first_seq: u32,
+    ) -> Result<()> {
+        let entries: Vec<(u32, FatEntry)> = blocks
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| {
+                (
+                    b,
+                    FatEntry::Used {
+                        seq: first_seq + i as u32,
+                        next: blocks.get(i + 1).copied(),
+                    },
+                )
+            })
+            .collect();
+        Fat::write_entries(vol, io, &entries)
+    }
+
+    /// Frees blocks: zeroes their FAT entries in both copies, then marks
+    /// them free in memory.
+    pub fn free_chain(&mut self, vol: &Volume, io: &dyn BlockIo, blocks: &[u32]) -> Result<()> {
+        let entries: Vec<(u32, FatEntry)> = blocks.iter().map(|&b| (b, FatEntry::Free)).collect();
+        Fat::write_entries(vol, io, &entries)?;
+        self.release(blocks);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitmap_counts() {
+        let mut f = Fat::new(130);
+        assert_eq!(f.free_blocks(), 130);
+        assert!(f.is_used(130), "past the end");
+        let a = f.allocate(3, None).unwrap();
+        assert_eq!(a, vec![0, 1, 2]);
+        assert_eq!(f.free_blocks(), 127);
+        f.release(&[1]);
+        assert_eq!(f.free_blocks(), 128);
+        f.release(&[1]);
+        assert_eq!(f.free_blocks(), 128, "releasing twice counts once");
+    }
+
+    #[test]
+    fn allocation_prefers_the_next_block() {
+        let mut f = Fat::new(1000);
+        let a = f.allocate(10, None).unwrap();
+        let b = f.allocate(10, None).unwrap();
+        assert_eq!(b[0], 10, "continues after the last allocation");
+        // A file whose last block is a[9] grows contiguously once the
+        // blocks after it are free again.
+        f.release(&b);
+        let c = f.allocate(5, Some(a[9])).unwrap();
+        assert_eq!(c, (10..15).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn allocation_wraps_and_skips_used_blocks() {
+        let mut f = Fat::new(200);
+        let all = f.allocate(200, None).unwrap();
+        assert_eq!(all.len(), 200);
+        assert!(f.allocate(1, None).is_none());
+        f.release(&[5, 70, 199]);
+        let got = f.allocate(3, Some(100)).unwrap();
+        assert_eq!(
+            got,
+            vec![199, 5, 70],
+            "from after 100, wrapping to the start"
+        );
+        assert_eq!(f.free_blocks(), 0);
+        assert!(f.allocate(1, Some(3)).is_none());
+    }
+
+    #[test]
+    fn too_large_a_request_reserves_nothing() {
+        let mut f = Fat::new(64);
+        f.allocate(60, None).unwrap();
+        assert!(f.allocate(5, None).is_none());
+        assert_eq!(f.free_blocks(), 4);
+        assert_eq!(f.allocate(4, None).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn word_boundaries() {
+        for total in [1u32, 63, 64, 65, 127, 128, 129] {
+            let mut f = Fat::new(total);
+            let got = f.allocate(total as usize, Some(total / 2)).unwrap();
+            let mut sorted = got.clone();
+            sorted.sort();
+            assert_eq!(sorted, (0..total).collect::<Vec<_>>(), "total {total}");
+            assert!(f.allocate(1, None).is_none());
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! The in-memory index of a volume's directory table, built once when the
+//! volume opens: every file and directory entry by its index, names (the
+//! DOS alias and the long name both) by parent directory, and children per
+//! directory. Path lookups and listings use it and never rescan the table.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::layout::LayoutError;
+use crate::layout::dirent::{DirEntry, DirectoryEntry, FileEntry, ROOT_ID, VolumeInfo};
+use crate::layout::longname::LongNameRecord;
+use crate::layout::time::DosTime;
+
+use super::names::key;
+
+/// A file or directory entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A file (possibly deleted).
+    File(FileEntry),
+    /// A directory.
+    Dir(DirectoryEntry),
+}
+
+/// One file or directory of the volume.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Its index in the directory table.
+    pub index: u32,
+    /// The entry.
+    pub item: Item,
+    /// The long name, when it has one.
+    pub long_name: Option<String>,
+    /// Indexes of its long-name records.
+    pub long_slots: Vec<u32>,
+}
+
+impl Node {
+    /// The DOS 8.3 name.
+    pub fn dos_name(&self) -> &str {
+        match &self.item {
+            Item::File(f) => &f.name,
+            Item::Dir(d) => &d.name,
+        }
+    }
+
+    /// The name users see: the long name, else the DOS name.
+    pub fn name(&self) -> &str {
+        self.long_name.as_deref().unwrap_or(self.dos_name())
+    }
+
+    /// The parent directory's ID.
+    pub fn parent(&self) -> u32 {
+        match &self.item {
+            Item::File(f) => f.parent,
+            Item::Dir(d) => d.parent,
+        }
+    }
+
+    /// True for a directory.
+    pub fn is_dir(&self) -> bool {
+        matches!(self.item, Item::Dir(_))
+    }
+
+    /// The directory's ID (what its children carry); None for a file.
+    pub fn dir_id(&self) -> Option<u32> {
+        match &self.item {
+            Item::Dir(d) => Some(d.id),
+            Item::File(_) => None,
+        }
+    }
+
+    /// True for a deleted (salvageable) file.
+    pub fn is_deleted(&self) -> bool {
+        matches!(&self.item, Item::File(f) if f.deleted.0 != 0)
+    }
+
+    /// Attributes.
+    pub fn attributes(&self) -> u32 {
+        match &self.item {
+            Item::File(f) => f.attributes,
+            Item::Dir(d) => d.attributes,
+        }
+    }
+
+    /// Last modification time.
+    pub fn modified(&self) -> DosTime {
+        match &self.item {
+            Item::File(f) => f.modified,
+            Item::Dir(d) => d.modified,
+        }
+    }
+
+    /// Creation time.
+    pub fn created(&self) -> DosTime {
+        match &self.item {
+            Item::File(f) => f.created,
+            Item::Dir(d) => d.created,
+        }
+    }
+
+    /// Length in bytes (0 for a directory).
+    pub fn length(&self) -> u32 {
+        match &self.item {
+            Item::File(f) => f.length,
+            Item::Dir(_) => 0,
+        }
+    }
+
+    /// The entry as it is written to the table.
+    pub fn dir_entry(&self) -> DirEntry {
+        match &self.item {
+            Item::File(f) => DirEntry::File(f.clone()),
+            Item::Dir(d) => DirEntry::Directory(d.clone()),
+        }
+    }
+}
+
+/// The index.
+#[derive(Debug, Default)]
+pub struct Index {
+    nodes: HashMap<u32, Node>,
+    /// Live entries by (parent ID, name key); both the DOS name and the long
+    /// name are keys.
+    names: HashMap<(u32, String), u32>,
+    /// Deleted files by (parent ID, name key).
+    deleted: HashMap<(u32, String), BTreeSet<u32>>,
+    /// Entry indexes of each directory's children (live and deleted).
+    children: HashMap<u32, BTreeSet<u32>>,
+    /// Directory ID to entry index.
+    dirs: HashMap<u32, u32>,
+    /// Long-name records whose entry is gone or has another DOS name: by
+    /// the entry index they name.
+    orphans: HashMap<u32, Vec<u32>>,
+    /// The volume information entry.
+    pub info: VolumeInfo,
+    /// Problems found while building (damaged entries, duplicate names).
+    pub warnings: Vec<String>,
+}
+
+/// Collects the entries of the table while it is read.
+#[derive(Debug, Default)]
+pub struct IndexBuilder {
+    items: Vec<(u32, Item)>,
+    long: HashMap<u32, Vec<(u32, LongNameRecord)>>,
+    info: VolumeInfo,
+    damaged: Vec<(u32, LayoutError)>,
+}
+
+impl IndexBuilder {
+    /// Takes one entry of the table.
+    pub fn add(&mut self, idx: u32, e: std::result::Result<DirEntry, LayoutError>) {
+        match e {
+            Ok(DirEntry::File(f)) => self.items.push((idx, Item::File(f))),
+            Ok(DirEntry::Directory(d)) => self.items.push((idx, Item::Dir(d))),
+            Ok(DirEntry::LongName(r)) => self.long.entry(r.entry).or_default().push((idx, r)),
+            Ok(DirEntry::VolumeInfo(v)) if idx == 0 => self.info = v,
+            Ok(_) => {}
+            Err(e) => self.damaged.push((idx, e)),
+        }
+    }
+
+    /// Builds the index. Returns it and the indexes of stale long-name
+    /// records (free for reuse).
+    pub fn build(self) -> (Index, Vec<u32>) {
+        let mut ix = Index {
+            info: self.info,
+            ..Index::default()
+        };
+        for (idx, e) in self.damaged {
+            ix.warnings
+                .push(format!("directory entry {idx} is damaged and skipped: {e}"));
+        }
+        let mut long = self.long;
+        let mut stale = Vec::new();
+        for (idx, item) in self.items {
+            let mut node = Node {
+                index: idx,
+                item,
+                long_name: None,
+                long_slots: Vec::new(),
+            };
+            if let Some(recs) = long.remove(&idx) {
+                let (slots, recs): (Vec<u32>, Vec<LongNameRecord>) = recs.into_iter().unzip();
+                let matching = recs.iter().all(|r| r.alias == node.dos_name());
+                match LongNameRecord::join(&recs) {
+                    Ok(n) if matching => {
+                        node.long_name = Some(n);
+                        node.long_slots = slots;
+                    }
+                    _ => {
+                        ix.orphans.entry(idx).or_default().extend(&slots);
+                        stale.extend(slots);
+                    }
+                }
+            }
+            if let Some(id) = node.dir_id()
+                && (id == ROOT_ID || ix.dirs.insert(id, idx).is_some())
+            {
+                ix.warnings.push(format!(
+                    "directory entry {idx} ({}) repeats directory ID {id}; its contents are hidden",
+                    node.name()
+                ));
+                ix.dirs.retain(|_, v| *v != idx);
+            }
+            if let Err(other) = ix.insert(node) {
+                ix.warnings.push(format!(
+                    "directory entry {idx}: its name is already used by entry {other}; hidden"
+                ));
+            }
+        }
+        for (target, recs) in long {
+            let slots: Vec<u32> = recs.into_iter().map(|(s, _)| s).collect();
+            ix.orphans.entry(target).or_default().extend(&slots);
+            stale.extend(slots);
+        }
+        (ix, stale)
+    }
+}
+
+impl Index {
+    /// Adds a node; refuses (returning the entry that holds it) a live
+    /// name already in use in its directory. The node is still stored (so
+    /// that it can be listed by index) only when added.
+    pub fn insert(&mut self, node: Node) -> std::result::Result<(), u32> {
+        let parent = node.parent();
+        let keys = Self::keys(&node);
+        if node.is_deleted() {
+            for k in keys {
+                self.deleted
+                    .entry((parent, k))
+                    .or_default()
+                    .insert(node.index);
+            }
+        } else {
+            for k in &keys {
+                if let Some(&other) = self.names.get(&(parent, k.clone()))
+                    && other != node.index
+                {
+                    return Err(other);
+                }
+            }
+            for k in keys {
+                self.names.insert((parent, k), node.index);
+            }
+        }
+        self.children.entry(parent).or_default().insert(node.index);
+        self.nodes.insert(node.index, node);
+        Ok(())
+    }
+
+    fn keys(node: &Node) -> Vec<String> {
+        let mut k = vec![key(node.dos_name())];
+        if let Some(l) = &node.long_name {
+            let lk = key(l);
+            if lk != k[0] {
+                k.push(lk);
+            }
+        }
+        k
+    }
+
+    /// Removes a node and its names; returns it.
+    pub fn remove(&mut self, idx: u32) -> Option<Node> {
+        let node = self.nodes.remove(&idx)?;
+        let parent = node.parent();
+        for k in Self::keys(&node) {
+            if node.is_deleted() {
+                if let Some(s) = self.deleted.get_mut(&(parent, k.clone())) {
+                    s.remove(&idx);
+                    if s.is_empty() {
+                        self.deleted.remove(&(parent, k));
+                    }
+                }
+            } else if self.names.get(&(parent, k.clone())) == Some(&idx) {
+                self.names.remove(&(parent, k));
+            }
+        }
+        if let Some(c) = self.children.get_mut(&parent) {
+            c.remove(&idx);
+        }
+        Some(node)
+    }
+
+    /// A node by entry index.
+    pub fn get(&self, idx: u32) -> Option<&Node> {
+        self.nodes.get(&idx)
+    }
+
+    /// The live entry named `name` (DOS or long name, any case) in the
+    /// directory with ID `parent`.
+    pub fn lookup(&self, parent: u32, name: &str) -> Option<u32> {
+        self.names.get(&(parent, key(name))).copied()
+    }
+
+    /// Deleted files named `name` in the directory with ID `parent`.
+    pub fn deleted_named(&self, parent: u32, name: &str) -> Vec<u32> {
+        self.deleted
+            .get(&(parent, key(name)))
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// True when `dos` may not be used as a new DOS name in directory
+    /// `parent`: a live name, or a deleted file's name, already is it.
+    pub fn name_taken(&self, parent: u32, dos: &str) -> bool {
+        let k = (parent, key(dos));
+        self.names.contains_key(&k) || self.deleted.contains_key(&k)
+    }
+
+    /// The children (live and deleted) of the directory with ID `dir`, by
+    /// entry index.
+    pub fn children(&self, dir: u32) -> impl Iterator<Item = &Node> {
+        self.children
+            .get(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.nodes.get(i))
+    }
+
+    /// Number of children (live and deleted) of a directory.
+    pub fn child_count(&self, dir: u32) -> usize {
+        self.children.get(&dir).map_or(0, |c| c.len())
+    }
+
+    /// The entry index of the directory with ID `id`; None for the root
+    /// (which has no entry of its own) or an unknown ID.
+    pub fn dir_index(&self, id: u32) -> Option<u32> {
+        self.dirs.get(&id).copied()
+    }
+
+    /// Records the directory with ID `id` at entry index `idx`.
+    pub fn set_dir_index(&mut self, id: u32, idx: u32) {
+        self.dirs.insert(id, idx);
+    }
+
+    /// Forgets a directory ID.
+    pub fn forget_dir(&mut self, id: u32) {
+        self.dirs.remove(&id);
+        self.children.remove(&id);
+    }
+
+    /// Every node.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.values()
+    }
+
+    /// Stale long-name records that name entry `idx` (to be cleared before
+    /// the entry is used again).
+    pub fn take_orphans(&mut self, idx: u32) -> Vec<u32> {
+        self.orphans.remove(&idx).unwrap_or_default()
+    }
+
+    /// Counts: (live files, directories, deleted files).
+    pub fn counts(&self) -> (u64, u64, u64) {
+        let mut c = (0, 0, 0);
+        for n in self.nodes.values() {
+            match &n.item {
+                Item::Dir(_) => c.1 += 1,
+                Item::File(f) if f.deleted.0 != 0 => c.2 += 1,
+                Item::File(_) => c.0 += 1,
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::dirent::{NO_BLOCK, Trustee};
+
+    fn file(parent: u32, name: &str, deleted: u32) -> Item {
+        Item::File(FileEntry {
+            parent,
+            attributes: 0,
+            name: name.into(),
+            created: DosTime(0),
+            owner: 0,
+            modified: DosTime(0),
+            modifier: 0,
+            length: 0,
+            first_block: NO_BLOCK,
+            trustees: [Trustee::default(); 6],
+            deleted: DosTime(deleted),
+            deleter: 0,
+        })
+    }
+
+    fn dir(parent: u32, name: &str, id: u32) -> Item {
+        Item::Dir(DirectoryEntry {
+            parent,
+            attributes: crate::layout::dirent::ATTR_DIRECTORY,
+            name: name.into(),
+            created: DosTime(0),
+            owner: 0,
+            modified: DosTime(0),
+            trustees: [Trustee::default(); 8],
+            inherited_rights: 0,
+            id,
+        })
+    }
+
+    fn entry(i: &Item) -> DirEntry {
+        match i {
+            Item::File(f) => DirEntry::File(f.clone()),
+            Item::Dir(d) => DirEntry::Directory(d.clone()),
+        }
+    }
+
+    #[test]
+    fn names_long_names_and_stale_records() {
+        let mut b = IndexBuilder::default();
+        b.add(1, Ok(entry(&dir(0, "PUBLIC", 1))));
+        b.add(2, Ok(entry(&file(1, "MYREPO~1.PDF", 0))));
+        for (i, r) in LongNameRecord::split(2, "MYREPO~1.PDF", "My Report 2024.pdf")
+            .unwrap()
+            .into_iter()
+            .enumerate()
+        {
+            b.add(3 + i as u32, Ok(DirEntry::LongName(r)));
+        }
+        // A record for entry 5, which holds another name: stale.
+        b.add(5, Ok(entry(&file(1, "OTHER.TXT", 0))));
+        let r = LongNameRecord::split(5, "OLD~1", "old name").unwrap();
+        b.add(6, Ok(DirEntry::LongName(r[0].clone())));
+        // A record for an entry that is not there: stale.
+        let r = LongNameRecord::split(9, "GONE~1", "gone").unwrap();
+        b.add(7, Ok(DirEntry::LongName(r[0].clone())));
+        b.add(8, Ok(entry(&file(1, "OTHER.TXT", 0x5000_0000))));
+        b.add(
+            10,
+            Err(crate::layout::LayoutError::Corrupt {
+                structure: "x".into(),
+                field: "name",
+                reason: "bad".into(),
+            }),
+        );
+        let (ix, mut stale) = b.build();
+        stale.sort();
+        assert_eq!(stale, vec![6, 7]);
+        assert_eq!(ix.warnings.len(), 1);
+        assert_eq!(ix.lookup(0, "public"), Some(1));
+        assert_eq!(ix.lookup(1, "my report 2024.PDF"), Some(2));
+        assert_eq!(ix.lookup(1, "MYREPO~1.PDF"), Some(2));
+        assert_eq!(ix.get(2).unwrap().name(), "My Report 2024.pdf");
+        assert_eq!(ix.lookup(1, "other.txt"), Some(5));
+        assert_eq!(ix.deleted_named(1, "OTHER.TXT"), vec![8]);
+        assert!(ix.name_taken(1, "OTHER.TXT"));
+        assert_eq!(ix.dir_index(1), Some(1));
+        assert_eq!(ix.child_count(1), 3);
+        assert_eq!(ix.counts(), (2, 1, 1));
+        let mut ix = ix;
+        ix.remove(2).unwrap();
+        assert_eq!(ix.lookup(1, "My Report 2024.pdf"), None);
+        assert!(!ix.name_taken(1, "MYREPO~1.PDF"));
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let mut ix = Index::default();
+        let n = |i, item| Node {
+            index: i,
+            item,
+            long_name: None,
+            long_slots: vec![],
+        };
+        ix.insert(n(1, file(0, "A.TXT", 0))).unwrap();
+        assert_eq!(ix.insert(n(2, file(0, "A.TXT", 0))), Err(1));
+        ix.insert(n(3, file(0, "A.TXT", 7))).unwrap();
+        ix.insert(n(4, file(0, "A.TXT", 9))).unwrap();
+        assert_eq!(ix.deleted_named(0, "a.txt"), vec![3, 4]);
+    }
+}
