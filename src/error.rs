@@ -36,6 +36,21 @@ pub enum Error {
     /// No space left.
     #[error("no space left on {0}")]
     NoSpace(String),
+    /// Every member of a mirror group has failed: the data stays in the
+    /// cache, nothing more can be written.
+    #[error("{group}: no in-sync member left to write to; the unwritten data stays in the cache")]
+    NoInSyncMember {
+        /// The group's name (its first member's device).
+        group: String,
+    },
+    /// A member's hot-fix pool has no free slot left.
+    #[error("{device}: hot-fix pool full ({slots} slots in use); the disk is failing")]
+    HotfixPoolFull {
+        /// The member's device.
+        device: String,
+        /// Slots in the pool.
+        slots: u32,
+    },
 }
 
 /// Result alias for the library.

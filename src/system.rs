@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::cache::{BlockIo, Uncached};
+use crate::cache::{BlockIo, Cache, CacheConfig};
 use crate::device::Device;
 use crate::error::Result;
 use crate::mirror::MirrorGroup;
@@ -25,10 +25,15 @@ pub struct System {
 }
 
 impl System {
-    /// Opens every device's partition and assembles groups and volumes.
-    /// Any device that is not a readable NetWare partition is an error
-    /// naming it.
+    /// Opens every device's partition and assembles groups and volumes,
+    /// with a cache of the default size. Any device that is not a readable
+    /// NetWare partition is an error naming it.
     pub fn open(devices: Vec<Arc<dyn Device>>) -> Result<System> {
+        System::open_with(devices, CacheConfig::default())
+    }
+
+    /// Like [`System::open`], with the cache configured by `cache`.
+    pub fn open_with(devices: Vec<Arc<dyn Device>>, cache: CacheConfig) -> Result<System> {
         let parts = devices
             .into_iter()
             .map(Partition::open)
@@ -39,7 +44,8 @@ impl System {
             .map(|g| read_volume_table(g))
             .collect::<Result<Vec<_>>>()?;
         let volumes = assemble_volumes(&groups, &tables)?;
-        let io: Arc<dyn BlockIo> = Arc::new(Uncached::new(groups.clone()));
+        // One cache for every group and volume of the process.
+        let io: Arc<dyn BlockIo> = Arc::new(Cache::new(groups.clone(), cache));
         Ok(System {
             groups,
             io,

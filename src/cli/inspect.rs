@@ -72,9 +72,10 @@ fn partition_warnings(p: &Partition) -> Vec<String> {
 }
 
 fn group_json(g: &MirrorGroup) -> Value {
-    let ext = g.table.ext.as_ref();
+    let table = g.table();
+    let ext = table.ext.as_ref();
     let mut members: Vec<Value> = Vec::new();
-    for (slot, &id) in g.table.member_ids.iter().enumerate() {
+    for (slot, &id) in table.member_ids.iter().enumerate() {
         if id == 0 {
             continue;
         }

@@ -31,10 +31,10 @@ pub fn assemble(parts: Vec<Partition>) -> Result<Vec<MirrorGroup>> {
     // Group key: nwvol's group ID, or for plain NetWare the smallest ID the
     // member list names (members list each other).
     let key = |p: &Partition| -> u64 {
-        match &p.mirror.ext {
+        match &p.mirror().ext {
             Some(x) => x.group_id as u64,
             None => {
-                let ids = listed_ids(&p.mirror);
+                let ids = listed_ids(&p.mirror());
                 (1u64 << 32) | ids.iter().copied().min().unwrap_or(p.id()) as u64
             }
         }
@@ -59,11 +59,11 @@ pub fn assemble(parts: Vec<Partition>) -> Result<Vec<MirrorGroup>> {
 fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
     let mut warnings = Vec::new();
     // The newest table among the present members is the authority.
-    let events = |p: &Partition| p.mirror.ext.as_ref().map(|x| x.events).unwrap_or(0);
+    let events = |p: &Partition| p.mirror().ext.as_ref().map(|x| x.events).unwrap_or(0);
     let authority = parts
         .iter()
         .max_by_key(|p| events(p))
-        .map(|p| p.mirror.clone())
+        .map(|p| p.mirror())
         .ok_or_else(|| Error::Invalid("empty mirror group".into()))?;
     let group_id = authority
         .ext
@@ -108,11 +108,7 @@ fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
                 p.name()
             ));
         }
-        members.push(Member {
-            partition: p,
-            slot,
-            state,
-        });
+        members.push(Member::new(p, slot, state));
     }
     members.sort_by_key(|m| m.slot);
     let missing: Vec<u32> = listed
@@ -131,14 +127,14 @@ fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
     if members.is_empty() {
         return Err(Error::Invalid("no usable member in mirror group".into()));
     }
-    Ok(MirrorGroup {
+    Ok(MirrorGroup::new(
         group_id,
-        table: authority,
+        authority,
         members,
         missing,
-        logical_bytes: logical_sectors as u64 * 512,
+        logical_sectors as u64 * 512,
         warnings,
-    })
+    ))
 }
 
 fn events_of(h: &MirrorHeader) -> u64 {

@@ -1,34 +1,34 @@
 //! Layer 4: mirror groups of 1..8 partitions holding the same logical
-//! partition: assembly from the IDs on disk, member states, and reads and
-//! writes of the logical partition.
+//! partition: assembly from the IDs on disk, member states, the parallel
+//! mirrored writer, and reads spread over the members with read repair.
+//!
+//! - [`assemble`]: groups from the IDs on disk.
+//! - [`member`]: one member, its sticky failure and its counters.
+//! - [`writer`]: runs fanned out to every in-sync member at once; member
+//!   failure and the mirror table update it causes.
+//! - [`read`]: read balancing and read repair.
 
 pub mod assemble;
+pub mod member;
+pub mod read;
+pub mod writer;
 
-use std::io::IoSlice;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
-use crate::error::{Error, Result};
-use crate::layout::mirror::{MemberState, MirrorHeader};
-use crate::partition::Partition;
+use crate::layout::mirror::MirrorHeader;
 
-/// One present member of a group.
-#[derive(Debug)]
-pub struct Member {
-    /// The member's partition.
-    pub partition: Partition,
-    /// Its slot in the mirror table (0..8).
-    pub slot: usize,
-    /// Its state in the group's authoritative mirror table.
-    pub state: MemberState,
-}
+pub use member::{Member, MemberCounters, MemberStats};
+pub use writer::Run;
 
 /// A mirror group as assembled from the devices given.
 #[derive(Debug)]
 pub struct MirrorGroup {
     /// The group ID (nwvol), or the first member's partition ID (plain NetWare).
     pub group_id: u32,
-    /// The authoritative mirror table: the present member copy with the
-    /// highest event counter.
-    pub table: MirrorHeader,
+    /// The authoritative mirror table: at assembly the present member copy
+    /// with the highest event counter; updated when a member fails.
+    table: Mutex<MirrorHeader>,
     /// Members present among the devices given, in slot order.
     pub members: Vec<Member>,
     /// Partition IDs the table lists that no given device holds.
@@ -37,12 +37,43 @@ pub struct MirrorGroup {
     pub logical_bytes: u64,
     /// Problems found while assembling.
     pub warnings: Vec<String>,
+    /// Member failures seen since assembly, as messages.
+    failures: Mutex<Vec<String>>,
+    /// Something was written since the last sync.
+    unsynced: AtomicBool,
 }
 
 impl MirrorGroup {
-    /// True when a member listed in the table is not present.
+    /// A group from its assembled parts.
+    pub fn new(
+        group_id: u32,
+        table: MirrorHeader,
+        members: Vec<Member>,
+        missing: Vec<u32>,
+        logical_bytes: u64,
+        warnings: Vec<String>,
+    ) -> MirrorGroup {
+        MirrorGroup {
+            group_id,
+            table: Mutex::new(table),
+            members,
+            missing,
+            logical_bytes,
+            warnings,
+            failures: Mutex::new(Vec::new()),
+            unsynced: AtomicBool::new(false),
+        }
+    }
+
+    /// The group's current mirror table.
+    pub fn table(&self) -> MirrorHeader {
+        self.table.lock().expect("mirror table lock").clone()
+    }
+
+    /// True when a member listed in the table is not present, or a present
+    /// one is not in sync.
     pub fn degraded(&self) -> bool {
-        !self.missing.is_empty()
+        !self.missing.is_empty() || self.members.iter().any(|m| !m.in_sync())
     }
 
     /// True when nwvol may write to this group.
@@ -58,64 +89,28 @@ impl MirrorGroup {
             .unwrap_or_else(|| format!("group {:#010x}", self.group_id))
     }
 
-    fn in_sync(&self) -> impl Iterator<Item = &Member> {
-        self.members
-            .iter()
-            .filter(|m| m.state == MemberState::InSync)
+    /// Indices of the members that are in sync and have not failed.
+    pub fn in_sync_members(&self) -> Vec<usize> {
+        (0..self.members.len())
+            .filter(|&i| self.members[i].in_sync())
+            .collect()
     }
 
-    /// Reads logical bytes from an in-sync member, trying the others when
-    /// one fails.
-    pub fn read_logical(&self, buf: &mut [u8], logical: u64) -> Result<()> {
-        let mut last = None;
-        for m in self.in_sync() {
-            match m.partition.read_logical(buf, logical) {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            Error::Invalid(format!("{}: no in-sync member to read from", self.name()))
-        }))
+    /// Member failures since assembly, one message each.
+    pub fn failures(&self) -> Vec<String> {
+        self.failures.lock().expect("failure list lock").clone()
     }
 
-    /// Writes logical bytes to every in-sync member.
-    pub fn write_logical(&self, bufs: &[IoSlice<'_>], logical: u64) -> Result<()> {
-        if !self.writable() {
-            return Err(Error::Unsupported {
-                device: self.name(),
-                reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
-            });
-        }
-        let mut wrote = false;
-        for m in self.in_sync() {
-            m.partition.write_logical(bufs, logical)?;
-            wrote = true;
-        }
-        if !wrote {
-            return Err(Error::Invalid(format!(
-                "{}: no in-sync member to write to",
-                self.name()
+    fn check_range(&self, logical: u64, len: u64) -> crate::Result<()> {
+        if logical
+            .checked_add(len)
+            .is_none_or(|e| e > self.logical_bytes)
+        {
+            return Err(crate::Error::Invalid(format!(
+                "{}: logical range {logical}+{len} is outside the logical partition ({} bytes)",
+                self.name(),
+                self.logical_bytes
             )));
-        }
-        Ok(())
-    }
-
-    /// Makes a logical range read back as zeros on every in-sync member,
-    /// skipping members whose device is known to read back zeros.
-    pub fn zero_logical(&self, logical: u64, len: u64) -> Result<()> {
-        for m in self.in_sync() {
-            if !m.partition.device.reads_zeros() {
-                m.partition.zero_logical(logical, len)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Makes every member's writes durable.
-    pub fn sync(&self) -> Result<()> {
-        for m in &self.members {
-            m.partition.device.sync()?;
         }
         Ok(())
     }

@@ -2,11 +2,12 @@
 //! redirection and the map from a logical sector to a physical offset.
 
 pub mod create;
+pub mod hotfix;
 pub mod plan;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IoSlice;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -20,8 +21,8 @@ use crate::layout::marker::PartitionMarker;
 use crate::layout::mbr::{Mbr, PART_TYPE_NETWARE286};
 use crate::layout::mirror::MirrorHeader;
 
-const SECTOR: u64 = 512;
-const UNIT_BYTES: u64 = UNIT_SECTORS as u64 * SECTOR;
+pub(crate) const SECTOR: u64 = 512;
+pub(crate) const UNIT_BYTES: u64 = UNIT_SECTORS as u64 * SECTOR;
 
 /// How one of the four hot-fix/mirror header copies read back.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -59,20 +60,25 @@ pub struct Partition {
     pub sectors: u64,
     /// The hot-fix header in use.
     pub hotfix: HotfixHeader,
-    /// This member's copy of the mirror table.
-    pub mirror: MirrorHeader,
+    /// This member's copy of the mirror table (changes when a member
+    /// fails; see [`Partition::mirror`]).
+    mirror: RwLock<MirrorHeader>,
     /// nwvol's extension header; None on a plain NetWare partition.
     pub ext: Option<ExtHeader>,
     /// Where the pool's table regions and slots are.
     pub pool: PoolGeometry,
-    /// The hot-fix table header in use (None on a plain NetWare partition).
+    /// The hot-fix table header in use when opened (None on a plain NetWare
+    /// partition); its slot count is the pool's capacity.
     pub table: Option<HotfixTableHeader>,
-    /// Status of the four header copies.
+    /// Status of the four header copies when opened.
     pub copies: Vec<CopyStatus>,
     /// Problems that did not stop the open (damaged copies, marker).
     pub warnings: Vec<String>,
     /// Redirected units: logical sector of the unit -> pool slot.
     redirects: RwLock<BTreeMap<u32, u32>>,
+    /// Serialises rewrites of the header copies (hot-fix and mirror tables
+    /// share each copy's first 4 KiB) and remembers pool slots that failed.
+    header_lock: Mutex<BTreeSet<u32>>,
 }
 
 fn corrupt(dev: &dyn Device, what: impl Into<String>, source: LayoutError) -> Error {
@@ -346,13 +352,14 @@ impl Partition {
             start_byte,
             sectors,
             hotfix,
-            mirror,
+            mirror: RwLock::new(mirror),
             ext,
             pool,
             table,
             copies,
             warnings,
             redirects: RwLock::new(redirects),
+            header_lock: Mutex::new(BTreeSet::new()),
         })
     }
 
@@ -508,21 +515,9 @@ impl Partition {
         Ok(())
     }
 
-    /// Writes this partition's copy of the mirror table into all four
-    /// header copies (hot-fix header unchanged) and syncs.
-    pub fn write_mirror_header(&mut self, mirror: MirrorHeader) -> Result<()> {
-        let hotfix = self.hotfix.encode();
-        let mh = mirror.encode();
-        for c in 0..HOTFIX_COPIES {
-            let at = self.start_byte
-                + (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as u64 * SECTOR;
-            self.device
-                .write_vectored_at(&[IoSlice::new(&hotfix), IoSlice::new(&mh)], at)?;
-        }
-        self.device.sync()?;
-        self.mirror = mirror;
-        self.copies = vec![CopyStatus::Good; HOTFIX_COPIES];
-        Ok(())
+    /// This member's current copy of the mirror table.
+    pub fn mirror(&self) -> MirrorHeader {
+        self.mirror.read().expect("mirror header lock").clone()
     }
 }
 
