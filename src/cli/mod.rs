@@ -1,10 +1,22 @@
 //! Layer 8: the `nwvol` command line. The only layer that prints, picks
 //! exit codes and uses anyhow.
 
+mod cat;
 mod devices;
+mod df;
 mod format;
+mod get;
 mod inspect;
+mod ls;
+mod mkdir;
+mod mv;
+mod nwpath;
 mod output;
+mod purge;
+mod put;
+mod rm;
+mod salvage;
+mod stat;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -64,6 +76,85 @@ nwvol format --block-size 16K /dev/sdb /dev/sdc        # SYS spans both disks"
 NWVOL_DEVICES='disk0.img disk1.img' nwvol inspect --json | jq .volumes"
     )]
     Inspect(inspect::InspectArgs),
+    /// List directories: attributes, size, modification time, name.
+    #[command(
+        after_help = "Attributes: Ro/Rw (read-only), S shareable, A archive, H hidden, Y system, \
+T transactional, P purge, N rename inhibit, D delete inhibit, C copy inhibit.\n\n\
+Examples:\n  nwvol ls -d disk0.img -d disk1.img SYS:/\n  \
+nwvol ls -R SYS:/PUBLIC\n  \
+nwvol ls --deleted SYS:/DATA                     # what nwvol salvage can restore\n  \
+nwvol ls --json SYS:/ | jq '.entries[].name'"
+    )]
+    Ls(ls::LsArgs),
+    /// Show every field of a file's or directory's entry.
+    #[command(
+        after_help = "Examples:\n  nwvol stat -d disk0.img SYS:/PUBLIC/LOGIN.EXE\n  \
+nwvol stat --json 'SYS:/My Report 2024.pdf'"
+    )]
+    Stat(stat::StatArgs),
+    /// Copy local files, trees or standard input onto a volume.
+    #[command(
+        after_help = "An existing file of the same name is replaced (like cp). Modification times are \
+kept (to 2 seconds, as DOS stores them). A file over 4 GiB - 1 is refused before anything is \
+written. In a tree, a file that fails is reported and the rest is copied; the exit code is 1.\n\n\
+Examples:\n  nwvol put -d disk0.img report.pdf SYS:/DATA/\n  \
+nwvol put -r ./src SYS:/SRC\n  \
+tar c dir | nwvol put - SYS:/BACKUP/A.TAR"
+    )]
+    Put(put::PutArgs),
+    /// Copy files or trees from a volume to local files or standard output.
+    #[command(
+        after_help = "Modification times are kept. In a tree, a file that fails is reported and the \
+rest is copied; the exit code is 1.\n\n\
+Examples:\n  nwvol get -d disk0.img SYS:/DATA/REPORT.PDF .\n  \
+nwvol get -r SYS:/SRC ./src-copy\n  \
+nwvol get SYS:/BACKUP/A.TAR - | tar x"
+    )]
+    Get(get::GetArgs),
+    /// Print files to standard output.
+    #[command(
+        after_help = "Examples:\n  nwvol cat -d disk0.img SYS:/AUTOEXEC.NCF\n  \
+nwvol cat SYS:/BACKUP/A.TAR | tar x"
+    )]
+    Cat(cat::CatArgs),
+    /// Make directories.
+    #[command(
+        after_help = "Examples:\n  nwvol mkdir -d disk0.img SYS:/DATA\n  nwvol mkdir -p SYS:/HOME/ALICE/MAIL"
+    )]
+    Mkdir(mkdir::MkdirArgs),
+    /// Delete files (salvageable until purged) and directories.
+    #[command(
+        after_help = "Deleted files keep their space until nwvol purge, or until the volume runs out \
+of space (then the oldest are purged first); nwvol salvage restores them. --purge frees \
+the space at once. Removing a directory removes everything in it at once (files in it \
+are purged).\n\n\
+Examples:\n  nwvol rm -d disk0.img SYS:/DATA/OLD.TXT\n  \
+nwvol rm -r SYS:/TMP\n  nwvol rm --purge SYS:/DATA/HUGE.ISO"
+    )]
+    Rm(rm::RmArgs),
+    /// Rename or move files and directories within a volume.
+    #[command(
+        after_help = "A file of the new name is replaced (and stays salvageable).\n\n\
+Examples:\n  nwvol mv -d disk0.img SYS:/DATA/A.TXT SYS:/DATA/B.TXT\n  \
+nwvol mv SYS:/DATA/A.TXT SYS:/DATA/B.TXT SYS:/ARCHIVE"
+    )]
+    Mv(mv::MvArgs),
+    /// Show size, used and free space, files and directories per volume.
+    #[command(
+        after_help = "Examples:\n  nwvol df -d disk0.img -d disk1.img\n  nwvol df --json SYS | jq .volumes[0].free_bytes"
+    )]
+    Df(df::DfArgs),
+    /// List deleted files, or restore one.
+    #[command(
+        after_help = "Examples:\n  nwvol salvage -d disk0.img SYS:/DATA              # list\n  \
+nwvol salvage SYS:/DATA/OLD.TXT                   # restore"
+    )]
+    Salvage(salvage::SalvageArgs),
+    /// Free the space of deleted files for good.
+    #[command(
+        after_help = "Examples:\n  nwvol purge -d disk0.img SYS:\n  nwvol purge SYS:/DATA/OLD.TXT"
+    )]
+    Purge(purge::PurgeArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -80,6 +171,17 @@ pub fn main() -> i32 {
     let r = match cli.command {
         Command::Format(a) => format::run(a, &out),
         Command::Inspect(a) => inspect::run(a, &out),
+        Command::Ls(a) => ls::run(a, &out),
+        Command::Stat(a) => stat::run(a, &out),
+        Command::Put(a) => put::run(a, &out),
+        Command::Get(a) => get::run(a, &out),
+        Command::Cat(a) => cat::run(a, &out),
+        Command::Mkdir(a) => mkdir::run(a, &out),
+        Command::Rm(a) => rm::run(a, &out),
+        Command::Mv(a) => mv::run(a, &out),
+        Command::Df(a) => df::run(a, &out),
+        Command::Salvage(a) => salvage::run(a, &out),
+        Command::Purge(a) => purge::run(a, &out),
     };
     match r {
         Ok(code) => code,

@@ -384,6 +384,18 @@ impl OpenVolume {
         self.purge_entries(&victims)
     }
 
+    /// Purges the given deleted files (entries that are not deleted files
+    /// are left alone).
+    pub fn purge_deleted(&mut self, idxs: &[u32]) -> Result<Removed> {
+        self.check_writable()?;
+        let v: Vec<u32> = idxs
+            .iter()
+            .copied()
+            .filter(|&i| self.index.get(i).is_some_and(|n| n.is_deleted()))
+            .collect();
+        self.purge_entries(&v)
+    }
+
     /// Restores a deleted file under its name. Refused when a live entry of
     /// its directory has that name now.
     pub fn salvage(&mut self, idx: u32) -> Result<()> {

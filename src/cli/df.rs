@@ -1,0 +1,112 @@
+//! `nwvol df`: size, used and free space and entry counts per volume.
+
+use anyhow::Result;
+use clap::Args;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::json;
+
+use crate::layout::voltab::validate_volume_name;
+use crate::units::format_size;
+use crate::volume::{OpenMode, OpenVolume};
+
+use super::nwpath::{FILES_JSON_VERSION, item_error, open_system};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
+
+/// Options of `nwvol df`.
+#[derive(Debug, Args)]
+pub struct DfArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// One JSON object instead of a table (shape in docs/JSON.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Volumes to show (default: all), as NAME or NAME:.
+    #[arg(value_name = "VOLUME")]
+    pub volumes: Vec<String>,
+}
+
+/// Runs `nwvol df`.
+pub fn run(a: DfArgs, out: &Output) -> Result<i32> {
+    let sys = open_system(&a.dev, false)?;
+    let names: Vec<String> = if a.volumes.is_empty() {
+        sys.volumes.iter().map(|v| v.name.clone()).collect()
+    } else {
+        a.volumes
+            .iter()
+            .map(|n| validate_volume_name(n.trim_end_matches(':').trim_end_matches('/')))
+            .collect::<std::result::Result<_, _>>()?
+    };
+    let mut failed = false;
+    let mut rows = Vec::new();
+    for name in &names {
+        let r = (|| -> Result<serde_json::Value> {
+            let mut v = OpenVolume::from_system(&sys, name, OpenMode::ReadOnly)?;
+            let st = v.stats()?;
+            let bs = u64::from(v.vol.block_size);
+            let deleted_bytes: u64 = v
+                .index()
+                .nodes()
+                .filter(|n| n.is_deleted())
+                .map(|n| u64::from(n.length()))
+                .sum();
+            Ok(json!({
+                "volume": v.name(),
+                "block_size": bs,
+                "size_bytes": u64::from(v.vol.total_blocks) * bs,
+                "used_bytes": st.used_blocks * bs,
+                "free_bytes": st.free_blocks * bs,
+                "used_blocks": st.used_blocks,
+                "free_blocks": st.free_blocks,
+                "files": st.files,
+                "directories": st.directories,
+                "deleted_files": st.deleted_files,
+                "deleted_bytes": deleted_bytes,
+                "dir_entries": st.dir_entries,
+                "segments": v.vol.segments.len(),
+            }))
+        })();
+        match r {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                item_error(name, &e);
+                failed = true;
+            }
+        }
+    }
+    if a.json {
+        out.json(&json!({
+            "nwvol_json": FILES_JSON_VERSION,
+            "command": "df",
+            "volumes": rows,
+        }))?;
+    } else {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(vec![
+            "volume", "size", "used", "free", "use%", "files", "dirs", "deleted",
+        ]);
+        let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+        for r in &rows {
+            let size = n(&r["size_bytes"]);
+            t.add_row(vec![
+                r["volume"].as_str().unwrap_or("").to_string(),
+                format_size(size),
+                format_size(n(&r["used_bytes"])),
+                format_size(n(&r["free_bytes"])),
+                format!(
+                    "{}%",
+                    (n(&r["used_bytes"]) * 100).checked_div(size).unwrap_or(0)
+                ),
+                n(&r["files"]).to_string(),
+                n(&r["directories"]).to_string(),
+                format!(
+                    "{} ({})",
+                    n(&r["deleted_files"]),
+                    format_size(n(&r["deleted_bytes"]))
+                ),
+            ]);
+        }
+        out.line(t.to_string())?;
+    }
+    Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
+}

@@ -1,0 +1,151 @@
+//! `nwvol get`: files and directory trees from a volume to local files,
+//! keeping modification times.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use crate::layout::time::DosTime;
+use crate::volume::open::Target;
+use crate::volume::{NwPath, OpenMode, OpenVolume};
+
+use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
+
+/// Options of `nwvol get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// Copy directories with everything in them.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// What to copy: VOLUME:/DIR/FILE (several go into the directory DEST).
+    #[arg(required = true, value_name = "VOLUME:/SOURCE")]
+    pub sources: Vec<String>,
+    /// Where to: a local file or directory, or - for standard output.
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+}
+
+fn set_mtime(path: &Path, t: DosTime) -> Result<()> {
+    let Some(secs) = t.to_unix() else {
+        return Ok(());
+    };
+    let when = if secs >= 0 {
+        UNIX_EPOCH + Duration::from_secs(secs as u64)
+    } else {
+        UNIX_EPOCH
+    };
+    let f = std::fs::File::open(path)?;
+    f.set_modified(when)
+        .with_context(|| format!("{}: setting the modification time", path.display()))?;
+    Ok(())
+}
+
+fn get_file(v: &OpenVolume, idx: u32, dest: &Path) -> Result<()> {
+    let n = v
+        .index()
+        .get(idx)
+        .ok_or_else(|| anyhow::anyhow!("entry {idx} vanished"))?;
+    let modified = n.modified();
+    let mut r = v.open_file(idx)?;
+    let mut f = std::fs::File::create(dest).with_context(|| format!("{}", dest.display()))?;
+    std::io::copy(&mut r, &mut f).with_context(|| format!("{}", dest.display()))?;
+    drop(f);
+    set_mtime(dest, modified)
+}
+
+fn get_tree(v: &OpenVolume, dir_id: u32, from: &NwPath, dest: &Path, failed: &mut u64) {
+    if let Err(e) = std::fs::create_dir_all(dest) {
+        item_error(dest.display(), &e.into());
+        *failed += 1;
+        return;
+    }
+    for n in v.list(dir_id) {
+        let src = from.join(n.name());
+        let to = dest.join(n.name());
+        match n.dir_id() {
+            Some(id) => get_tree(v, id, &src, &to, failed),
+            None => {
+                if let Err(e) = get_file(v, n.index, &to) {
+                    item_error(&src, &e);
+                    *failed += 1;
+                }
+            }
+        }
+    }
+    let t = match v.index().dir_index(dir_id).and_then(|i| v.index().get(i)) {
+        Some(n) => n.modified(),
+        None => v.root_times().1,
+    };
+    let _ = set_mtime(dest, t);
+}
+
+/// Runs `nwvol get`.
+pub fn run(a: GetArgs, _out: &Output) -> Result<i32> {
+    let paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
+    let vol = one_volume(&paths)?.to_string();
+    let sys = open_system(&a.dev, false)?;
+    let v = OpenVolume::from_system(&sys, &vol, OpenMode::ReadOnly)?;
+    let to_stdout = a.dest.as_os_str() == "-";
+    let into_dir = !to_stdout && (paths.len() > 1 || a.dest.is_dir());
+    if paths.len() > 1 && !to_stdout && !a.dest.is_dir() {
+        bail!(
+            "{}: not a directory (several sources go into a directory)",
+            a.dest.display()
+        );
+    }
+    let mut failed = 0u64;
+    let stdout = std::io::stdout();
+    for p in &paths {
+        let r = (|| -> Result<()> {
+            let t = v.resolve(p)?;
+            let name = p.name().map(str::to_string);
+            let node_name = match t {
+                Target::Entry(i) => v.index().get(i).map(|n| n.name().to_string()),
+                Target::Root => None,
+            };
+            let dest = if into_dir {
+                a.dest
+                    .join(node_name.or(name).unwrap_or_else(|| p.volume.clone()))
+            } else {
+                a.dest.clone()
+            };
+            match v.dir_id_of(t) {
+                Some(id) => {
+                    if to_stdout {
+                        bail!("{p}: is a directory; it cannot go to standard output");
+                    }
+                    if !a.recursive {
+                        bail!("{p}: is a directory (use -r)");
+                    }
+                    get_tree(&v, id, p, &dest, &mut failed);
+                    Ok(())
+                }
+                None => {
+                    let Target::Entry(idx) = t else { return Ok(()) };
+                    if to_stdout {
+                        let mut o = stdout.lock();
+                        let mut r = v.open_file(idx)?;
+                        std::io::copy(&mut r, &mut o)?;
+                        std::io::Write::flush(&mut o)?;
+                        Ok(())
+                    } else {
+                        get_file(&v, idx, &dest)
+                    }
+                }
+            }
+        })();
+        if let Err(e) = r {
+            if super::output::is_broken_pipe(&e) {
+                return Err(e);
+            }
+            item_error(p, &e);
+            failed += 1;
+        }
+    }
+    Ok(if failed > 0 { EXIT_FAILURE } else { EXIT_OK })
+}

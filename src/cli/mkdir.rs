@@ -1,0 +1,52 @@
+//! `nwvol mkdir`: directories.
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::layout::time::DosTime;
+use crate::volume::file::FileTimes;
+use crate::volume::{NwPath, OpenMode, OpenVolume};
+
+use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
+
+/// Options of `nwvol mkdir`.
+#[derive(Debug, Args)]
+pub struct MkdirArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// Make missing parents too; an existing directory is no error.
+    #[arg(short, long)]
+    pub parents: bool,
+    /// Directories to make: VOLUME:/DIR.
+    #[arg(required = true, value_name = "VOLUME:/DIR")]
+    pub paths: Vec<String>,
+}
+
+/// Runs `nwvol mkdir`.
+pub fn run(a: MkdirArgs, _out: &Output) -> Result<i32> {
+    let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
+    let vol = one_volume(&paths)?.to_string();
+    let sys = open_system(&a.dev, true)?;
+    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let now = DosTime::now();
+    let times = FileTimes {
+        modified: now,
+        created: now,
+    };
+    let mut failed = false;
+    for p in &paths {
+        let r = if a.parents {
+            v.mkdir_p(p, times).map(|_| ())
+        } else {
+            v.resolve_parent(p)
+                .and_then(|(dir, name)| v.mkdir(dir, name, times).map(|_| ()))
+        };
+        if let Err(e) = r {
+            item_error(p, &e.into());
+            failed = true;
+        }
+    }
+    v.sync()?;
+    Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
+}

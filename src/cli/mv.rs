@@ -1,0 +1,83 @@
+//! `nwvol mv`: renaming and moving within a volume.
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use crate::volume::open::Target;
+use crate::volume::{NwPath, OpenMode, OpenVolume};
+
+use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
+
+/// Options of `nwvol mv`.
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// What to move: VOLUME:/DIR/FILE.
+    #[arg(required = true, value_name = "VOLUME:/SOURCE")]
+    pub sources: Vec<String>,
+    /// The new name, or an existing directory to move into (same volume).
+    #[arg(value_name = "VOLUME:/DEST")]
+    pub dest: String,
+}
+
+fn move_one(v: &mut OpenVolume, src: &NwPath, dest: &NwPath, into: Option<u32>) -> Result<()> {
+    let Target::Entry(idx) = v.resolve(src)? else {
+        bail!("{src}: the root directory cannot be moved");
+    };
+    let name = v
+        .index()
+        .get(idx)
+        .map(|n| n.name().to_string())
+        .unwrap_or_default();
+    let (dir, new_name) = match into {
+        Some(dir) => (dir, name),
+        None => {
+            let (dir, n) = v.resolve_parent(dest)?;
+            (dir, n.to_string())
+        }
+    };
+    // Like mv: a file of the new name is replaced (it is deleted, so it
+    // stays salvageable).
+    if let Some(other) = v.index().lookup(dir, &new_name)
+        && other != idx
+    {
+        let other_dir = v.index().get(other).is_some_and(|n| n.is_dir());
+        let src_dir = v.index().get(idx).is_some_and(|n| n.is_dir());
+        if other_dir || src_dir {
+            bail!("{}: already exists", v.path_of(other));
+        }
+        v.remove(Target::Entry(other), false, false)?;
+    }
+    v.rename(idx, dir, &new_name)?;
+    Ok(())
+}
+
+/// Runs `nwvol mv`.
+pub fn run(a: MvArgs, _out: &Output) -> Result<i32> {
+    let mut paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
+    let dest = parse(&a.dest)?;
+    paths.push(dest.clone());
+    let vol = one_volume(&paths)?.to_string();
+    paths.pop();
+    let sys = open_system(&a.dev, true)?;
+    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let into = match v.resolve(&dest) {
+        Ok(t) => v.dir_id_of(t),
+        Err(crate::Error::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    if paths.len() > 1 && into.is_none() {
+        bail!("{dest}: not a directory (several sources go into a directory)");
+    }
+    let mut failed = false;
+    for p in &paths {
+        if let Err(e) = move_one(&mut v, p, &dest, into) {
+            item_error(p, &e);
+            failed = true;
+        }
+    }
+    v.sync()?;
+    Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
+}

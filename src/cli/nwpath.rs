@@ -1,0 +1,156 @@
+//! Shared by the file commands: opening the devices and a volume for a
+//! NetWare path, per-item error reporting, and how entries are shown
+//! (NetWare attribute letters, times, JSON).
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use serde_json::{Value, json};
+
+use crate::layout::dirent::{
+    ATTR_ARCHIVE, ATTR_COPY_INHIBIT, ATTR_DELETE_INHIBIT, ATTR_HIDDEN, ATTR_PURGE, ATTR_READ_ONLY,
+    ATTR_RENAME_INHIBIT, ATTR_SHAREABLE, ATTR_SYSTEM, ATTR_TRANSACTIONAL,
+};
+use crate::layout::time::DosTime;
+use crate::system::System;
+use crate::volume::index::Node;
+use crate::volume::{NwPath, OpenVolume};
+
+use super::{DeviceArgs, devices};
+
+/// Version of the JSON shapes of the file commands (docs/JSON.md).
+pub const FILES_JSON_VERSION: u32 = 1;
+
+/// Assembles the devices: read-only, or for writing (exclusive locks).
+pub fn open_system(dev: &DeviceArgs, write: bool) -> Result<System> {
+    let paths = devices::device_paths(&dev.devices)?;
+    let devs = devices::open_all(&paths, write, dev.direct)?;
+    Ok(System::open(devs)?)
+}
+
+/// Parses a `VOLUME:/PATH` argument.
+pub fn parse(arg: &str) -> Result<NwPath> {
+    Ok(NwPath::parse(arg)?)
+}
+
+/// Checks that every path names the same volume and returns it.
+pub fn one_volume(paths: &[NwPath]) -> Result<&str> {
+    let Some(first) = paths.first() else {
+        bail!("no NetWare path given (VOLUME:/DIR/FILE)");
+    };
+    if let Some(p) = paths.iter().find(|p| p.volume != first.volume) {
+        bail!(
+            "{p}: every path of one command must be on one volume ({} and {})",
+            first.volume,
+            p.volume
+        );
+    }
+    Ok(&first.volume)
+}
+
+/// Prints a per-item error line `nwvol: <what>: <why>` (the rest of the
+/// work goes on; the command exits 1 at the end).
+pub fn item_error(what: impl std::fmt::Display, e: &anyhow::Error) {
+    let msg = super::output::one_line(e);
+    let what = what.to_string();
+    if msg.starts_with(&what) {
+        eprintln!("nwvol: {msg}");
+    } else {
+        eprintln!("nwvol: {what}: {msg}");
+    }
+}
+
+/// NetWare attribute letters in fixed places: `Ro`/`Rw`, then S
+/// (shareable), A (archive), H (hidden), Y (system), T (transactional), P
+/// (purge), N (rename inhibit), D (delete inhibit), C (copy inhibit); `-`
+/// where a bit is clear: `[Rw-A-------]` is a file with only the archive
+/// bit.
+pub fn attr_letters(a: u32) -> String {
+    let bit = |m: u32, c: char| if a & m != 0 { c } else { '-' };
+    let mut s = String::from("[");
+    s.push_str(if a & ATTR_READ_ONLY != 0 { "Ro" } else { "Rw" });
+    for (m, c) in [
+        (ATTR_SHAREABLE, 'S'),
+        (ATTR_ARCHIVE, 'A'),
+        (ATTR_HIDDEN, 'H'),
+        (ATTR_SYSTEM, 'Y'),
+        (ATTR_TRANSACTIONAL, 'T'),
+        (ATTR_PURGE, 'P'),
+        (ATTR_RENAME_INHIBIT, 'N'),
+        (ATTR_DELETE_INHIBIT, 'D'),
+        (ATTR_COPY_INHIBIT, 'C'),
+    ] {
+        s.push(bit(m, c));
+    }
+    s.push(']');
+    s
+}
+
+/// Attribute names for JSON.
+pub fn attr_names(a: u32) -> Vec<&'static str> {
+    [
+        (ATTR_READ_ONLY, "read_only"),
+        (ATTR_HIDDEN, "hidden"),
+        (ATTR_SYSTEM, "system"),
+        (crate::layout::dirent::ATTR_DIRECTORY, "directory"),
+        (ATTR_ARCHIVE, "archive"),
+        (ATTR_SHAREABLE, "shareable"),
+        (ATTR_TRANSACTIONAL, "transactional"),
+        (ATTR_PURGE, "purge"),
+        (ATTR_RENAME_INHIBIT, "rename_inhibit"),
+        (ATTR_DELETE_INHIBIT, "delete_inhibit"),
+        (ATTR_COPY_INHIBIT, "copy_inhibit"),
+    ]
+    .into_iter()
+    .filter(|(m, _)| a & m != 0)
+    .map(|(_, n)| n)
+    .collect()
+}
+
+/// A time for JSON: "YYYY-MM-DD HH:MM:SS" (UTC), null when not set.
+pub fn time_json(t: DosTime) -> Value {
+    if t.0 == 0 {
+        Value::Null
+    } else {
+        Value::String(t.to_string())
+    }
+}
+
+/// A deleted file's deletion time.
+pub fn deleted_at(n: &Node) -> DosTime {
+    match &n.item {
+        crate::volume::index::Item::File(f) => f.deleted,
+        crate::volume::index::Item::Dir(_) => DosTime(0),
+    }
+}
+
+/// One entry as JSON (the `ls --json` entry shape).
+pub fn entry_json(v: &OpenVolume, n: &Node) -> Value {
+    json!({
+        "path": v.path_of(n.index).to_string(),
+        "name": n.name(),
+        "dos_name": n.dos_name(),
+        "long_name": n.long_name,
+        "type": if n.is_dir() { "directory" } else { "file" },
+        "size": n.length(),
+        "modified": time_json(n.modified()),
+        "created": time_json(n.created()),
+        "deleted": time_json(deleted_at(n)),
+        "attributes": attr_names(n.attributes()),
+        "entry": n.index,
+    })
+}
+
+/// The file name of a local path (for `put` into a directory).
+pub fn base_name(p: &Path) -> Result<String> {
+    match p.file_name().and_then(|s| s.to_str()) {
+        Some(s) => Ok(s.to_string()),
+        None => bail!("{}: has no usable file name (not UTF-8?)", p.display()),
+    }
+}
+
+/// Seconds since 1970 of a local file's modification time.
+pub fn unix_mtime(m: &std::fs::Metadata) -> i64 {
+    use std::os::unix::fs::MetadataExt;
+    m.mtime()
+}

@@ -1,0 +1,196 @@
+//! `nwvol put`: local files, directory trees or standard input onto a
+//! volume, keeping modification times.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use crate::layout::time::DosTime;
+use crate::volume::file::{FileTimes, MAX_FILE_BYTES, too_big};
+use crate::volume::{OpenMode, OpenVolume};
+
+use super::nwpath::{base_name, item_error, open_system, parse, unix_mtime};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
+
+/// Options of `nwvol put`.
+#[derive(Debug, Args)]
+pub struct PutArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// Copy directories with everything in them.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Local files or directories, or - for standard input.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// Where to: VOLUME:/DIR (an existing directory) or VOLUME:/DIR/FILE.
+    #[arg(value_name = "VOLUME:/DEST")]
+    pub dest: String,
+}
+
+struct Putter {
+    v: OpenVolume,
+    failed: u64,
+    now: DosTime,
+    recursive_ok: bool,
+}
+
+impl Putter {
+    fn times(&self, m: &std::fs::Metadata) -> FileTimes {
+        FileTimes {
+            modified: DosTime::from_unix(unix_mtime(m)),
+            created: self.now,
+        }
+    }
+
+    fn file(&mut self, src: &Path, m: &std::fs::Metadata, dir: u32, name: &str) -> Result<()> {
+        if m.len() > MAX_FILE_BYTES {
+            return Err(too_big(&src.display().to_string(), Some(m.len())).into());
+        }
+        let mut f = std::fs::File::open(src).with_context(|| src.display().to_string())?;
+        let times = self.times(m);
+        self.v
+            .write_file(dir, name, &mut f, Some(m.len()), times)
+            .with_context(|| src.display().to_string())?;
+        Ok(())
+    }
+
+    /// The ID of directory `name` in `parent`, made when missing.
+    fn dir(&mut self, parent: u32, name: &str, times: FileTimes) -> Result<u32> {
+        match self.v.index().lookup(parent, name) {
+            Some(i) => {
+                let n = self.v.index().get(i);
+                match n.and_then(|n| n.dir_id()) {
+                    Some(id) => Ok(id),
+                    None => bail!("{}: exists and is not a directory", self.v.path_of(i)),
+                }
+            }
+            None => Ok(self.v.mkdir(parent, name, times)?),
+        }
+    }
+
+    fn tree(&mut self, src: &Path, dir: u32) {
+        let entries = match std::fs::read_dir(src) {
+            Ok(e) => e,
+            Err(e) => {
+                item_error(src.display(), &e.into());
+                self.failed += 1;
+                return;
+            }
+        };
+        let mut list: Vec<PathBuf> = Vec::new();
+        for e in entries {
+            match e {
+                Ok(e) => list.push(e.path()),
+                Err(e) => {
+                    item_error(src.display(), &e.into());
+                    self.failed += 1;
+                }
+            }
+        }
+        list.sort();
+        for p in list {
+            if let Err(e) = self.one(&p, dir, None) {
+                item_error(p.display(), &e);
+                self.failed += 1;
+            }
+        }
+    }
+
+    /// Copies `src` into directory `dir` under `name` (default: its own).
+    fn one(&mut self, src: &Path, dir: u32, name: Option<&str>) -> Result<()> {
+        let lm = std::fs::symlink_metadata(src).with_context(|| src.display().to_string())?;
+        let m = if lm.file_type().is_symlink() {
+            let m = std::fs::metadata(src)
+                .with_context(|| format!("{}: dangling symbolic link", src.display()))?;
+            if m.is_dir() {
+                bail!(
+                    "{}: symbolic link to a directory: skipped (NetWare volumes hold no links)",
+                    src.display()
+                );
+            }
+            m
+        } else {
+            lm
+        };
+        let own;
+        let name = match name {
+            Some(n) => n,
+            None => {
+                own = base_name(src)?;
+                &own
+            }
+        };
+        if m.is_dir() {
+            if !self.recursive_ok {
+                bail!("{}: is a directory (use -r)", src.display());
+            }
+            let times = self.times(&m);
+            let id = self.dir(dir, name, times)?;
+            self.tree(src, id);
+            Ok(())
+        } else if m.is_file() {
+            self.file(src, &m, dir, name)
+        } else {
+            bail!("{}: not a regular file: skipped", src.display())
+        }
+    }
+}
+
+/// Runs `nwvol put`.
+pub fn run(a: PutArgs, _out: &Output) -> Result<i32> {
+    let dest = parse(&a.dest)?;
+    let sys = open_system(&a.dev, true)?;
+    let v = OpenVolume::from_system(&sys, &dest.volume, OpenMode::Write)?;
+    let into = match v.resolve(&dest) {
+        Ok(t) => v.dir_id_of(t),
+        Err(crate::Error::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    if a.sources.len() > 1 && into.is_none() {
+        bail!("{dest}: not a directory (several sources go into a directory)");
+    }
+    let mut p = Putter {
+        v,
+        failed: 0,
+        now: DosTime::now(),
+        recursive_ok: a.recursive,
+    };
+    for src in &a.sources {
+        let r = (|| -> Result<()> {
+            if src.as_os_str() == "-" {
+                let Some(name) = dest.name().filter(|_| into.is_none()) else {
+                    bail!(
+                        "{dest}: is a directory; standard input needs a file name, e.g. {}",
+                        dest.join("FILE")
+                    );
+                };
+                let (dir, _) = p.v.resolve_parent(&dest)?;
+                let stdin = std::io::stdin();
+                let mut i = stdin.lock();
+                let times = FileTimes {
+                    modified: p.now,
+                    created: p.now,
+                };
+                p.v.write_file(dir, name, &mut i, None, times)
+                    .with_context(|| dest.to_string())?;
+                return Ok(());
+            }
+            match into {
+                Some(dir) => p.one(src, dir, None),
+                None => {
+                    let (dir, name) = p.v.resolve_parent(&dest)?;
+                    let name = name.to_string();
+                    p.one(src, dir, Some(&name))
+                }
+            }
+        })();
+        if let Err(e) = r {
+            item_error(src.display(), &e);
+            p.failed += 1;
+        }
+    }
+    p.v.sync()?;
+    Ok(if p.failed > 0 { EXIT_FAILURE } else { EXIT_OK })
+}

@@ -1,0 +1,44 @@
+//! `nwvol rm`: deleting files (salvageably, as NetWare did) and
+//! directories.
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::volume::{NwPath, OpenMode, OpenVolume};
+
+use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
+
+/// Options of `nwvol rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// Remove directories and everything in them.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Free the files' space at once instead of keeping them salvageable.
+    #[arg(long)]
+    pub purge: bool,
+    /// Files or directories: VOLUME:/DIR/FILE.
+    #[arg(required = true, value_name = "VOLUME:/PATH")]
+    pub paths: Vec<String>,
+}
+
+/// Runs `nwvol rm`.
+pub fn run(a: RmArgs, _out: &Output) -> Result<i32> {
+    let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
+    let vol = one_volume(&paths)?.to_string();
+    let sys = open_system(&a.dev, true)?;
+    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let mut failed = false;
+    for p in &paths {
+        let r = v.resolve(p).and_then(|t| v.remove(t, a.recursive, a.purge));
+        if let Err(e) = r {
+            item_error(p, &e.into());
+            failed = true;
+        }
+    }
+    v.sync()?;
+    Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
+}
