@@ -180,9 +180,12 @@ impl DirTable {
 
     /// Grows the table and its copy by one block each: `new_block` and
     /// `new_copy` (allocated by the caller) are filled with free entries,
-    /// then linked to the chains' ends in both FAT copies, with barriers
-    /// in between so that a crash never leaves a chain ending in an
-    /// unwritten block.
+    /// then, after a barrier, linked to the chains' ends in both FAT
+    /// copies, so that a crash never leaves a chain ending in an unwritten
+    /// block. No barrier follows the link: an entry written into the new
+    /// block for a file with data is preceded by that file's own barriers
+    /// (which make the link durable first); an entry without data that a
+    /// crash loses along with the link owns no blocks.
     pub fn grow(
         &mut self,
         vol: &Volume,
@@ -238,7 +241,6 @@ impl DirTable {
                 (new_copy, FatEntry::Used { seq, next: None }),
             ],
         )?;
-        io.barrier()?;
         self.blocks.push(new_block);
         copy.push(new_copy);
         self.free.extend(first_new..first_new + self.per_block);

@@ -147,9 +147,14 @@ impl OpenVolume {
     /// Streams `src` into newly allocated blocks; returns the blocks and the
     /// length. On any error the blocks are given back (no FAT entry was
     /// written for them yet).
-    fn write_data(&mut self, src: &mut dyn Read, what: &str) -> Result<(Vec<u32>, u64)> {
+    fn write_data(
+        &mut self,
+        src: &mut dyn Read,
+        size: Option<u64>,
+        what: &str,
+    ) -> Result<(Vec<u32>, u64)> {
         let mut blocks: Vec<u32> = Vec::new();
-        let r = self.write_data_into(src, what, &mut blocks);
+        let r = self.write_data_into(src, size, what, &mut blocks);
         if r.is_err() {
             self.fat_mut()?.release(&blocks);
         }
@@ -159,11 +164,21 @@ impl OpenVolume {
     fn write_data_into(
         &mut self,
         src: &mut dyn Read,
+        size: Option<u64>,
         what: &str,
         blocks: &mut Vec<u32>,
     ) -> Result<u64> {
         let bs = self.vol.block_size as usize;
-        let chunk = (RUN_BYTES / bs).max(1) * bs;
+        // One run of blocks per read; small files (size known) get a small
+        // buffer, and a file that turns out longer than said still works.
+        let most = (RUN_BYTES / bs).max(1) * bs;
+        let chunk = match size {
+            Some(s) => (usize::try_from(s).unwrap_or(most).saturating_add(1))
+                .div_ceil(bs)
+                .saturating_mul(bs)
+                .min(most),
+            None => most,
+        };
         let mut buf = vec![0u8; chunk];
         let mut total: u64 = 0;
         loop {
@@ -229,7 +244,7 @@ impl OpenVolume {
             None => Some(self.plan_entry(dir_id, name, None)?),
             Some(_) => None,
         };
-        let (blocks, length) = match self.write_data(src, name) {
+        let (blocks, length) = match self.write_data(src, size, name) {
             Ok(r) => r,
             Err(e) => {
                 if let Some(p) = &new {
