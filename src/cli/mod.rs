@@ -17,6 +17,7 @@ mod put;
 mod rm;
 mod salvage;
 mod stat;
+mod volume;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -155,6 +156,15 @@ nwvol salvage SYS:/DATA/OLD.TXT                   # restore"
         after_help = "Examples:\n  nwvol purge -d disk0.img SYS:\n  nwvol purge SYS:/DATA/OLD.TXT"
     )]
     Purge(purge::PurgeArgs),
+    /// Create, extend, rename and list volumes.
+    #[command(
+        after_help = "Refused on plain NetWare partitions (nwvol only reads them).\n\n\
+Examples:\n  nwvol volume list -d disk0.img -d disk1.img\n  \
+nwvol volume create -d disk0.img VOL1:2G\n  \
+nwvol volume extend -d disk0.img -d disk2.img SYS disk2.img\n  \
+nwvol volume rename -d disk0.img VOL1 DATA"
+    )]
+    Volume(volume::VolumeArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -182,6 +192,7 @@ pub fn main() -> i32 {
         Command::Df(a) => df::run(a, &out),
         Command::Salvage(a) => salvage::run(a, &out),
         Command::Purge(a) => purge::run(a, &out),
+        Command::Volume(a) => volume::run(a, &out),
     };
     match r {
         Ok(code) => code,

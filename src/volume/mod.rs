@@ -2,6 +2,7 @@
 //! partitions: assembly from the volume tables, block I/O, the FAT and the
 //! directory table.
 
+pub mod admin;
 pub mod dirtable;
 pub mod fat;
 pub mod file;

@@ -75,6 +75,21 @@ pub fn plan_volumes(
     volumes: &[VolumeRequest],
     block_size: Option<u32>,
 ) -> Result<Vec<VolumePlan>, String> {
+    let starts = vec![VOLTAB_SECTORS; data_sectors.len()];
+    let used = vec![0; data_sectors.len()];
+    plan_volumes_after(data_sectors, &starts, &used, volumes, block_size)
+}
+
+/// Like [`plan_volumes`], in the free space of partitions that already
+/// hold volumes: partition `g`'s free space starts at logical sector
+/// `starts[g]`, and its volume table already has `used_entries[g]` entries.
+pub fn plan_volumes_after(
+    data_sectors: &[u32],
+    starts: &[u32],
+    used_entries: &[usize],
+    volumes: &[VolumeRequest],
+    block_size: Option<u32>,
+) -> Result<Vec<VolumePlan>, String> {
     if volumes.is_empty() {
         return Err("no volume to create".into());
     }
@@ -98,8 +113,11 @@ pub fn plan_volumes(
         }
     }
     // Free space cursor: (group, next free logical sector).
-    let mut cursor: Vec<u32> = data_sectors.iter().map(|_| VOLTAB_SECTORS).collect();
-    let mut entries_per_group = vec![0usize; data_sectors.len()];
+    if starts.len() != data_sectors.len() || used_entries.len() != data_sectors.len() {
+        return Err("one start and entry count per partition".into());
+    }
+    let mut cursor: Vec<u32> = starts.iter().map(|&s| s.max(VOLTAB_SECTORS)).collect();
+    let mut entries_per_group: Vec<usize> = used_entries.to_vec();
     let mut plans = Vec::new();
     for v in volumes {
         let left: u64 = data_sectors

@@ -31,8 +31,14 @@ pub fn format(dir: &tempfile::TempDir, names: &[&str], size: &str, extra: &[&str
 /// `-d IMG` for each image, then `args`.
 pub fn with_devs(imgs: &[PathBuf], args: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
-    let (cmd, rest) = args.split_first().expect("a command");
-    v.push(cmd.to_string());
+    // `volume` takes the devices after its own subcommand.
+    let head = if args.first() == Some(&"volume") {
+        2
+    } else {
+        1
+    };
+    let (cmd, rest) = args.split_at(head);
+    v.extend(cmd.iter().map(|s| s.to_string()));
     for i in imgs {
         v.push("-d".into());
         v.push(i.display().to_string());
