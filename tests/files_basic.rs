@@ -405,5 +405,12 @@ fn plain_netware_volumes_are_read_but_never_written() {
         1,
         &["plain NetWare"],
     );
+    nw_fails(
+        &imgs,
+        &["volume", "rename", "SYS", "NEW"],
+        1,
+        &["plain NetWare"],
+    );
+    nw_fails(&imgs, &["volume", "create", "VOL1"], 1, &["plain NetWare"]);
     assert!(std::fs::read(&path).unwrap() == before, "nothing written");
 }
