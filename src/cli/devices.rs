@@ -32,6 +32,19 @@ pub fn open(
     create_size: Option<u64>,
     direct: bool,
 ) -> Result<Arc<dyn Device>> {
+    if create_size.is_none() && std::fs::symlink_metadata(path).is_err() {
+        // Said here: the device layer's message suggests --size, which
+        // only format has.
+        bail!(
+            "{}: no such file or device{}",
+            path.display(),
+            if write {
+                "; give --size to create an image file"
+            } else {
+                ""
+            }
+        );
+    }
     let dev = FileDevice::open(
         path,
         &OpenOptions {

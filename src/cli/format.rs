@@ -116,19 +116,36 @@ pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
             bail!("{}: is mounted on {at}; unmount it first", p.display());
         }
     }
-    let devs = a
-        .devices
-        .iter()
-        .map(|p| match (a.dry_run, a.size) {
+    // Image files this run creates: removed again when it fails, so that a
+    // refused or failed format leaves nothing behind.
+    let mut created: Vec<PathBuf> = Vec::new();
+    let r = open_and_format(&a, out, &mut created);
+    if r.is_err() {
+        for p in &created {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    r
+}
+
+fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> Result<i32> {
+    let mut devs: Vec<std::sync::Arc<dyn crate::device::Device>> = Vec::new();
+    for p in &a.devices {
+        let missing = std::fs::symlink_metadata(p).is_err();
+        let dev = match (a.dry_run, a.size) {
             // A dry run creates nothing: a missing image is planned at --size.
-            (true, Some(size)) if !p.exists() => Ok(std::sync::Arc::new(NotYetCreated {
+            (true, Some(size)) if missing => std::sync::Arc::new(NotYetCreated {
                 name: p.display().to_string(),
                 size,
             })
-                as std::sync::Arc<dyn crate::device::Device>),
-            _ => devices::open(p, !a.dry_run, a.size, a.direct),
-        })
-        .collect::<Result<Vec<_>>>()?;
+                as std::sync::Arc<dyn crate::device::Device>,
+            _ => devices::open(p, !a.dry_run, a.size, a.direct)?,
+        };
+        if missing && !a.dry_run {
+            created.push(p.clone());
+        }
+        devs.push(dev);
+    }
     let opts = FormatOptions {
         mirror: a.mirror,
         block_size: a.block_size,
@@ -146,6 +163,8 @@ pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
         return Ok(EXIT_OK);
     }
     let p = format(&devs, &opts)?;
+    // Written: from here on the images stay, whatever happens to the output.
+    created.clear();
     for l in describe(&p, &a.devices, a.mirror) {
         out.info(l)?;
     }

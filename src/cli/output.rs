@@ -33,6 +33,11 @@ impl Output {
         }
     }
 
+    /// Prints an error line to stderr, even when quiet: `nwvol: <s>`.
+    pub fn error(&self, s: impl AsRef<str>) {
+        eprintln!("nwvol: {}", tidy(s.as_ref()));
+    }
+
     /// Prints a JSON value as one line.
     pub fn json(&self, v: &serde_json::Value) -> std::io::Result<()> {
         let mut o = std::io::stdout().lock();
@@ -63,5 +68,45 @@ pub fn one_line(e: &anyhow::Error) -> String {
         }
         s.push_str(&m);
     }
-    s.replace('\n', " ")
+    tidy(&s)
+}
+
+/// One line, without a context repeated by the part after it: in
+/// "x.img: MBR partition entry 1: MBR partition entry: sector count: ..."
+/// the second "MBR partition entry" says nothing the first did not.
+fn tidy(s: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in s.split(": ") {
+        let repeats = parts.last().is_some_and(|prev| {
+            !p.is_empty() && (*prev == p || prev.starts_with(&format!("{p} ")))
+        });
+        if !repeats {
+            parts.push(p);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_drops_repeated_context_only() {
+        assert_eq!(
+            tidy("d.img: MBR partition entry 1: MBR partition entry: sector count: 0"),
+            "d.img: MBR partition entry 1: sector count: 0"
+        );
+        assert_eq!(
+            tidy("d.img: nwvol extension header: nwvol extension header: CRC: bad"),
+            "d.img: nwvol extension header: CRC: bad"
+        );
+        assert_eq!(
+            tidy("d.img: MBR (sector 0): MBR: boot signature: 00 00"),
+            "d.img: MBR (sector 0): boot signature: 00 00"
+        );
+        let keep = "d.img: volume SYS FAT entry 8: FAT entry: next block: 5";
+        assert_eq!(tidy(keep), keep);
+        assert_eq!(tidy("a\nb"), "a b");
+    }
 }

@@ -162,7 +162,7 @@ pub fn validate_entry(e: &MbrEntry, device_sectors: u64) -> Result<(), LayoutErr
             s,
             "sector count",
             format!(
-                "sectors {}..{end} run past the end of the device ({device_sectors} sectors)",
+                "sectors {}..{end} run past the end of the device ({device_sectors} sectors): a truncated image, or a copy of a larger disk",
                 e.start_lba
             ),
         ));

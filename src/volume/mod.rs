@@ -315,11 +315,14 @@ impl Volume {
     /// and chains longer than the volume are errors.
     pub fn chain(&self, io: &dyn BlockIo, first: u32) -> Result<Vec<u32>> {
         let mut out = Vec::new();
+        // Blocks seen so far: a loop is found at its first repeat, not
+        // after reading as many FAT entries as the volume has blocks.
+        let mut seen = std::collections::HashSet::new();
         let mut b = first;
         loop {
-            if out.len() as u64 > self.total_blocks as u64 {
+            if !seen.insert(b) {
                 return Err(Error::Invalid(format!(
-                    "volume {}: the chain from block {first} loops",
+                    "volume {}: the FAT chain from block {first} loops back to block {b}",
                     self.name
                 )));
             }
@@ -329,7 +332,7 @@ impl Volume {
                 FatEntry::Used { next: Some(n), .. } => b = n,
                 FatEntry::Free => {
                     return Err(Error::Invalid(format!(
-                        "volume {}: the chain from block {first} runs into free block {b}",
+                        "volume {}: the FAT chain from block {first} runs into free block {b}",
                         self.name
                     )));
                 }
@@ -343,10 +346,11 @@ impl Volume {
         let mut buf = vec![0u8; self.block_size as usize];
         for b in self.chain(io, self.dir_block)? {
             self.read_block(io, b, &mut buf)?;
-            for (i, raw) in buf.chunks(DIRENT_BYTES).enumerate() {
+            for raw in buf.chunks(DIRENT_BYTES) {
                 let e = DirEntry::decode(raw).map_err(|e| Error::Corrupt {
                     device: io.groups()[self.segment_of(b).map(|s| s.group).unwrap_or(0)].name(),
-                    what: format!("volume {} directory entry {}", self.name, out.len() + i),
+                    // The entry's index in the table: entries before it.
+                    what: format!("volume {} directory entry {}", self.name, out.len()),
                     source: e,
                 })?;
                 out.push(e);
