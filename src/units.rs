@@ -67,7 +67,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         let f: u128 = frac.parse().map_err(|_| bad())?;
         let den = 10u128.pow(frac.len() as u32);
         let num = f * mult;
-        if num % den != 0 {
+        if !num.is_multiple_of(den) {
             return Err(format!(
                 "size \"{s}\" is not a whole number of bytes; give it in a smaller unit"
             ));

@@ -10,7 +10,7 @@ fn le32(b: &mut [u8], off: usize, v: u32) {
 }
 
 fn dos_time(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> u32 {
-    (((y - 1980) << 9 | mo << 5 | d) << 16) | (h << 11 | mi << 5 | s / 2)
+    ((((y - 1980) << 9) | (mo << 5) | d) << 16) | ((h << 11) | (mi << 5) | (s / 2))
 }
 
 /// A 16 MiB disk: MBR with a type 0x65 partition at LBA 63 (as old fdisk

@@ -54,7 +54,7 @@ impl AlignedBuf {
 
 /// True when `ptr` is a multiple of `align` (a power of two).
 pub fn is_aligned_ptr(ptr: *const u8, align: usize) -> bool {
-    align <= 1 || (ptr as usize) % align == 0
+    align <= 1 || (ptr as usize).is_multiple_of(align)
 }
 
 impl Deref for AlignedBuf {

@@ -266,7 +266,7 @@ impl FileDevice {
         size: u64,
         opts: &OpenOptions,
     ) -> DeviceResult<FileDevice> {
-        if size == 0 || size % 512 != 0 {
+        if size == 0 || !size.is_multiple_of(512) {
             return Err(DeviceError::Unusable {
                 device: name,
                 reason: format!(
@@ -365,7 +365,7 @@ impl FileDevice {
     }
 
     fn aligned(&self, v: u64) -> bool {
-        v % self.align as u64 == 0
+        v.is_multiple_of(self.align as u64)
     }
 
     /// pread loop into `buf` at `offset` (no range or alignment handling).

@@ -393,7 +393,7 @@ pub fn decode_table(
             slot: le32(c, 4),
         };
         let name = || format!("hot-fix table entry {i}");
-        if e.logical_sector % UNIT_SECTORS != 0 {
+        if !e.logical_sector.is_multiple_of(UNIT_SECTORS) {
             return Err(corrupt(
                 name(),
                 "logical sector",
