@@ -141,9 +141,14 @@ impl FileDevice {
                     io::ErrorKind::NotFound,
                     "no such file (it can only be created when opened for writing)",
                 ))),
-                None => Err(open_err(io::Error::new(
+                // Only a command that writes can create an image.
+                None if opts.write => Err(open_err(io::Error::new(
                     io::ErrorKind::NotFound,
                     "no such file; give --size to create it",
+                ))),
+                None => Err(open_err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no such file or device",
                 ))),
             };
         };
