@@ -31,6 +31,9 @@ _nwvol() {
             nwvol,help)
                 cmd="nwvol__subcmd__help"
                 ;;
+            nwvol,hotfix)
+                cmd="nwvol__subcmd__hotfix"
+                ;;
             nwvol,inspect)
                 cmd="nwvol__subcmd__inspect"
                 ;;
@@ -58,9 +61,6 @@ _nwvol() {
             nwvol,stat)
                 cmd="nwvol__subcmd__stat"
                 ;;
-            nwvol,volume)
-                cmd="nwvol__subcmd__volume"
-                ;;
             nwvol__subcmd__help,cat)
                 cmd="nwvol__subcmd__help__subcmd__cat"
                 ;;
@@ -75,6 +75,9 @@ _nwvol() {
                 ;;
             nwvol__subcmd__help,help)
                 cmd="nwvol__subcmd__help__subcmd__help"
+                ;;
+            nwvol__subcmd__help,hotfix)
+                cmd="nwvol__subcmd__help__subcmd__hotfix"
                 ;;
             nwvol__subcmd__help,inspect)
                 cmd="nwvol__subcmd__help__subcmd__inspect"
@@ -103,50 +106,20 @@ _nwvol() {
             nwvol__subcmd__help,stat)
                 cmd="nwvol__subcmd__help__subcmd__stat"
                 ;;
-            nwvol__subcmd__help,volume)
-                cmd="nwvol__subcmd__help__subcmd__volume"
+            nwvol__subcmd__help__subcmd__hotfix,list)
+                cmd="nwvol__subcmd__help__subcmd__hotfix__subcmd__list"
                 ;;
-            nwvol__subcmd__help__subcmd__volume,create)
-                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__create"
+            nwvol__subcmd__hotfix,help)
+                cmd="nwvol__subcmd__hotfix__subcmd__help"
                 ;;
-            nwvol__subcmd__help__subcmd__volume,extend)
-                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__extend"
+            nwvol__subcmd__hotfix,list)
+                cmd="nwvol__subcmd__hotfix__subcmd__list"
                 ;;
-            nwvol__subcmd__help__subcmd__volume,list)
-                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__list"
+            nwvol__subcmd__hotfix__subcmd__help,help)
+                cmd="nwvol__subcmd__hotfix__subcmd__help__subcmd__help"
                 ;;
-            nwvol__subcmd__help__subcmd__volume,rename)
-                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__rename"
-                ;;
-            nwvol__subcmd__volume,create)
-                cmd="nwvol__subcmd__volume__subcmd__create"
-                ;;
-            nwvol__subcmd__volume,extend)
-                cmd="nwvol__subcmd__volume__subcmd__extend"
-                ;;
-            nwvol__subcmd__volume,help)
-                cmd="nwvol__subcmd__volume__subcmd__help"
-                ;;
-            nwvol__subcmd__volume,list)
-                cmd="nwvol__subcmd__volume__subcmd__list"
-                ;;
-            nwvol__subcmd__volume,rename)
-                cmd="nwvol__subcmd__volume__subcmd__rename"
-                ;;
-            nwvol__subcmd__volume__subcmd__help,create)
-                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__create"
-                ;;
-            nwvol__subcmd__volume__subcmd__help,extend)
-                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__extend"
-                ;;
-            nwvol__subcmd__volume__subcmd__help,help)
-                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__help"
-                ;;
-            nwvol__subcmd__volume__subcmd__help,list)
-                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__list"
-                ;;
-            nwvol__subcmd__volume__subcmd__help,rename)
-                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__rename"
+            nwvol__subcmd__hotfix__subcmd__help,list)
+                cmd="nwvol__subcmd__hotfix__subcmd__help__subcmd__list"
                 ;;
             *)
                 ;;
@@ -155,12 +128,16 @@ _nwvol() {
 
     case "${cmd}" in
         nwvol)
-            opts="-q -h -V --quiet --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume help"
+            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -169,7 +146,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__cat)
-            opts="-d -q -h --device --direct --quiet --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +157,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -191,7 +172,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__df)
-            opts="-d -q -h --device --direct --json --quiet --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +186,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -213,7 +198,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__format)
-            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --quiet --help"
+            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +220,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -243,7 +232,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__get)
-            opts="-d -r -q -h --device --direct --recursive --quiet --help"
+            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,6 +246,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -265,7 +258,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help)
-            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume help"
+            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +330,34 @@ _nwvol() {
         nwvol__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__hotfix)
+            opts="list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__hotfix__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -474,8 +495,26 @@ _nwvol() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        nwvol__subcmd__help__subcmd__volume)
-            opts="create extend rename list"
+        nwvol__subcmd__hotfix)
+            opts="-q -h --quiet --cache-size --help list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__hotfix__subcmd__help)
+            opts="list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -488,7 +527,7 @@ _nwvol() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        nwvol__subcmd__help__subcmd__volume__subcmd__create)
+        nwvol__subcmd__hotfix__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -502,7 +541,7 @@ _nwvol() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        nwvol__subcmd__help__subcmd__volume__subcmd__extend)
+        nwvol__subcmd__hotfix__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -516,27 +555,25 @@ _nwvol() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        nwvol__subcmd__help__subcmd__volume__subcmd__list)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+        nwvol__subcmd__hotfix__subcmd__list)
+            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
                     ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__help__subcmd__volume__subcmd__rename)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -545,7 +582,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__inspect)
-            opts="-d -q -h --device --direct --json --quiet --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -556,6 +593,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -567,7 +608,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__ls)
-            opts="-d -R -q -h --device --direct --recursive --dos --deleted --json --quiet --help"
+            opts="-d -R -q -h --device --direct --recursive --dos --deleted --json --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,6 +619,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -589,7 +634,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mkdir)
-            opts="-d -p -q -h --device --direct --parents --quiet --help"
+            opts="-d -p -q -h --device --direct --parents --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -600,6 +645,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -611,7 +660,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mv)
-            opts="-d -q -h --device --direct --quiet --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +671,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -633,7 +686,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__purge)
-            opts="-d -q -h --device --direct --quiet --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -644,6 +697,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -655,7 +712,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__put)
-            opts="-d -r -q -h --device --direct --recursive --quiet --help"
+            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -666,6 +723,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -677,7 +738,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__rm)
-            opts="-d -r -q -h --device --direct --recursive --purge --quiet --help"
+            opts="-d -r -q -h --device --direct --recursive --purge --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,6 +749,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -699,7 +764,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__salvage)
-            opts="-d -l -q -h --device --direct --list --quiet --help"
+            opts="-d -l -q -h --device --direct --list --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -710,6 +775,10 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -721,7 +790,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__stat)
-            opts="-d -q -h --device --direct --json --quiet --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,193 +804,7 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume)
-            opts="-q -h --quiet --help create extend rename list help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__create)
-            opts="-d -q -h --device --direct --block-size --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --device)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --block-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__extend)
-            opts="-d -q -h --device --direct --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --device)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__help)
-            opts="create extend rename list help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__help__subcmd__create)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__help__subcmd__extend)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__help__subcmd__list)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__help__subcmd__rename)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__list)
-            opts="-d -q -h --device --direct --json --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --device)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        nwvol__subcmd__volume__subcmd__rename)
-            opts="-d -q -h --device --direct --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --device)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -d)
+                --cache-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

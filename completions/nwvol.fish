@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_nwvol_global_optspecs
-    string join \n q/quiet h/help V/version
+    string join \n q/quiet cache-size= h/help V/version
 end
 
 function __fish_nwvol_needs_command
@@ -24,6 +24,7 @@ function __fish_nwvol_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c nwvol -n "__fish_nwvol_needs_command" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_needs_command" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_needs_command" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_needs_command" -s V -l version -d 'Print version'
@@ -40,12 +41,13 @@ complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "mv" -d 'Rename or move 
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "df" -d 'Show size, used and free space, files and directories per volume'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "salvage" -d 'List deleted files, or restore one'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "purge" -d 'Free the space of deleted files for good'
-complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "volume" -d 'Create, extend, rename and list volumes'
+complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "hotfix" -d 'Show the sectors each member\'s hot-fix table redirects'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l block-size -d 'Volume block size: 4K, 8K, 16K, 32K or 64K (default: by volume size, 4K under 32M up to 64K from 500M)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l volume -d 'A volume to create, NAME or NAME:SIZE (repeatable; the last may omit its size and takes the rest). Default: one volume SYS over all space' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l hotfix -d 'Hot-fix pool size per partition (default: about 2% of it)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l size -d 'Create missing image files of this size (sparse), e.g. 512M, 1G' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l mirror -d 'Make all devices one mirror group (up to 8); without it, several devices become one volume spanning them as segments'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s f -l force -d 'Overwrite devices that hold a partition table or a file system'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s n -l dry-run -d 'Show what would be written and write nothing'
@@ -53,11 +55,13 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l direct -d 'Open r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -l json -d 'One JSON object instead of tables (shape in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s R -l recursive -d 'List the directories below too'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l dos -d 'Show the DOS 8.3 names (aliases) instead of long names'
@@ -66,99 +70,89 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l json -d 'One JSON obj
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -l json -d 'One JSON object instead of lines (shape in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s r -l recursive -d 'Copy directories with everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s r -l recursive -d 'Copy directories with everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s p -l parents -d 'Make missing parents too; an existing directory is no error'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s r -l recursive -d 'Remove directories and everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -l purge -d 'Free the files\' space at once instead of keeping them salvageable'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand df" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -l json -d 'One JSON object instead of a table (shape in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s l -l list -d 'Only list what could be restored, even for a file\'s path'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -s h -l help -d 'Print help'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -s q -l quiet -d 'Print nothing but errors'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -s h -l help -d 'Print help'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -f -a "create" -d 'Create a volume in the free space of the devices\' partitions (after their existing volumes), spanning them in the order given'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -f -a "extend" -d 'Add the free space of more devices\' partitions to a volume, as new segments'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -f -a "rename" -d 'Rename a volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -f -a "list" -d 'List the volumes: block size, size, segments and where they are'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l block-size -d 'Block size: 4K, 8K, 16K, 32K or 64K (default: by volume size)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but errors'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -s q -l quiet -d 'Print nothing but errors'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print nothing but errors'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -l json -d 'One JSON object instead of a table (shape in docs/JSON.md)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a volume in the free space of the devices\' partitions (after their existing volumes), spanning them in the order given'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "extend" -d 'Add the free space of more devices\' partitions to a volume, as new segments'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Rename a volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the volumes: block size, size, segments and where they are'
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "format" -d 'Create NetWare partitions, a mirror group and empty volumes'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "inspect" -d 'Show partitions, mirror groups, members and volumes'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "ls" -d 'List directories: attributes, size, modification time, name'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "stat" -d 'Show every field of a file\'s or directory\'s entry'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "put" -d 'Copy local files, trees or standard input onto a volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "get" -d 'Copy files or trees from a volume to local files or standard output'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "cat" -d 'Print files to standard output'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "mkdir" -d 'Make directories'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "rm" -d 'Delete files (salvageable until purged) and directories'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "mv" -d 'Rename or move files and directories within a volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "df" -d 'Show size, used and free space, files and directories per volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "salvage" -d 'List deleted files, or restore one'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "purge" -d 'Free the space of deleted files for good'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "volume" -d 'Create, extend, rename and list volumes'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "create" -d 'Create a volume in the free space of the devices\' partitions (after their existing volumes), spanning them in the order given'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "extend" -d 'Add the free space of more devices\' partitions to a volume, as new segments'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "rename" -d 'Rename a volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "list" -d 'List the volumes: block size, size, segments and where they are'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and not __fish_seen_subcommand_from list help" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and not __fish_seen_subcommand_from list help" -s q -l quiet -d 'Print nothing but errors'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List the redirected units of each member\'s hot-fix table'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -l json -d 'One JSON object instead of tables'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the redirected units of each member\'s hot-fix table'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "format" -d 'Create NetWare partitions, a mirror group and empty volumes'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "inspect" -d 'Show partitions, mirror groups, members and volumes'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "ls" -d 'List directories: attributes, size, modification time, name'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "stat" -d 'Show every field of a file\'s or directory\'s entry'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "put" -d 'Copy local files, trees or standard input onto a volume'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "get" -d 'Copy files or trees from a volume to local files or standard output'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "cat" -d 'Print files to standard output'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "mkdir" -d 'Make directories'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "rm" -d 'Delete files (salvageable until purged) and directories'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "mv" -d 'Rename or move files and directories within a volume'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "df" -d 'Show size, used and free space, files and directories per volume'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "salvage" -d 'List deleted files, or restore one'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "purge" -d 'Free the space of deleted files for good'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "hotfix" -d 'Show the sectors each member\'s hot-fix table redirects'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from hotfix" -f -a "list" -d 'List the redirected units of each member\'s hot-fix table'

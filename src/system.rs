@@ -16,8 +16,10 @@ use crate::volume::{GroupTable, Volume, assemble_volumes, read_volume_table};
 pub struct System {
     /// Mirror groups, in the order of their first device.
     pub groups: Vec<Arc<MirrorGroup>>,
-    /// Where volume I/O goes.
+    /// Where volume I/O goes: the cache.
     pub io: Arc<dyn BlockIo>,
+    /// The same cache, for its counters.
+    pub cache: Arc<Cache>,
     /// Each group's volume table (same index as `groups`).
     pub tables: Vec<GroupTable>,
     /// Volumes, in the order first seen.
@@ -45,10 +47,12 @@ impl System {
             .collect::<Result<Vec<_>>>()?;
         let volumes = assemble_volumes(&groups, &tables)?;
         // One cache for every group and volume of the process.
-        let io: Arc<dyn BlockIo> = Arc::new(Cache::new(groups.clone(), cache));
+        let cache = Arc::new(Cache::new(groups.clone(), cache));
+        let io: Arc<dyn BlockIo> = cache.clone();
         Ok(System {
             groups,
             io,
+            cache,
             tables,
             volumes,
         })

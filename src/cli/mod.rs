@@ -6,6 +6,7 @@ mod devices;
 mod df;
 mod format;
 mod get;
+mod hotfix;
 mod inspect;
 mod ls;
 mod mkdir;
@@ -17,7 +18,6 @@ mod put;
 mod rm;
 mod salvage;
 mod stat;
-mod volume;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -45,6 +45,10 @@ pub struct Cli {
     /// Print nothing but errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Size of nwvol's block cache, shared by every mirror group (e.g. 64M,
+    /// 1G).
+    #[arg(long, global = true, value_name = "SIZE", default_value = "128M", value_parser = parse_cache_size)]
+    pub cache_size: u64,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -156,15 +160,21 @@ nwvol salvage SYS:/DATA/OLD.TXT                   # restore"
         after_help = "Examples:\n  nwvol purge -d disk0.img SYS:\n  nwvol purge SYS:/DATA/OLD.TXT"
     )]
     Purge(purge::PurgeArgs),
-    /// Create, extend, rename and list volumes.
+    /// Show the sectors each member's hot-fix table redirects.
     #[command(
-        after_help = "Refused on plain NetWare partitions (nwvol only reads them).\n\n\
-Examples:\n  nwvol volume list -d disk0.img -d disk1.img\n  \
-nwvol volume create -d disk0.img VOL1:2G\n  \
-nwvol volume extend -d disk0.img -d disk2.img SYS disk2.img\n  \
-nwvol volume rename -d disk0.img VOL1 DATA"
+        after_help = "Examples:\n  nwvol hotfix list -d disk0.img -d disk1.img\n  \
+nwvol hotfix list --json | jq '.members[] | {device, pool_slots_used}'"
     )]
-    Volume(volume::VolumeArgs),
+    Hotfix(hotfix::HotfixArgs),
+}
+
+/// Parses `--cache-size`: a size of at least 1 MiB.
+fn parse_cache_size(s: &str) -> Result<u64, String> {
+    let v = crate::units::parse_size(s)?;
+    if v < crate::cache::config::MIN_CACHE_BYTES {
+        return Err(format!("{s}: the cache needs at least 1M"));
+    }
+    Ok(v)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -178,6 +188,7 @@ pub fn main() -> i32 {
         }
     };
     let out = Output::new(cli.quiet);
+    crate::cache::set_default_capacity(cli.cache_size);
     let r = match cli.command {
         Command::Format(a) => format::run(a, &out),
         Command::Inspect(a) => inspect::run(a, &out),
@@ -192,7 +203,7 @@ pub fn main() -> i32 {
         Command::Df(a) => df::run(a, &out),
         Command::Salvage(a) => salvage::run(a, &out),
         Command::Purge(a) => purge::run(a, &out),
-        Command::Volume(a) => volume::run(a, &out),
+        Command::Hotfix(a) => hotfix::run(a, &out),
     };
     match r {
         Ok(code) => code,
