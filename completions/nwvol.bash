@@ -61,6 +61,9 @@ _nwvol() {
             nwvol,stat)
                 cmd="nwvol__subcmd__stat"
                 ;;
+            nwvol,volume)
+                cmd="nwvol__subcmd__volume"
+                ;;
             nwvol__subcmd__help,cat)
                 cmd="nwvol__subcmd__help__subcmd__cat"
                 ;;
@@ -106,8 +109,23 @@ _nwvol() {
             nwvol__subcmd__help,stat)
                 cmd="nwvol__subcmd__help__subcmd__stat"
                 ;;
+            nwvol__subcmd__help,volume)
+                cmd="nwvol__subcmd__help__subcmd__volume"
+                ;;
             nwvol__subcmd__help__subcmd__hotfix,list)
                 cmd="nwvol__subcmd__help__subcmd__hotfix__subcmd__list"
+                ;;
+            nwvol__subcmd__help__subcmd__volume,create)
+                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__create"
+                ;;
+            nwvol__subcmd__help__subcmd__volume,extend)
+                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__extend"
+                ;;
+            nwvol__subcmd__help__subcmd__volume,list)
+                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__list"
+                ;;
+            nwvol__subcmd__help__subcmd__volume,rename)
+                cmd="nwvol__subcmd__help__subcmd__volume__subcmd__rename"
                 ;;
             nwvol__subcmd__hotfix,help)
                 cmd="nwvol__subcmd__hotfix__subcmd__help"
@@ -121,6 +139,36 @@ _nwvol() {
             nwvol__subcmd__hotfix__subcmd__help,list)
                 cmd="nwvol__subcmd__hotfix__subcmd__help__subcmd__list"
                 ;;
+            nwvol__subcmd__volume,create)
+                cmd="nwvol__subcmd__volume__subcmd__create"
+                ;;
+            nwvol__subcmd__volume,extend)
+                cmd="nwvol__subcmd__volume__subcmd__extend"
+                ;;
+            nwvol__subcmd__volume,help)
+                cmd="nwvol__subcmd__volume__subcmd__help"
+                ;;
+            nwvol__subcmd__volume,list)
+                cmd="nwvol__subcmd__volume__subcmd__list"
+                ;;
+            nwvol__subcmd__volume,rename)
+                cmd="nwvol__subcmd__volume__subcmd__rename"
+                ;;
+            nwvol__subcmd__volume__subcmd__help,create)
+                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__create"
+                ;;
+            nwvol__subcmd__volume__subcmd__help,extend)
+                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__extend"
+                ;;
+            nwvol__subcmd__volume__subcmd__help,help)
+                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__help"
+                ;;
+            nwvol__subcmd__volume__subcmd__help,list)
+                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__list"
+                ;;
+            nwvol__subcmd__volume__subcmd__help,rename)
+                cmd="nwvol__subcmd__volume__subcmd__help__subcmd__rename"
+                ;;
             *)
                 ;;
         esac
@@ -128,7 +176,7 @@ _nwvol() {
 
     case "${cmd}" in
         nwvol)
-            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help"
+            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,7 +306,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help)
-            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge hotfix help"
+            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -484,6 +532,76 @@ _nwvol() {
         nwvol__subcmd__help__subcmd__stat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__volume)
+            opts="create extend rename list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__volume__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__volume__subcmd__extend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__volume__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__volume__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -792,6 +910,216 @@ _nwvol() {
         nwvol__subcmd__stat)
             opts="-d -q -h --device --direct --json --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume)
+            opts="-q -h --quiet --cache-size --help create extend rename list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__create)
+            opts="-d -q -h --device --direct --block-size --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --block-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__extend)
+            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__help)
+            opts="create extend rename list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__help__subcmd__extend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__list)
+            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__volume__subcmd__rename)
+            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -11,6 +11,7 @@ use crate::mirror::MirrorGroup;
 use crate::partition::{CopyStatus, Partition};
 use crate::system::System;
 use crate::units::format_size;
+use crate::volume::{GroupTable, Volume};
 
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
 
@@ -71,9 +72,28 @@ fn partition_warnings(p: &Partition) -> Vec<String> {
     w
 }
 
-fn group_json(g: &MirrorGroup) -> Value {
+/// Warnings about a group's volume table copies that did not read back as
+/// the copy in use.
+fn volume_table_warnings(g: &MirrorGroup, t: &GroupTable) -> Vec<String> {
+    t.copies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            c.as_ref().map(|why| {
+                format!(
+                    "{}: volume definition table copy {i} is {why}; another copy is used (verify --repair rewrites it)",
+                    g.name()
+                )
+            })
+        })
+        .collect()
+}
+
+fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
     let table = g.table();
     let ext = table.ext.as_ref();
+    let mut warnings = g.warnings.clone();
+    warnings.extend(volume_table_warnings(g, t));
     let mut members: Vec<Value> = Vec::new();
     for (slot, &id) in table.member_ids.iter().enumerate() {
         if id == 0 {
@@ -102,12 +122,35 @@ fn group_json(g: &MirrorGroup) -> Value {
         "degraded": g.degraded(),
         "missing": g.missing,
         "members": members,
-        "warnings": g.warnings,
+        "warnings": warnings,
     })
 }
 
-fn volumes_json(sys: &System) -> (Vec<Value>, bool) {
-    let mut failed = false;
+/// An error reading a volume as one line naming the device: the error's own
+/// text when it starts with a member's device, else prefixed with the
+/// device of the volume's first segment.
+fn volume_error_line(sys: &System, v: &Volume, e: &crate::Error) -> String {
+    let msg = e.to_string();
+    let named = sys
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter())
+        .any(|m| msg.starts_with(&format!("{}: ", m.partition.name())));
+    if named {
+        return msg;
+    }
+    let device = v
+        .segments
+        .first()
+        .map(|s| sys.groups[s.group].name())
+        .unwrap_or_default();
+    format!("{device}: {msg}")
+}
+
+/// The volumes as JSON, and one error line per volume that could not be
+/// read.
+fn volumes_json(sys: &System) -> (Vec<Value>, Vec<String>) {
+    let mut failed = Vec::new();
     let vols = sys
         .volumes
         .iter()
@@ -116,8 +159,9 @@ fn volumes_json(sys: &System) -> (Vec<Value>, bool) {
                 match v.stats(sys.io.as_ref()) {
                     Ok(s) => Ok(s),
                     Err(e) => {
-                        failed = true;
-                        Err(e.to_string())
+                        let line = volume_error_line(sys, v, &e);
+                        failed.push(line.clone());
+                        Err(line)
                     }
                 }
             } else {
@@ -167,9 +211,18 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
         .iter()
         .flat_map(|g| g.members.iter().map(|m| partition_json(&m.partition)))
         .collect();
-    let groups: Vec<Value> = sys.groups.iter().map(|g| group_json(g)).collect();
+    let groups: Vec<Value> = sys
+        .groups
+        .iter()
+        .zip(&sys.tables)
+        .map(|(g, t)| group_json(g, t))
+        .collect();
     let (volumes, failed) = volumes_json(&sys);
-    let code = if failed { EXIT_FAILURE } else { EXIT_OK };
+    let code = if failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILURE
+    };
     if a.json {
         out.json(&json!({
             "nwvol_json": INSPECT_JSON_VERSION,
@@ -179,8 +232,25 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
             "volumes": volumes,
             "cache": sys.cache.stats(),
         }))?;
-        return Ok(code);
+    } else {
+        print_tables(&sys, &parts, &groups, &volumes, out)?;
     }
+    // Warnings and errors go to stderr in both modes.
+    print_warnings(&sys, &parts, &groups, &volumes, out);
+    for e in &failed {
+        out.error(e);
+    }
+    Ok(code)
+}
+
+/// The partitions, mirror groups and volumes as tables, on stdout.
+fn print_tables(
+    sys: &System,
+    parts: &[Value],
+    groups: &[Value],
+    volumes: &[Value],
+    out: &Output,
+) -> Result<()> {
     let mut t = table();
     t.set_header(vec![
         "device",
@@ -192,7 +262,7 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
         "data area",
         "logical size",
     ]);
-    for p in &parts {
+    for p in parts {
         t.add_row(vec![
             p["device"].as_str().unwrap_or("").to_string(),
             format!(
@@ -276,7 +346,7 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
     t.set_header(vec![
         "volume", "block", "size", "used", "free", "files", "dirs", "segments",
     ]);
-    for v in &volumes {
+    for v in volumes {
         let st = &v["stats"];
         let bs = n(&v["block_size"]);
         let segs: Vec<String> = v["segments"]
@@ -315,7 +385,18 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
     }
     out.line("\nVolumes")?;
     out.line(t.to_string())?;
-    for p in &parts {
+    Ok(())
+}
+
+/// Every warning, one line each, on stderr.
+fn print_warnings(
+    sys: &System,
+    parts: &[Value],
+    groups: &[Value],
+    volumes: &[Value],
+    out: &Output,
+) {
+    for p in parts {
         for w in p["warnings"].as_array().into_iter().flatten() {
             out.warn(format!(
                 "{}: {}",
@@ -324,9 +405,13 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
             ));
         }
     }
-    for g in &sys.groups {
-        for w in &g.warnings {
-            out.warn(format!("group {:08x}: {w}", g.group_id));
+    for (g, gj) in sys.groups.iter().zip(groups) {
+        for w in gj["warnings"].as_array().into_iter().flatten() {
+            out.warn(format!(
+                "group {:08x}: {}",
+                g.group_id,
+                w.as_str().unwrap_or("")
+            ));
         }
         if g.degraded() {
             out.warn(format!(
@@ -340,10 +425,11 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
             ));
         }
     }
-    for v in &volumes {
-        if let Some(e) = v["error"].as_str() {
+    for v in volumes {
+        if let Some(e) = v["error"].as_str()
+            && v["complete"].as_bool() != Some(true)
+        {
             out.warn(format!("volume {}: {e}", v["name"].as_str().unwrap_or("")));
         }
     }
-    Ok(code)
 }

@@ -18,6 +18,7 @@ mod put;
 mod rm;
 mod salvage;
 mod stat;
+mod volume;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -160,6 +161,15 @@ nwvol salvage SYS:/DATA/OLD.TXT                   # restore"
         after_help = "Examples:\n  nwvol purge -d disk0.img SYS:\n  nwvol purge SYS:/DATA/OLD.TXT"
     )]
     Purge(purge::PurgeArgs),
+    /// Create, extend, rename and list volumes.
+    #[command(
+        after_help = "Refused on plain NetWare partitions (nwvol only reads them).\n\n\
+Examples:\n  nwvol volume list -d disk0.img -d disk1.img\n  \
+nwvol volume create -d disk0.img VOL1:2G\n  \
+nwvol volume extend -d disk0.img -d disk2.img SYS disk2.img\n  \
+nwvol volume rename -d disk0.img VOL1 DATA"
+    )]
+    Volume(volume::VolumeArgs),
     /// Show the sectors each member's hot-fix table redirects.
     #[command(
         after_help = "Examples:\n  nwvol hotfix list -d disk0.img -d disk1.img\n  \
@@ -204,6 +214,7 @@ pub fn main() -> i32 {
         Command::Salvage(a) => salvage::run(a, &out),
         Command::Purge(a) => purge::run(a, &out),
         Command::Hotfix(a) => hotfix::run(a, &out),
+        Command::Volume(a) => volume::run(a, &out),
     };
     match r {
         Ok(code) => code,
