@@ -23,7 +23,10 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         let name = format!("nwvol-{}", sub.get_name());
         // clap names are &'static str; a test may leak a few bytes.
         let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
-        let sub = sub.clone().name(static_name).bin_name(format!("nwvol {}", sub.get_name()));
+        let sub = sub
+            .clone()
+            .name(static_name)
+            .bin_name(format!("nwvol {}", sub.get_name()));
         let mut buf = Vec::new();
         clap_mangen::Man::new(sub)
             .render(&mut buf)
