@@ -107,7 +107,11 @@ fn background_flush_past_threshold() {
     let cache = Cache::new(vec![g], cfg);
     cache.write(0, 4096, DATA, &pattern(256 << 10, 5)).unwrap();
     std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(c.write_count(), 0, "below the threshold nothing goes out yet");
+    assert_eq!(
+        c.write_count(),
+        0,
+        "below the threshold nothing goes out yet"
+    );
     cache
         .write(0, 4096, DATA + MIB as u64, &pattern(MIB, 6))
         .unwrap();

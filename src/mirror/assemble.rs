@@ -83,6 +83,7 @@ fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
         warnings
             .push("members disagree on the logical partition size; the smallest is used".into());
     }
+    let names: Vec<String> = parts.iter().map(|p| p.name().to_string()).collect();
     let mut members = Vec::new();
     for p in parts {
         let Some(slot) = authority.member_ids.iter().position(|&id| id == p.id()) else {
@@ -125,7 +126,10 @@ fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
         })
         .collect();
     if members.is_empty() {
-        return Err(Error::Invalid("no usable member in mirror group".into()));
+        return Err(Error::Invalid(format!(
+            "{}: not listed in its own mirror table (mirror header damaged?); nothing to assemble",
+            names.join(", ")
+        )));
     }
     Ok(MirrorGroup::new(
         group_id,

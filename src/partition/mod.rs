@@ -214,15 +214,36 @@ impl Partition {
             })();
             decoded.push(r.map_err(|e| e.to_string()));
         }
-        // The copy in use: the valid one with the highest event counter
-        // (the newest mirror table), the first on a tie.
+        // The copy in use: among the valid copies that carry the extension
+        // header's partition ID, the one with the highest event counter
+        // (the newest mirror table); on a tie the one most other copies
+        // agree with (the hot-fix header has no checksum, so one damaged
+        // byte must be outvoted), then the first.
         let events = |c: &Copy| c.mirror.ext.as_ref().map(|x| x.events).unwrap_or(0);
-        let best = decoded
+        let agree = |c: &Copy| {
+            decoded
+                .iter()
+                .filter(|r| r.as_ref().is_ok_and(|o| o.raw == c.raw))
+                .count()
+        };
+        let valid: Vec<(usize, &Copy)> = decoded
             .iter()
             .enumerate()
             .filter_map(|(i, r)| r.as_ref().ok().map(|c| (i, c)))
+            .collect();
+        let matching: Vec<(usize, &Copy)> = valid
+            .iter()
+            .copied()
+            .filter(|(_, c)| {
+                ext.as_ref()
+                    .is_none_or(|x| x.partition_id == c.hotfix.partition_id)
+            })
+            .collect();
+        let candidates = if matching.is_empty() { valid } else { matching };
+        let best = candidates
+            .into_iter()
             .fold(None::<(usize, &Copy)>, |acc, (i, c)| match acc {
-                Some((_, b)) if events(b) >= events(c) => acc,
+                Some((_, b)) if (events(b), agree(b)) >= (events(c), agree(c)) => acc,
                 _ => Some((i, c)),
             });
         let Some((best_idx, best)) = best else {
@@ -236,8 +257,14 @@ impl Partition {
                     )
                 })
                 .collect();
+            let first = decoded.first().and_then(|r| r.as_ref().err());
             let what = if head.iter().all(|&b| b == 0) {
                 "hot-fix/mirror headers are all zeros".to_string()
+            } else if decoded.iter().all(|r| r.as_ref().err() == first) {
+                format!(
+                    "no valid hot-fix/mirror header copy (all 4: {})",
+                    first.cloned().unwrap_or_default()
+                )
             } else {
                 format!(
                     "no valid hot-fix/mirror header copy ({})",
