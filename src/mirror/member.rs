@@ -95,6 +95,8 @@ pub struct Member {
     pub slot: usize,
     state: AtomicU8,
     failed: AtomicBool,
+    /// The group's write-intent bitmap version durable on this member.
+    pub(crate) wib_durable: std::sync::Mutex<u64>,
     /// Its counters.
     pub stats: MemberStats,
 }
@@ -107,6 +109,7 @@ impl Member {
             slot,
             state: AtomicU8::new(state.to_u8()),
             failed: AtomicBool::new(false),
+            wib_durable: std::sync::Mutex::new(0),
             stats: MemberStats::default(),
         }
     }

@@ -7,10 +7,13 @@
 //! - [`writer`]: runs fanned out to every in-sync member at once; member
 //!   failure and the mirror table update it causes.
 //! - [`read`]: read balancing and read repair.
+//! - [`wib`]: the write-intent record: bits set before writes, cleared
+//!   once every member has them.
 
 pub mod assemble;
 pub mod member;
 pub mod read;
+pub mod wib;
 pub mod writer;
 
 use std::sync::Mutex;
@@ -41,6 +44,17 @@ pub struct MirrorGroup {
     failures: Mutex<Vec<String>>,
     /// Something was written since the last sync.
     unsynced: AtomicBool,
+    /// The missing members are recorded out of sync in the present
+    /// members' tables (done once, before the first write).
+    missing_recorded: AtomicBool,
+    /// The write-intent record's in-memory state (loaded at the first
+    /// write).
+    wib: Mutex<Option<wib::WibState>>,
+    /// Bumped by every write before its write-intent bits are set: a sync
+    /// clears bits only when no write started since it began.
+    write_gen: std::sync::atomic::AtomicU64,
+    /// Writes in flight.
+    inflight: std::sync::atomic::AtomicUsize,
 }
 
 impl MirrorGroup {
@@ -62,6 +76,10 @@ impl MirrorGroup {
             warnings,
             failures: Mutex::new(Vec::new()),
             unsynced: AtomicBool::new(false),
+            missing_recorded: AtomicBool::new(false),
+            wib: Mutex::new(None),
+            write_gen: std::sync::atomic::AtomicU64::new(0),
+            inflight: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 

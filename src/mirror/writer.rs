@@ -8,7 +8,7 @@ use std::io::IoSlice;
 use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
-use crate::layout::mirror::MemberState;
+use crate::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
 
 use super::MirrorGroup;
 use super::member::bump;
@@ -52,11 +52,13 @@ impl MirrorGroup {
         Error::NoInSyncMember { group: self.name() }
     }
 
-    /// Called before a run is written to any member. The write-intent
-    /// record (set the run's bits durably before the data goes out) hooks
-    /// in here; it does nothing yet.
-    fn before_run(&self, _logical: u64, _len: u64) -> Result<()> {
-        Ok(())
+    /// Called before runs are written to any member: records missing
+    /// members out of sync (first write only), then sets the runs'
+    /// write-intent bits in memory; returns the bitmap version each member
+    /// makes durable before its data (see [`super::wib`]).
+    fn before_runs(&self, ranges: &[(u64, u64)]) -> Result<u64> {
+        self.record_missing()?;
+        Ok(self.intend(ranges))
     }
 
     /// Writes the runs, in order, to every in-sync member at once: each
@@ -69,9 +71,9 @@ impl MirrorGroup {
         for r in runs {
             self.check_range(r.logical, r.len())?;
         }
-        for r in runs {
-            self.before_run(r.logical, r.len())?;
-        }
+        let _inflight = self.begin_write();
+        let ranges: Vec<(u64, u64)> = runs.iter().map(|r| (r.logical, r.len())).collect();
+        let need = self.before_runs(&ranges)?;
         let targets = self.in_sync_members();
         if targets.is_empty() {
             return Err(self.no_member());
@@ -79,6 +81,7 @@ impl MirrorGroup {
         self.unsynced.store(true, Ordering::SeqCst);
         let write_member = |i: usize| -> Result<()> {
             let m = &self.members[i];
+            self.member_intent(i, need)?;
             for r in runs {
                 m.write_run(r.bufs, r.logical)?;
             }
@@ -128,7 +131,8 @@ impl MirrorGroup {
     pub fn zero_logical(&self, logical: u64, len: u64) -> Result<()> {
         self.check_writable()?;
         self.check_range(logical, len)?;
-        self.before_run(logical, len)?;
+        let _inflight = self.begin_write();
+        let need = self.before_runs(&[(logical, len)])?;
         let targets = self.in_sync_members();
         if targets.is_empty() {
             return Err(self.no_member());
@@ -139,7 +143,10 @@ impl MirrorGroup {
             if m.partition.device.reads_zeros() {
                 continue;
             }
-            if let Err(e) = m.partition.zero_logical(logical, len) {
+            if let Err(e) = self
+                .member_intent(i, need)
+                .and_then(|()| m.partition.zero_logical(logical, len))
+            {
                 bump(&m.stats.write_errors, 1);
                 self.fail_member(i, &e);
             }
@@ -155,6 +162,18 @@ impl MirrorGroup {
     /// member: the kernel may already have dropped the dirty pages, so a
     /// retry that succeeds proves nothing.
     pub fn sync(&self) -> Result<()> {
+        // Write-intent bits may be cleared after this sync only if no write
+        // was in flight when it began (see `begin_write`).
+        let gen0 = self.write_gen.load(Ordering::SeqCst);
+        let idle = self.inflight.load(Ordering::SeqCst) == 0;
+        self.sync_data()?;
+        if idle {
+            self.clear_intent(gen0);
+        }
+        Ok(())
+    }
+
+    fn sync_data(&self) -> Result<()> {
         if !self.unsynced.swap(false, Ordering::SeqCst) {
             return Ok(());
         }
@@ -228,6 +247,9 @@ impl MirrorGroup {
                     && let Some(rec) = x.members.iter_mut().find(|r| r.id == mj.partition.id())
                 {
                     rec.state = MemberState::OutOfSync;
+                    // The survivors' write-intent bits, never cleared while
+                    // the group is degraded, name what it misses from now.
+                    rec.flags |= MEMBER_FLAG_WIB;
                 }
             }
             if let Some(x) = table.ext.as_mut() {

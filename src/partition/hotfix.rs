@@ -28,7 +28,7 @@ const ALIGN: u64 = 4096;
 const SLOT_TRIES: usize = 3;
 
 impl Partition {
-    fn check_writable(&self) -> Result<()> {
+    pub(crate) fn check_writable(&self) -> Result<()> {
         if self.writable() {
             Ok(())
         } else {
@@ -39,7 +39,7 @@ impl Partition {
         }
     }
 
-    fn aligned_buf(&self, len: usize) -> Result<AlignedBuf> {
+    pub(crate) fn aligned_buf(&self, len: usize) -> Result<AlignedBuf> {
         let align = (self.device.alignment() as u64).max(ALIGN) as usize;
         AlignedBuf::new(len, align).map_err(|e| {
             Error::from(crate::device::DeviceError::Io {
@@ -54,7 +54,7 @@ impl Partition {
     /// Writes `bytes` at device byte `offset`, reading and rewriting the
     /// surrounding aligned span when `offset` or the length is not aligned
     /// (O_DIRECT devices refuse unaligned writes).
-    fn patch_write(&self, offset: u64, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn patch_write(&self, offset: u64, bytes: &[u8]) -> Result<()> {
         let align = (self.device.alignment() as u64).max(ALIGN);
         let start = offset / align * align;
         let end = (offset + bytes.len() as u64).div_ceil(align) * align;

@@ -4,6 +4,7 @@
 pub mod create;
 pub mod hotfix;
 pub mod plan;
+pub mod wib;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IoSlice;
