@@ -40,6 +40,9 @@ _nwvol() {
             nwvol,ls)
                 cmd="nwvol__subcmd__ls"
                 ;;
+            nwvol,mirror)
+                cmd="nwvol__subcmd__mirror"
+                ;;
             nwvol,mkdir)
                 cmd="nwvol__subcmd__mkdir"
                 ;;
@@ -88,6 +91,9 @@ _nwvol() {
             nwvol__subcmd__help,ls)
                 cmd="nwvol__subcmd__help__subcmd__ls"
                 ;;
+            nwvol__subcmd__help,mirror)
+                cmd="nwvol__subcmd__help__subcmd__mirror"
+                ;;
             nwvol__subcmd__help,mkdir)
                 cmd="nwvol__subcmd__help__subcmd__mkdir"
                 ;;
@@ -115,6 +121,18 @@ _nwvol() {
             nwvol__subcmd__help__subcmd__hotfix,list)
                 cmd="nwvol__subcmd__help__subcmd__hotfix__subcmd__list"
                 ;;
+            nwvol__subcmd__help__subcmd__mirror,add)
+                cmd="nwvol__subcmd__help__subcmd__mirror__subcmd__add"
+                ;;
+            nwvol__subcmd__help__subcmd__mirror,remove)
+                cmd="nwvol__subcmd__help__subcmd__mirror__subcmd__remove"
+                ;;
+            nwvol__subcmd__help__subcmd__mirror,resume)
+                cmd="nwvol__subcmd__help__subcmd__mirror__subcmd__resume"
+                ;;
+            nwvol__subcmd__help__subcmd__mirror,status)
+                cmd="nwvol__subcmd__help__subcmd__mirror__subcmd__status"
+                ;;
             nwvol__subcmd__help__subcmd__volume,create)
                 cmd="nwvol__subcmd__help__subcmd__volume__subcmd__create"
                 ;;
@@ -138,6 +156,36 @@ _nwvol() {
                 ;;
             nwvol__subcmd__hotfix__subcmd__help,list)
                 cmd="nwvol__subcmd__hotfix__subcmd__help__subcmd__list"
+                ;;
+            nwvol__subcmd__mirror,add)
+                cmd="nwvol__subcmd__mirror__subcmd__add"
+                ;;
+            nwvol__subcmd__mirror,help)
+                cmd="nwvol__subcmd__mirror__subcmd__help"
+                ;;
+            nwvol__subcmd__mirror,remove)
+                cmd="nwvol__subcmd__mirror__subcmd__remove"
+                ;;
+            nwvol__subcmd__mirror,resume)
+                cmd="nwvol__subcmd__mirror__subcmd__resume"
+                ;;
+            nwvol__subcmd__mirror,status)
+                cmd="nwvol__subcmd__mirror__subcmd__status"
+                ;;
+            nwvol__subcmd__mirror__subcmd__help,add)
+                cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__add"
+                ;;
+            nwvol__subcmd__mirror__subcmd__help,help)
+                cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__help"
+                ;;
+            nwvol__subcmd__mirror__subcmd__help,remove)
+                cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__remove"
+                ;;
+            nwvol__subcmd__mirror__subcmd__help,resume)
+                cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__resume"
+                ;;
+            nwvol__subcmd__mirror__subcmd__help,status)
+                cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__status"
                 ;;
             nwvol__subcmd__volume,create)
                 cmd="nwvol__subcmd__volume__subcmd__create"
@@ -176,7 +224,7 @@ _nwvol() {
 
     case "${cmd}" in
         nwvol)
-            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help"
+            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,7 +354,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help)
-            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help"
+            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,6 +482,76 @@ _nwvol() {
         nwvol__subcmd__help__subcmd__ls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__mirror)
+            opts="add resume status remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__mirror__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__mirror__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__mirror__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__mirror__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -728,6 +846,220 @@ _nwvol() {
         nwvol__subcmd__ls)
             opts="-d -R -q -h --device --direct --recursive --dos --deleted --json --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror)
+            opts="-q -h --quiet --cache-size --help add resume status remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__add)
+            opts="-d -q -h --device --direct --dry-run --max-rate --json --force --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__help)
+            opts="add resume status remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__remove)
+            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__resume)
+            opts="-d -q -h --device --direct --dry-run --max-rate --json --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__status)
+            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -43,6 +43,7 @@ complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "salvage" -d 'List delet
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "purge" -d 'Free the space of deleted files for good'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "volume" -d 'Create, extend, rename and list volumes'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "hotfix" -d 'Show the sectors each member\'s hot-fix table redirects'
+complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "mirror" -d 'Options of `nwvol mirror`'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l block-size -d 'Volume block size: 4K, 8K, 16K, 32K or 64K (default: by volume size, 4K under 32M up to 64K from 500M)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l volume -d 'A volume to create, NAME or NAME:SIZE (repeatable; the last may omit its size and takes the rest). Default: one volume SYS over all space' -r
@@ -52,18 +53,18 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l cache-size -d 'Si
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l mirror -d 'Make all devices one mirror group (up to 8); without it, several devices become one volume spanning them as segments'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s f -l force -d 'Overwrite devices that hold a partition table or a file system'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s n -l dry-run -d 'Show what would be written and write nothing'
-complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l direct -d 'Open raw block devices with O_DIRECT'
+complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -l json -d 'One JSON object instead of tables (shape in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s R -l recursive -d 'List the directories below too'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l dos -d 'Show the DOS 8.3 names (aliases) instead of long names'
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -l deleted -d 'List deleted (salvageable) files instead of live entries'
@@ -72,60 +73,60 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s q -l quiet -d 'Print 
 complete -c nwvol -n "__fish_nwvol_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -l json -d 'One JSON object instead of lines (shape in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand stat" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s r -l recursive -d 'Copy directories with everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s r -l recursive -d 'Copy directories with everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s p -l parents -d 'Make missing parents too; an existing directory is no error'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mkdir" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s r -l recursive -d 'Remove directories and everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -l purge -d 'Free the files\' space at once instead of keeping them salvageable'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand mv" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand df" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand df" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -l json -d 'One JSON object instead of a table (shape in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand df" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s l -l list -d 'Only list what could be restored, even for a file\'s path'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_subcommand_from create extend rename list help" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
@@ -139,22 +140,22 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and not __fish_seen_
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l block-size -d 'Block size: 4K, 8K, 16K, 32K or 64K (default: by volume size)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -l json -d 'One JSON object instead of a table (shape in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -170,30 +171,76 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and not __fish_seen_
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
-complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -l direct -d 'Open raw block devices with O_DIRECT (bypass the kernel\'s page cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -l json -d 'One JSON object instead of tables'
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the redirected units of each member\'s hot-fix table'
 complete -c nwvol -n "__fish_nwvol_using_subcommand hotfix; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "format" -d 'Create NetWare partitions, a mirror group and empty volumes'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "inspect" -d 'Show partitions, mirror groups, members and volumes'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "ls" -d 'List directories: attributes, size, modification time, name'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "stat" -d 'Show every field of a file\'s or directory\'s entry'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "put" -d 'Copy local files, trees or standard input onto a volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "get" -d 'Copy files or trees from a volume to local files or standard output'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "cat" -d 'Print files to standard output'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "mkdir" -d 'Make directories'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "rm" -d 'Delete files (salvageable until purged) and directories'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "mv" -d 'Rename or move files and directories within a volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "df" -d 'Show size, used and free space, files and directories per volume'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "salvage" -d 'List deleted files, or restore one'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "purge" -d 'Free the space of deleted files for good'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "volume" -d 'Create, extend, rename and list volumes'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "hotfix" -d 'Show the sectors each member\'s hot-fix table redirects'
-complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -s q -l quiet -d 'Print nothing but errors'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -s h -l help -d 'Print help'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -f -a "add" -d 'Add a device to the group as a new member and copy the logical partition to it (allocated blocks only)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -f -a "resume" -d 'Continue an interrupted remirror from its checkpoint, or resync a member that is out of sync (only the regions written while it was away, when the write-intent record knows them)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -f -a "status" -d 'Show the members, their states, remirror progress and dirty regions'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -f -a "remove" -d 'Detach a member from its group (refused for the last in-sync one)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and not __fish_seen_subcommand_from add resume status remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -l max-rate -d 'Most bytes per second to copy, e.g. 50M (or 50M/s)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -l dry-run -d 'Print what would be copied (ranges, bytes, an estimate); write nothing'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -l json -d 'One JSON line per progress update and a final summary line'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -l force -d 'Overwrite a device that holds something'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but errors'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -l max-rate -d 'Most bytes per second to copy, e.g. 50M (or 50M/s)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -l dry-run -d 'Print what would be copied (ranges, bytes, an estimate); write nothing'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -l json -d 'One JSON line per progress update and a final summary line'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print nothing but errors'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from status" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from status" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from status" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from status" -l json -d 'One JSON object'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but errors'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from remove" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from remove" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from remove" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing but errors'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a device to the group as a new member and copy the logical partition to it (allocated blocks only)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Continue an interrupted remirror from its checkpoint, or resync a member that is out of sync (only the regions written while it was away, when the write-intent record knows them)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the members, their states, remirror progress and dirty regions'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Detach a member from its group (refused for the last in-sync one)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand mirror; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "format" -d 'Create NetWare partitions, a mirror group and empty volumes'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "inspect" -d 'Show partitions, mirror groups, members and volumes'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "ls" -d 'List directories: attributes, size, modification time, name'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "stat" -d 'Show every field of a file\'s or directory\'s entry'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "put" -d 'Copy local files, trees or standard input onto a volume'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "get" -d 'Copy files or trees from a volume to local files or standard output'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "cat" -d 'Print files to standard output'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "mkdir" -d 'Make directories'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "rm" -d 'Delete files (salvageable until purged) and directories'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "mv" -d 'Rename or move files and directories within a volume'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "df" -d 'Show size, used and free space, files and directories per volume'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "salvage" -d 'List deleted files, or restore one'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "purge" -d 'Free the space of deleted files for good'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "volume" -d 'Create, extend, rename and list volumes'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "hotfix" -d 'Show the sectors each member\'s hot-fix table redirects'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "mirror" -d 'Options of `nwvol mirror`'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and not __fish_seen_subcommand_from format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "create" -d 'Create a volume in the free space of the devices\' partitions (after their existing volumes), spanning them in the order given'
 complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "extend" -d 'Add the free space of more devices\' partitions to a volume, as new segments'
 complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "rename" -d 'Rename a volume'
 complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "list" -d 'List the volumes: block size, size, segments and where they are'
 complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from hotfix" -f -a "list" -d 'List the redirected units of each member\'s hot-fix table'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from mirror" -f -a "add" -d 'Add a device to the group as a new member and copy the logical partition to it (allocated blocks only)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from mirror" -f -a "resume" -d 'Continue an interrupted remirror from its checkpoint, or resync a member that is out of sync (only the regions written while it was away, when the write-intent record knows them)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from mirror" -f -a "status" -d 'Show the members, their states, remirror progress and dirty regions'
+complete -c nwvol -n "__fish_nwvol_using_subcommand help; and __fish_seen_subcommand_from mirror" -f -a "remove" -d 'Detach a member from its group (refused for the last in-sync one)'

@@ -43,7 +43,8 @@ pub struct FormatArgs {
     /// Show what would be written and write nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
-    /// Open raw block devices with O_DIRECT.
+    /// Use O_DIRECT for image files too (raw block devices with 512-byte
+    /// sectors use it always).
     #[arg(long)]
     pub direct: bool,
 }
@@ -139,7 +140,7 @@ fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> 
                 size,
             })
                 as std::sync::Arc<dyn crate::device::Device>,
-            _ => devices::open(p, !a.dry_run, a.size, a.direct)?,
+            _ => devices::open(p, !a.dry_run, a.size, a.direct, true)?,
         };
         if missing && !a.dry_run {
             created.push(p.clone());

@@ -9,6 +9,7 @@ mod get;
 mod hotfix;
 mod inspect;
 mod ls;
+mod mirror;
 mod mkdir;
 mod mv;
 mod nwpath;
@@ -61,7 +62,8 @@ pub struct DeviceArgs {
     /// A member device or image file (repeatable); default: $NWVOL_DEVICES.
     #[arg(short = 'd', long = "device", value_name = "DEVICE")]
     pub devices: Vec<std::path::PathBuf>,
-    /// Open raw block devices with O_DIRECT (bypass the kernel's page cache).
+    /// Use O_DIRECT for image files too (raw block devices with 512-byte
+    /// sectors use it always: nwvol keeps its own cache).
     #[arg(long)]
     pub direct: bool,
 }
@@ -176,6 +178,12 @@ nwvol volume rename -d disk0.img VOL1 DATA"
 nwvol hotfix list --json | jq '.members[] | {device, pool_slots_used}'"
     )]
     Hotfix(hotfix::HotfixArgs),
+    #[command(
+        after_help = "Examples:\n  nwvol mirror status -d disk0.img -d disk1.img\n  \
+nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \
+nwvol mirror resume -d disk0.img -d disk1.img -d disk2.img"
+    )]
+    Mirror(mirror::MirrorArgs),
 }
 
 /// Parses `--cache-size`: a size of at least 1 MiB.
@@ -215,6 +223,7 @@ pub fn main() -> i32 {
         Command::Purge(a) => purge::run(a, &out),
         Command::Hotfix(a) => hotfix::run(a, &out),
         Command::Volume(a) => volume::run(a, &out),
+        Command::Mirror(a) => mirror::run(a, &out),
     };
     match r {
         Ok(code) => code,
