@@ -13,6 +13,7 @@
 pub mod assemble;
 pub mod member;
 pub mod read;
+pub mod remirror;
 pub mod wib;
 pub mod writer;
 

@@ -193,3 +193,23 @@ impl MirrorGroup {
         guard.get_or_insert_with(|| self.load_wib()).rec.clone()
     }
 }
+
+impl MirrorGroup {
+    /// Clears the write-intent bits now if the group is whole and nothing
+    /// is being written (after a resync brought the last member in sync).
+    pub fn settle_intent(&self) {
+        {
+            let mut guard = self.wib.lock().expect("write-intent lock");
+            guard.get_or_insert_with(|| self.load_wib());
+        }
+        if self.inflight.load(Ordering::SeqCst) == 0 {
+            self.clear_intent(self.write_gen.load(Ordering::SeqCst));
+        }
+    }
+
+    /// Marks present member `i` in sync in memory (after a resync wrote
+    /// the table).
+    pub fn set_member_in_sync(&self, i: usize) {
+        self.members[i].set_state(MemberState::InSync);
+    }
+}

@@ -1,0 +1,642 @@
+//! `nwvol mirror`: add a member (remirror), resume a remirror or resync,
+//! show the members' states, remove a member.
+
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
+use crate::mirror::MirrorGroup;
+use crate::mirror::remirror::{
+    Progress, RemirrorOptions, RemirrorPlan, allocated_plan, dirty_plan,
+};
+use crate::partition::Partition;
+use crate::partition::create::{NewPartition, random_u32, write_partition};
+use crate::partition::plan::PartitionGeometry;
+use crate::system::System;
+use crate::units::format_size;
+
+use super::{DeviceArgs, EXIT_OK, Output, devices};
+
+/// Version of the `mirror --json` shapes.
+pub const MIRROR_JSON_VERSION: u32 = 1;
+
+/// Options of `nwvol mirror`.
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: MirrorCommand,
+}
+
+/// The mirror subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// Add a device to the group as a new member and copy the logical
+    /// partition to it (allocated blocks only).
+    #[command(
+        after_help = "Examples:\n  nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \
+nwvol mirror add --dry-run -d disk0.img disk2.img\n  \
+nwvol mirror add --json --max-rate 50M -d disk0.img /dev/sdc"
+    )]
+    Add(AddArgs),
+    /// Continue an interrupted remirror from its checkpoint, or resync a
+    /// member that is out of sync (only the regions written while it was
+    /// away, when the write-intent record knows them).
+    #[command(
+        after_help = "Examples:\n  nwvol mirror resume -d disk0.img -d disk1.img\n  \
+nwvol mirror resume --dry-run -d disk0.img -d disk1.img"
+    )]
+    Resume(ResumeArgs),
+    /// Show the members, their states, remirror progress and dirty regions.
+    #[command(
+        after_help = "Examples:\n  nwvol mirror status -d disk0.img -d disk1.img\n  \
+nwvol mirror status --json | jq '.groups[0].members'"
+    )]
+    Status(StatusArgs),
+    /// Detach a member from its group (refused for the last in-sync one).
+    #[command(after_help = "Examples:\n  nwvol mirror remove -d disk0.img -d disk1.img disk1.img")]
+    Remove(RemoveArgs),
+}
+
+/// Options shared by the copying subcommands.
+#[derive(Debug, Args, Clone)]
+pub struct CopyArgs {
+    /// Print what would be copied (ranges, bytes, an estimate); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Most bytes per second to copy, e.g. 50M (or 50M/s).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub max_rate: Option<u64>,
+    /// One JSON line per progress update and a final summary line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `nwvol mirror add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    #[command(flatten)]
+    pub copy: CopyArgs,
+    /// Overwrite a device that holds something.
+    #[arg(long)]
+    pub force: bool,
+    /// The new member's device.
+    pub new_device: PathBuf,
+}
+
+/// Options of `nwvol mirror resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    #[command(flatten)]
+    pub copy: CopyArgs,
+}
+
+/// Options of `nwvol mirror status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `nwvol mirror remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// The member to detach.
+    pub device: PathBuf,
+}
+
+fn parse_rate(s: &str) -> Result<u64, String> {
+    let t = s.trim_end_matches("/s");
+    let v = crate::units::parse_size(t)?;
+    if v == 0 {
+        return Err(format!("{s}: the rate must be larger than 0"));
+    }
+    Ok(v)
+}
+
+/// Runs `nwvol mirror`.
+pub fn run(a: MirrorArgs, out: &Output) -> Result<i32> {
+    match a.command {
+        MirrorCommand::Add(a) => add(a, out),
+        MirrorCommand::Resume(a) => resume(a, out),
+        MirrorCommand::Status(a) => status(a, out),
+        MirrorCommand::Remove(a) => remove(a, out),
+    }
+}
+
+fn one_group(sys: &System) -> Result<Arc<MirrorGroup>> {
+    match sys.groups.len() {
+        1 => Ok(sys.groups[0].clone()),
+        n => bail!("the devices hold {n} mirror groups; give the members of one group with -d"),
+    }
+}
+
+fn plan_json(plan: &RemirrorPlan) -> Value {
+    json!(
+        plan.ranges
+            .iter()
+            .map(|&(s, e)| json!({"start": s, "bytes": e - s}))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// Rough speed for the estimate of a dry run: a sequential copy of this
+/// many bytes per second.
+const ESTIMATE_RATE: u64 = 200 << 20;
+
+fn print_plan(
+    out: &Output,
+    json: bool,
+    what: &str,
+    target: &str,
+    plan: &RemirrorPlan,
+) -> Result<()> {
+    let bytes = plan.bytes();
+    let secs = bytes as f64 / ESTIMATE_RATE as f64;
+    if json {
+        out.json(&json!({
+            "nwvol_json": MIRROR_JSON_VERSION,
+            "command": what,
+            "event": "plan",
+            "target": target,
+            "ranges": plan_json(plan),
+            "range_count": plan.ranges.len(),
+            "bytes": bytes,
+            "estimate_seconds": secs,
+            "estimate_rate_bytes_per_sec": ESTIMATE_RATE,
+        }))?;
+        return Ok(());
+    }
+    out.line(format!(
+        "{what}: would copy {} in {} ranges to {target} (about {:.0} s at {}/s); nothing written",
+        format_size(bytes),
+        plan.ranges.len(),
+        secs,
+        format_size(ESTIMATE_RATE)
+    ))?;
+    for &(s, e) in plan.ranges.iter().take(20) {
+        out.line(format!("  {s:>14} +{}", e - s))?;
+    }
+    if plan.ranges.len() > 20 {
+        out.line(format!("  ... {} more ranges", plan.ranges.len() - 20))?;
+    }
+    Ok(())
+}
+
+/// Progress reporting: a bar on a terminal, JSON lines, or nothing.
+struct Reporter {
+    json: bool,
+    command: &'static str,
+    bar: Option<indicatif::ProgressBar>,
+    window: VecDeque<(Instant, u64)>,
+    last_json: Option<Instant>,
+    started: Instant,
+}
+
+impl Reporter {
+    fn new(out: &Output, json: bool, command: &'static str, total: u64, done: u64) -> Reporter {
+        let bar = (!json && !out.quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b.set_position(done);
+            b
+        });
+        Reporter {
+            json: json && !out.quiet,
+            command,
+            bar,
+            window: VecDeque::new(),
+            last_json: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Bytes per second over the last few seconds.
+    fn rate(&mut self, copied: u64) -> f64 {
+        let now = Instant::now();
+        self.window.push_back((now, copied));
+        while self.window.len() > 2 && now.duration_since(self.window[0].0) > Duration::from_secs(5)
+        {
+            self.window.pop_front();
+        }
+        let (t0, c0) = self.window[0];
+        let dt = now.duration_since(t0).as_secs_f64();
+        if dt > 0.0 {
+            (copied - c0) as f64 / dt
+        } else {
+            let el = self.started.elapsed().as_secs_f64();
+            if el > 0.0 { copied as f64 / el } else { 0.0 }
+        }
+    }
+
+    fn update(&mut self, p: &Progress) {
+        let rate = self.rate(p.copied_bytes);
+        let eta = (rate > 0.0).then(|| p.left_bytes as f64 / rate);
+        if let Some(b) = &self.bar {
+            b.set_length(p.total_bytes);
+            b.set_position(p.done_bytes);
+            b.set_message(
+                eta.map(|s| format!("{s:.0}s"))
+                    .unwrap_or_else(|| "?".into()),
+            );
+        }
+        if self.json {
+            let due = self
+                .last_json
+                .is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
+            if due || p.left_bytes == 0 {
+                self.last_json = Some(Instant::now());
+                let line = json!({
+                    "nwvol_json": MIRROR_JSON_VERSION,
+                    "command": self.command,
+                    "event": "progress",
+                    "copied_bytes": p.copied_bytes,
+                    "left_bytes": p.left_bytes,
+                    "done_bytes": p.done_bytes,
+                    "total_bytes": p.total_bytes,
+                    "checkpoint": p.checkpoint,
+                    "rate_bytes_per_sec": rate,
+                    "eta_seconds": eta,
+                });
+                use std::io::Write;
+                let mut o = std::io::stdout().lock();
+                let _ = serde_json::to_writer(&mut o, &line);
+                let _ = writeln!(o);
+                let _ = o.flush();
+            }
+        }
+    }
+
+    fn finish(&self, out: &Output, target: &str, p: &Progress) -> Result<()> {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+        let secs = self.started.elapsed().as_secs_f64();
+        if self.json {
+            out.json(&json!({
+                "nwvol_json": MIRROR_JSON_VERSION,
+                "command": self.command,
+                "event": "done",
+                "target": target,
+                "copied_bytes": p.copied_bytes,
+                "done_bytes": p.done_bytes,
+                "total_bytes": p.total_bytes,
+                "seconds": secs,
+                "rate_bytes_per_sec": if secs > 0.0 { p.copied_bytes as f64 / secs } else { 0.0 },
+                "state": "in sync",
+            }))?;
+        } else {
+            out.info(format!(
+                "{target}: in sync; copied {} in {secs:.1} s (job: {} of {})",
+                format_size(p.copied_bytes),
+                format_size(p.done_bytes),
+                format_size(p.total_bytes)
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+fn add(a: AddArgs, out: &Output) -> Result<i32> {
+    let paths = devices::device_paths(&a.dev.devices)?;
+    if paths.iter().any(|p| p == &a.new_device) {
+        bail!(
+            "{}: already given with -d; name the new device only once, after the options",
+            a.new_device.display()
+        );
+    }
+    let write = !a.copy.dry_run;
+    let devs = devices::open_all(&paths, write, a.dev.direct)?;
+    let sys = System::open(devs)?;
+    let g = one_group(&sys)?;
+    let newdev =
+        devices::open_all(std::slice::from_ref(&a.new_device), write, a.dev.direct)?.remove(0);
+    let name = newdev.name().to_string();
+    let geom = PartitionGeometry::plan(newdev.size(), None).map_err(|e| anyhow!("{name}: {e}"))?;
+    let need = g.logical_bytes / 512;
+    if (geom.data_sectors as u64) < need {
+        bail!(
+            "{name}: too small for the group: its partition would hold {} of logical partition, the group's is {}",
+            format_size(geom.data_sectors as u64 * 512),
+            format_size(g.logical_bytes)
+        );
+    }
+    let listed = g
+        .table()
+        .ext
+        .map(|x| {
+            x.members
+                .iter()
+                .filter(|m| m.state != MemberState::Removed)
+                .count()
+        })
+        .unwrap_or(g.members.len());
+    if listed >= crate::layout::mirror::MAX_MEMBERS {
+        bail!(
+            "{}: the group already has {listed} members, the most a mirror group holds",
+            g.name()
+        );
+    }
+    crate::format::check_devices(std::slice::from_ref(&newdev), a.force)?;
+    let plan = allocated_plan(&sys, 0)?;
+    if a.copy.dry_run {
+        print_plan(out, a.copy.json, "mirror add", &name, &plan)?;
+        return Ok(EXIT_OK);
+    }
+    // Whatever is cached is written out first: the members' data is what
+    // gets copied.
+    sys.io.sync()?;
+    let id = random_u32();
+    let table = g.add_member_record(id, plan.bytes())?;
+    write_partition(
+        newdev.as_ref(),
+        &NewPartition {
+            geometry: geom,
+            partition_id: id,
+            data_sectors: need as u32,
+            disk_signature: random_u32(),
+            created: crate::layout::time::DosTime::now(),
+            mirror: table,
+        },
+    )
+    .with_context(|| format!("{name}: writing the new partition"))?;
+    newdev.sync()?;
+    let target = Partition::open(newdev.clone())?;
+    if !target.device.reads_zeros() {
+        // Free space reads back as zeros on the new member too.
+        let mut pos = 0u64;
+        for &(s, e) in plan
+            .ranges
+            .iter()
+            .chain(std::iter::once(&(g.logical_bytes, g.logical_bytes)))
+        {
+            if s > pos {
+                target.zero_logical(pos, s - pos)?;
+            }
+            pos = e;
+        }
+    }
+    let mut rep = Reporter::new(out, a.copy.json, "mirror add", plan.bytes(), 0);
+    let p = g.remirror(
+        &target,
+        &plan,
+        0,
+        plan.bytes(),
+        RemirrorOptions {
+            max_rate: a.copy.max_rate,
+        },
+        &mut |p| rep.update(p),
+    )?;
+    rep.finish(out, &name, &p)?;
+    Ok(EXIT_OK)
+}
+
+fn resume_plan(sys: &System, g: &MirrorGroup, id: u32) -> Result<(RemirrorPlan, u64, u64)> {
+    let table = g.table();
+    let rec = table
+        .ext
+        .as_ref()
+        .and_then(|x| x.member(id).copied())
+        .ok_or_else(|| anyhow!("partition {id:#010x} is not in the group's mirror table"))?;
+    let wib = rec.flags & MEMBER_FLAG_WIB != 0;
+    let dirty = dirty_plan(g);
+    Ok(match (rec.state, wib) {
+        // The write-intent bits name everything it missed (and, for an
+        // interrupted resync, they are still set).
+        (_, true) => {
+            let done = if rec.state == MemberState::Remirroring {
+                rec.progress
+            } else {
+                0
+            };
+            let total = if rec.state == MemberState::Remirroring {
+                rec.total
+            } else {
+                dirty.bytes()
+            };
+            (dirty, done, total)
+        }
+        (MemberState::Remirroring, false) => {
+            let all = allocated_plan(sys, 0)?;
+            // Above the checkpoint what is left; below it, what was
+            // written since (its write-intent bits).
+            let plan = all.from_offset(rec.checkpoint).union(&dirty);
+            (plan, rec.progress, rec.total)
+        }
+        _ => {
+            let all = allocated_plan(sys, 0)?;
+            let b = all.bytes();
+            (all, 0, b)
+        }
+    })
+}
+
+fn resume(a: ResumeArgs, out: &Output) -> Result<i32> {
+    let paths = devices::device_paths(&a.dev.devices)?;
+    let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct)?;
+    let sys = System::open(devs)?;
+    let g = one_group(&sys)?;
+    let targets: Vec<usize> = (0..g.members.len())
+        .filter(|&i| !g.members[i].in_sync() && !g.members[i].failed())
+        .collect();
+    if targets.is_empty() {
+        if a.copy.json {
+            out.json(&json!({
+                "nwvol_json": MIRROR_JSON_VERSION, "command": "mirror resume",
+                "event": "done", "copied_bytes": 0, "state": "in sync",
+            }))?;
+        } else {
+            out.info(format!(
+                "{}: every member given is in sync; nothing to do",
+                g.name()
+            ))?;
+        }
+        return Ok(EXIT_OK);
+    }
+    for i in targets {
+        let m = &g.members[i];
+        let name = m.partition.name().to_string();
+        let (plan, done, total) = resume_plan(&sys, &g, m.partition.id())?;
+        if a.copy.dry_run {
+            print_plan(out, a.copy.json, "mirror resume", &name, &plan)?;
+            continue;
+        }
+        sys.io.sync()?;
+        let mut rep = Reporter::new(out, a.copy.json, "mirror resume", total, done);
+        let p = g.remirror(
+            &m.partition,
+            &plan,
+            done,
+            total,
+            RemirrorOptions {
+                max_rate: a.copy.max_rate,
+            },
+            &mut |p| rep.update(p),
+        )?;
+        g.set_member_in_sync(i);
+        rep.finish(out, &name, &p)?;
+    }
+    if !a.copy.dry_run {
+        g.settle_intent();
+    }
+    Ok(EXIT_OK)
+}
+
+fn group_status(g: &MirrorGroup) -> Value {
+    let table = g.table();
+    let ext = table.ext.as_ref();
+    let wib = g.write_intent();
+    let chunk = wib.header.chunk_bytes();
+    let dirty = wib.ranges(g.logical_bytes);
+    let dirty_bytes: u64 = dirty.iter().map(|r| r.1 - r.0).sum();
+    let mut members = Vec::new();
+    for (slot, &id) in table.member_ids.iter().enumerate() {
+        if id == 0 {
+            continue;
+        }
+        let rec = ext.and_then(|x| x.member(id));
+        let present = g.members.iter().find(|m| m.partition.id() == id);
+        members.push(json!({
+            "slot": slot,
+            "partition_id": id,
+            "device": present.map(|m| m.partition.name()),
+            "present": present.is_some(),
+            "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
+            "write_intent": rec.is_some_and(|r| r.flags & MEMBER_FLAG_WIB != 0),
+            "checkpoint_bytes": rec.map(|r| r.checkpoint),
+            "done_bytes": rec.map(|r| r.progress),
+            "total_bytes": rec.map(|r| r.total),
+        }));
+    }
+    json!({
+        "group_id": g.group_id,
+        "logical_bytes": g.logical_bytes,
+        "events": ext.map(|x| x.events),
+        "degraded": g.degraded(),
+        "missing": g.missing,
+        "chunk_bytes": chunk,
+        "dirty_chunks": wib.count(),
+        "dirty_bytes": dirty_bytes,
+        "members": members,
+    })
+}
+
+fn status(a: StatusArgs, out: &Output) -> Result<i32> {
+    let paths = devices::device_paths(&a.dev.devices)?;
+    let devs = devices::open_all(&paths, false, a.dev.direct)?;
+    let groups = System::open_partitions_only(devs)?;
+    let gs: Vec<Value> = groups.iter().map(group_status).collect();
+    if a.json {
+        out.json(&json!({
+            "nwvol_json": MIRROR_JSON_VERSION,
+            "command": "mirror status",
+            "groups": gs,
+        }))?;
+        return Ok(EXIT_OK);
+    }
+    for g in &gs {
+        let n = |v: &Value| v.as_u64().unwrap_or(0);
+        out.line(format!(
+            "group {:08x}: {} logical, {}{}; {} dirty ({} chunks of {})",
+            n(&g["group_id"]),
+            format_size(n(&g["logical_bytes"])),
+            if g["degraded"] == true {
+                "degraded"
+            } else {
+                "whole"
+            },
+            "",
+            format_size(n(&g["dirty_bytes"])),
+            n(&g["dirty_chunks"]),
+            format_size(n(&g["chunk_bytes"])),
+        ))?;
+        for m in g["members"].as_array().into_iter().flatten() {
+            let mut line = format!(
+                "  slot {} {:08x} {:<24} {}",
+                n(&m["slot"]),
+                n(&m["partition_id"]),
+                m["device"].as_str().unwrap_or("(missing)"),
+                m["state"].as_str().unwrap_or(""),
+            );
+            if n(&m["total_bytes"]) > 0 && m["state"] != "in sync" {
+                line.push_str(&format!(
+                    ", {} of {} copied ({:.1}%), checkpoint {}",
+                    format_size(n(&m["done_bytes"])),
+                    format_size(n(&m["total_bytes"])),
+                    100.0 * n(&m["done_bytes"]) as f64 / n(&m["total_bytes"]).max(1) as f64,
+                    n(&m["checkpoint_bytes"])
+                ));
+            }
+            if m["write_intent"] == true && m["state"] != "in sync" {
+                line.push_str(", resync from the write-intent record");
+            }
+            out.line(line)?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn remove(a: RemoveArgs, out: &Output) -> Result<i32> {
+    let mut paths = devices::device_paths(&a.dev.devices)?;
+    if !paths.contains(&a.device) {
+        paths.push(a.device.clone());
+    }
+    let devs = devices::open_all(&paths, true, a.dev.direct)?;
+    let gone = devs[paths.iter().position(|p| p == &a.device).unwrap_or(0)]
+        .name()
+        .to_string();
+    let groups = System::open_partitions_only(devs)?;
+    let (g, i) = groups
+        .iter()
+        .find_map(|g| {
+            g.members
+                .iter()
+                .position(|m| m.partition.name() == gone)
+                .map(|i| (g, i))
+        })
+        .ok_or_else(|| anyhow!("{gone}: not a member of the groups given"))?;
+    let m = &g.members[i];
+    let ins = g.in_sync_members();
+    if ins == vec![i] {
+        bail!("{gone}: the last in-sync member of its group; removing it would leave no good copy");
+    }
+    let id = m.partition.id();
+    // The member's own table says it is removed; the others forget it.
+    let mut own = m.partition.mirror();
+    if let Some(x) = own.ext.as_mut() {
+        for r in x.members.iter_mut().filter(|r| r.id == id) {
+            r.state = MemberState::Removed;
+        }
+    }
+    g.update_table(&[], |x| {
+        x.members.retain(|r| r.id != id);
+        Ok(())
+    })?;
+    if let Some(x) = own.ext.as_mut() {
+        x.events = g.table().ext.map(|t| t.events).unwrap_or(0);
+    }
+    m.partition.write_mirror_header(own)?;
+    out.info(format!("{gone}: removed from group {:08x}", g.group_id))?;
+    Ok(EXIT_OK)
+}

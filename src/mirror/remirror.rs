@@ -1,0 +1,423 @@
+//! The remirror engine: copies the logical partition (or the part of it
+//! that matters) from the in-sync members to a member being brought in
+//! sync, in large runs, reading from several members at once, writing
+//! straight to the target's partition (not through the cache), with a
+//! checkpoint saved in every member's mirror table as it goes.
+//!
+//! What is copied is a [`RemirrorPlan`]: sorted, merged logical ranges.
+//! [`allocated_plan`] gives the volume tables, every FAT fragment and its
+//! copy, and the allocated blocks of every volume; [`dirty_plan`] the
+//! chunks whose write-intent bits are set.
+
+use std::io::IoSlice;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::layout::fat::{FAT_ENTRY_BYTES, fat_blocks};
+use crate::layout::mirror::{MAX_MEMBERS, MemberRecord, MemberState, MirrorExt, MirrorHeader};
+use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
+use crate::partition::Partition;
+use crate::system::System;
+
+use super::MirrorGroup;
+
+/// Bytes read from one source and written in one call.
+pub const COPY_CHUNK: u64 = 8 << 20;
+/// The checkpoint is saved at least every this many bytes copied...
+pub const CHECKPOINT_BYTES: u64 = 64 << 20;
+/// ...or this often.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(3);
+
+/// Logical ranges to copy: sorted, merged `[start, end)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RemirrorPlan {
+    /// The ranges.
+    pub ranges: Vec<(u64, u64)>,
+}
+
+impl RemirrorPlan {
+    /// A plan from any ranges (sorted and merged here; empty ones dropped).
+    pub fn from_ranges(mut v: Vec<(u64, u64)>) -> RemirrorPlan {
+        v.retain(|r| r.1 > r.0);
+        v.sort_unstable();
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for (s, e) in v {
+            match out.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => out.push((s, e)),
+            }
+        }
+        RemirrorPlan { ranges: out }
+    }
+
+    /// The whole logical partition.
+    pub fn full(logical_bytes: u64) -> RemirrorPlan {
+        RemirrorPlan::from_ranges(vec![(0, logical_bytes)])
+    }
+
+    /// Bytes the plan copies.
+    pub fn bytes(&self) -> u64 {
+        self.ranges.iter().map(|r| r.1 - r.0).sum()
+    }
+
+    /// The part of the plan at or above `from`.
+    pub fn from_offset(&self, from: u64) -> RemirrorPlan {
+        RemirrorPlan::from_ranges(self.ranges.iter().map(|&(s, e)| (s.max(from), e)).collect())
+    }
+
+    /// The union of two plans.
+    pub fn union(&self, other: &RemirrorPlan) -> RemirrorPlan {
+        let mut v = self.ranges.clone();
+        v.extend_from_slice(&other.ranges);
+        RemirrorPlan::from_ranges(v)
+    }
+}
+
+/// What matters in group `g`'s logical partition: the volume tables, each
+/// segment's FAT fragment and its copy, and every block whose FAT entry is
+/// not zero (the directory tables, files, deleted files).
+pub fn allocated_plan(sys: &System, g: usize) -> Result<RemirrorPlan> {
+    let lb = sys.groups[g].logical_bytes;
+    let mut v = vec![(0u64, ((VOLTAB_COPIES * VOLTAB_COPY_BYTES) as u64).min(lb))];
+    const CHUNK: usize = 4 << 20;
+    let mut buf = vec![0u8; CHUNK];
+    for vol in &sys.volumes {
+        let bs = vol.block_size as u64;
+        for s in vol.segments.iter().filter(|s| s.group == g) {
+            let start = s.logical_start();
+            let f = fat_blocks(s.blocks(), vol.block_size) as u64;
+            v.push((start, start + 2 * f * bs));
+            let mut left = s.blocks() as u64 * FAT_ENTRY_BYTES as u64;
+            let mut off = start;
+            let mut block = 0u64;
+            while left > 0 {
+                let n = left.min(CHUNK as u64) as usize;
+                sys.io.read(g, vol.block_size, off, &mut buf[..n])?;
+                for e in buf[..n].chunks_exact(FAT_ENTRY_BYTES) {
+                    if e.iter().any(|&b| b != 0) {
+                        let b0 = start + block * bs;
+                        match v.last_mut() {
+                            Some(last) if last.1 == b0 => last.1 = b0 + bs,
+                            _ => v.push((b0, b0 + bs)),
+                        }
+                    }
+                    block += 1;
+                }
+                off += n as u64;
+                left -= n as u64;
+            }
+        }
+    }
+    for r in &mut v {
+        r.1 = r.1.min(lb);
+    }
+    Ok(RemirrorPlan::from_ranges(v))
+}
+
+/// The chunks whose write-intent bits are set on the group's in-sync
+/// members.
+pub fn dirty_plan(group: &MirrorGroup) -> RemirrorPlan {
+    RemirrorPlan::from_ranges(group.write_intent().ranges(group.logical_bytes))
+}
+
+/// How far a remirror is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    /// Bytes this run copied.
+    pub copied_bytes: u64,
+    /// Bytes the whole job (all runs) copied.
+    pub done_bytes: u64,
+    /// Bytes the whole job copies.
+    pub total_bytes: u64,
+    /// Bytes this run still copies.
+    pub left_bytes: u64,
+    /// Logical bytes below which the target holds everything planned.
+    pub checkpoint: u64,
+}
+
+/// Options of a remirror run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RemirrorOptions {
+    /// Most bytes per second (None: as fast as it goes).
+    pub max_rate: Option<u64>,
+}
+
+fn table_ext(h: &MirrorHeader) -> Result<MirrorExt> {
+    h.ext.clone().ok_or_else(|| Error::Unsupported {
+        device: "mirror table".into(),
+        reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
+    })
+}
+
+impl MirrorGroup {
+    /// Changes the group's mirror table with `f`, bumps its event counter
+    /// and writes it (four copies, synced) to every in-sync member and to
+    /// `extra` partitions. Returns the new table.
+    pub fn update_table(
+        &self,
+        extra: &[&Partition],
+        f: impl FnOnce(&mut MirrorExt) -> Result<()>,
+    ) -> Result<MirrorHeader> {
+        let mut table = self.table.lock().expect("mirror table lock");
+        let mut x = table_ext(&table)?;
+        f(&mut x)?;
+        x.events += 1;
+        let created = table.created;
+        let new = MirrorHeader::new(created, x);
+        for i in self.in_sync_members() {
+            self.members[i].partition.write_mirror_header(new.clone())?;
+        }
+        for p in extra {
+            p.write_mirror_header(new.clone())?;
+        }
+        *table = new.clone();
+        Ok(new)
+    }
+
+    /// The table with a new member record appended (remirroring, the job's
+    /// total set), written to every in-sync member. Refused at
+    /// [`MAX_MEMBERS`].
+    pub fn add_member_record(&self, id: u32, total: u64) -> Result<MirrorHeader> {
+        let name = self.name();
+        self.update_table(&[], |x| {
+            let listed = x
+                .members
+                .iter()
+                .filter(|m| m.state != MemberState::Removed)
+                .count();
+            x.members.retain(|m| m.state != MemberState::Removed);
+            if listed >= MAX_MEMBERS {
+                return Err(Error::Invalid(format!(
+                    "{name}: the group already has {MAX_MEMBERS} members, the most a mirror group holds"
+                )));
+            }
+            x.members.push(MemberRecord {
+                id,
+                state: MemberState::Remirroring,
+                flags: 0,
+                checkpoint: 0,
+                progress: 0,
+                total,
+            });
+            Ok(())
+        })
+    }
+
+    /// Copies `plan` from the in-sync members to `target` (member `id`),
+    /// chunk `k` read from source `k mod n` (several sources read at
+    /// once, the writes pipelined behind the reads). The checkpoint,
+    /// `done` and `total` are saved in every member's table every
+    /// [`CHECKPOINT_BYTES`] or [`CHECKPOINT_EVERY`]; at the end the target
+    /// is in sync in every copy of every member's table. A source that
+    /// fails a read is replaced by another in-sync one; with none left, or
+    /// when the target fails a write, the run stops with the checkpoint
+    /// kept and the target not in sync.
+    pub fn remirror(
+        &self,
+        target: &Partition,
+        plan: &RemirrorPlan,
+        done: u64,
+        total: u64,
+        opts: RemirrorOptions,
+        on_progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Progress> {
+        let id = target.id();
+        let sources: Vec<usize> = self
+            .in_sync_members()
+            .into_iter()
+            .filter(|&i| self.members[i].partition.id() != id)
+            .collect();
+        if sources.is_empty() {
+            return Err(Error::NoInSyncMember { group: self.name() });
+        }
+        let left_total = plan.bytes();
+        let mut p = Progress {
+            copied_bytes: 0,
+            done_bytes: done,
+            total_bytes: total.max(done + left_total),
+            left_bytes: left_total,
+            checkpoint: plan
+                .ranges
+                .first()
+                .map(|r| r.0)
+                .unwrap_or(self.logical_bytes),
+        };
+        self.save_checkpoint(target, &p, MemberState::Remirroring)?;
+        // Chunks in order.
+        let mut chunks: Vec<(u64, u64)> = Vec::new();
+        for &(s, e) in &plan.ranges {
+            let mut o = s;
+            while o < e {
+                let n = (e - o).min(COPY_CHUNK);
+                chunks.push((o, n));
+                o += n;
+            }
+        }
+        let started = Instant::now();
+        let mut last_save = Instant::now();
+        let mut since_save = 0u64;
+        let batch = sources.len();
+        let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(batch * 2);
+        let (done_tx, done_rx) = mpsc::channel::<Result<(u64, u64)>>();
+        let result: Result<()> = std::thread::scope(|s| {
+            // The writer: writes chunks in order to the target.
+            s.spawn(move || {
+                for (off, buf) in rx {
+                    let r = target
+                        .write_logical(&[IoSlice::new(&buf)], off)
+                        .map(|()| (off, buf.len() as u64));
+                    let stop = r.is_err();
+                    let _ = done_tx.send(r);
+                    if stop {
+                        return;
+                    }
+                }
+            });
+            let mut sent = 0usize;
+            let mut written = 0usize;
+            let handle_done = |r: Result<(u64, u64)>,
+                               p: &mut Progress,
+                               since: &mut u64|
+             -> Result<()> {
+                let (off, n) = r.map_err(|e| {
+                    Error::Invalid(format!(
+                        "{}: write to the new member failed; it stays out of sync (checkpoint kept): {e}",
+                        target.name()
+                    ))
+                })?;
+                p.copied_bytes += n;
+                p.done_bytes += n;
+                p.left_bytes -= n;
+                p.checkpoint = off + n;
+                *since += n;
+                Ok(())
+            };
+            for group in chunks.chunks(batch) {
+                // Read a batch from every source at once.
+                let reads: Vec<Result<Vec<u8>>> = std::thread::scope(|rs| {
+                    let hs: Vec<_> = group
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &(off, n))| {
+                            let srcs = &sources;
+                            rs.spawn(move || self.read_from_sources(srcs, k, off, n))
+                        })
+                        .collect();
+                    hs.into_iter()
+                        .map(|h| {
+                            h.join().unwrap_or_else(|_| {
+                                Err(Error::Invalid("remirror reader panicked".into()))
+                            })
+                        })
+                        .collect()
+                });
+                for (r, &(off, _)) in reads.into_iter().zip(group) {
+                    let buf = r?;
+                    if tx.send((off, buf)).is_err() {
+                        break;
+                    }
+                    sent += 1;
+                }
+                // Take what the writer finished.
+                while let Ok(r) = done_rx.try_recv() {
+                    written += 1;
+                    handle_done(r, &mut p, &mut since_save)?;
+                }
+                if let Some(rate) = opts.max_rate {
+                    let want = Duration::from_secs_f64(
+                        (p.copied_bytes + (sent - written) as u64 * COPY_CHUNK) as f64
+                            / rate.max(1) as f64,
+                    );
+                    let el = started.elapsed();
+                    if want > el {
+                        std::thread::sleep(want - el);
+                    }
+                }
+                if since_save >= CHECKPOINT_BYTES || last_save.elapsed() >= CHECKPOINT_EVERY {
+                    target.device.sync()?;
+                    self.save_checkpoint(target, &p, MemberState::Remirroring)?;
+                    since_save = 0;
+                    last_save = Instant::now();
+                }
+                on_progress(&p);
+            }
+            drop(tx);
+            while written < sent {
+                let r = done_rx
+                    .recv()
+                    .map_err(|_| Error::Invalid("remirror writer stopped".into()))?;
+                written += 1;
+                handle_done(r, &mut p, &mut since_save)?;
+            }
+            Ok(())
+        });
+        // On an error the checkpoint as last saved stays.
+        result?;
+        target.device.sync()?;
+        p.checkpoint = self.logical_bytes;
+        p.left_bytes = 0;
+        self.save_checkpoint(target, &p, MemberState::InSync)?;
+        on_progress(&p);
+        Ok(p)
+    }
+
+    fn read_from_sources(&self, sources: &[usize], k: usize, off: u64, n: u64) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; n as usize];
+        let mut last = None;
+        for t in 0..sources.len() {
+            let i = sources[(k + t) % sources.len()];
+            let m = &self.members[i];
+            if !m.in_sync() {
+                continue;
+            }
+            match m.read(&mut buf, off) {
+                Ok(()) => return Ok(buf),
+                Err(e) => last = Some((m.partition.name().to_string(), e)),
+            }
+        }
+        Err(match last {
+            Some((dev, e)) => Error::Invalid(format!(
+                "{dev}: read of logical bytes {off}+{n} failed on every in-sync member; remirror stopped, checkpoint kept: {e}"
+            )),
+            None => Error::NoInSyncMember { group: self.name() },
+        })
+    }
+
+    fn save_checkpoint(&self, target: &Partition, p: &Progress, state: MemberState) -> Result<()> {
+        let id = target.id();
+        let lb = self.logical_bytes;
+        self.update_table(&[target], |x| {
+            let rec = x.members.iter_mut().find(|m| m.id == id).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{}: partition {id:#010x} is not in the group's mirror table",
+                    target.name()
+                ))
+            })?;
+            rec.state = state;
+            rec.checkpoint = p.checkpoint.min(lb);
+            rec.progress = p.done_bytes;
+            rec.total = p.total_bytes;
+            if state == MemberState::InSync {
+                rec.flags = 0;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_merge_and_clip() {
+        let p = RemirrorPlan::from_ranges(vec![(10, 20), (0, 5), (5, 8), (15, 30), (40, 40)]);
+        assert_eq!(p.ranges, vec![(0, 8), (10, 30)]);
+        assert_eq!(p.bytes(), 28);
+        assert_eq!(p.from_offset(12).ranges, vec![(12, 30)]);
+        let q = RemirrorPlan::from_ranges(vec![(8, 10)]);
+        assert_eq!(p.union(&q).ranges, vec![(0, 30)]);
+    }
+}
