@@ -53,7 +53,8 @@ fn parse_size_arg(s: &str) -> Result<u64, String> {
     parse_size(s)
 }
 
-fn parse_block_size(s: &str) -> Result<u32, String> {
+/// Parses a NetWare block size (4K..64K); shared with `volume create`.
+pub(super) fn parse_block_size(s: &str) -> Result<u32, String> {
     let v = parse_size(s)?;
     match v {
         4096 | 8192 | 16384 | 32768 | 65536 => Ok(v as u32),
@@ -63,7 +64,8 @@ fn parse_block_size(s: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_volume(s: &str) -> Result<VolumeRequest, String> {
+/// Parses NAME[:SIZE]; shared with `volume create`.
+pub(super) fn parse_volume(s: &str) -> Result<VolumeRequest, String> {
     let (name, size) = match s.split_once(':') {
         Some((n, sz)) => (n, Some(parse_size(sz)?)),
         None => (s, None),

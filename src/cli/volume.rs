@@ -8,10 +8,11 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
 use crate::system::System;
-use crate::units::{format_size, parse_size};
+use crate::units::format_size;
 use crate::volume::admin::{create_volume, extend_volume, rename_volume};
 use crate::volume::plan::VolumeRequest;
 
+use super::format::{parse_block_size, parse_volume};
 use super::nwpath::{FILES_JSON_VERSION, open_system};
 use super::{DeviceArgs, EXIT_OK, Output};
 
@@ -80,24 +81,6 @@ nwvol volume create -d disk0.img -d disk1.img --block-size 64K DATA"
         #[arg(long)]
         json: bool,
     },
-}
-
-fn parse_block_size(s: &str) -> Result<u32, String> {
-    match parse_size(s)? {
-        v @ (4096 | 8192 | 16384 | 32768 | 65536) => Ok(v as u32),
-        _ => Err(format!(
-            "{s} is not a NetWare block size: use 4K, 8K, 16K, 32K or 64K"
-        )),
-    }
-}
-
-fn parse_volume(s: &str) -> Result<VolumeRequest, String> {
-    let (name, size) = match s.split_once(':') {
-        Some((n, sz)) => (n, Some(parse_size(sz)?)),
-        None => (s, None),
-    };
-    let name = crate::layout::voltab::validate_volume_name(name).map_err(|e| e.to_string())?;
-    Ok(VolumeRequest { name, size })
 }
 
 fn same_file(a: &Path, b: &str) -> bool {
