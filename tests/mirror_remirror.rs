@@ -1,0 +1,345 @@
+//! `nwvol mirror` (issue 5): add with the remirror engine, dry run, limits,
+//! a remirror killed at random moments and resumed from its checkpoint,
+//! fast resync from the write-intent record, remove, and an add onto a
+//! loop device of another size.
+
+mod common;
+mod files_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use files_support::*;
+use nwvol::device::Device;
+use nwvol::device::file::{FileDevice, OpenOptions};
+use nwvol::partition::Partition;
+use serde_json::Value;
+
+fn part(p: &Path) -> Partition {
+    let d = Arc::new(FileDevice::open(p, &OpenOptions::read_only()).unwrap()) as Arc<dyn Device>;
+    Partition::open(d).unwrap()
+}
+
+/// Asserts that the logical partitions of two members are byte for byte
+/// the same.
+fn same_logical(a: &Path, b: &Path) {
+    let (pa, pb) = (part(a), part(b));
+    let n = pa.logical_bytes().min(pb.logical_bytes());
+    assert_eq!(pa.logical_bytes(), pb.logical_bytes());
+    let chunk = 4 << 20;
+    let (mut ba, mut bb) = (vec![0u8; chunk], vec![0u8; chunk]);
+    let mut off = 0u64;
+    while off < n {
+        let k = (n - off).min(chunk as u64) as usize;
+        pa.read_logical(&mut ba[..k], off).unwrap();
+        pb.read_logical(&mut bb[..k], off).unwrap();
+        assert!(
+            ba[..k] == bb[..k],
+            "{a:?} and {b:?} differ in logical {off}+{k}"
+        );
+        off += k as u64;
+    }
+}
+
+fn with(imgs: &[&Path], args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = vec!["mirror".into(), args[0].into()];
+    for i in imgs {
+        v.push("-d".into());
+        v.push(i.display().to_string());
+    }
+    v.extend(args[1..].iter().map(|s| s.to_string()));
+    v
+}
+
+fn mirror_ok(imgs: &[&Path], args: &[&str]) -> String {
+    let v = with(imgs, args);
+    let a: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
+    ok(&a)
+}
+
+fn mirror_fails(imgs: &[&Path], args: &[&str], words: &[&str]) -> String {
+    let v = with(imgs, args);
+    let a: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
+    fails(&a, 1, words)
+}
+
+/// The last JSON line of the output (the summary).
+fn summary(out: &str) -> Value {
+    let last = out.lines().last().expect("some output");
+    let v: Value = serde_json::from_str(last).unwrap();
+    assert_eq!(v["event"], "done", "{last}");
+    v
+}
+
+fn status(imgs: &[&Path]) -> Value {
+    serde_json::from_str(&mirror_ok(imgs, &["status", "--json"])).unwrap()
+}
+
+fn states(imgs: &[&Path]) -> Vec<String> {
+    status(imgs)["groups"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["state"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn put(imgs: &[PathBuf], name: &str, data: &[u8]) {
+    let o = nw_stdin(imgs, &["put", "-", name], data);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn add_copies_the_allocated_blocks_and_the_member_is_in_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img", "d1.img"], "128M", &["--mirror"]);
+    let data = bytes(1, 8 << 20);
+    put(&imgs, "SYS:/F.BIN", &data);
+    let new = img(&dir, "d2.img");
+    sparse(&new, 160 << 20);
+    let out = mirror_ok(
+        &[&imgs[0], &imgs[1]],
+        &["add", "--json", new.to_str().unwrap()],
+    );
+    let s = summary(&out);
+    let lb = part(&imgs[0]).logical_bytes();
+    let copied = s["copied_bytes"].as_u64().unwrap();
+    assert!(copied >= data.len() as u64, "{s}");
+    assert!(copied < lb / 4, "only what is allocated: {copied} of {lb}");
+    for l in out.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["command"], "mirror add");
+    }
+    let all = [imgs[0].as_path(), imgs[1].as_path(), new.as_path()];
+    assert_eq!(states(&all), vec!["in sync"; 3]);
+    // Every copy of every member's table says so.
+    for p in &all {
+        let t = part(p).mirror().ext.unwrap();
+        assert_eq!(t.members.len(), 3);
+        assert!(t.members.iter().all(|m| m.state.to_string() == "in sync"));
+        assert!(
+            part(p)
+                .copies
+                .iter()
+                .all(|c| *c == nwvol::partition::CopyStatus::Good)
+        );
+    }
+    same_logical(&imgs[0], &new);
+    // The new member alone holds the volume.
+    let cat = nw(std::slice::from_ref(&new), &["cat", "SYS:/F.BIN"]);
+    assert!(cat.stdout == data);
+    // Human output of status names the three members.
+    let txt = mirror_ok(&all, &["status"]);
+    assert_eq!(txt.matches("in sync").count(), 3, "{txt}");
+}
+
+#[test]
+fn dry_run_writes_nothing_and_limits_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img"], "64M", &[]);
+    put(&imgs, "SYS:/F.BIN", &bytes(2, 3 << 20));
+    let new = img(&dir, "n.img");
+    sparse(&new, 64 << 20);
+    let before = std::fs::read(&imgs[0]).unwrap();
+    let out = mirror_ok(
+        &[&imgs[0]],
+        &["add", "--dry-run", "--json", new.to_str().unwrap()],
+    );
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["event"], "plan");
+    assert!(v["bytes"].as_u64().unwrap() >= 3 << 20);
+    assert!(!v["ranges"].as_array().unwrap().is_empty());
+    assert!(
+        std::fs::read(&new).unwrap().iter().all(|&b| b == 0),
+        "dry run wrote"
+    );
+    assert!(std::fs::read(&imgs[0]).unwrap() == before, "dry run wrote");
+    let txt = mirror_ok(&[&imgs[0]], &["add", "--dry-run", new.to_str().unwrap()]);
+    assert!(txt.contains("would copy"), "{txt}");
+    // Too small: both sizes named.
+    let small = img(&dir, "small.img");
+    sparse(&small, 16 << 20);
+    mirror_fails(
+        &[&imgs[0]],
+        &["add", small.to_str().unwrap()],
+        &["small.img", "too small", "MiB"],
+    );
+    // A device holding something is refused without --force.
+    mirror_fails(
+        &[&imgs[0]],
+        &["add", imgs[0].to_str().unwrap()],
+        &["already given"],
+    );
+}
+
+#[test]
+fn a_ninth_member_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..8).map(|i| format!("m{i}.img")).collect();
+    let n: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    let imgs = format(&dir, &n, "16M", &["--mirror"]);
+    let ninth = img(&dir, "m8.img");
+    sparse(&ninth, 16 << 20);
+    let refs: Vec<&Path> = imgs.iter().map(|p| p.as_path()).collect();
+    mirror_fails(&refs, &["add", ninth.to_str().unwrap()], &["8 members"]);
+}
+
+/// Kills `child` when dropped (a failing test leaves no process behind).
+struct Killer(Child);
+
+impl Drop for Killer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_killed_remirror_resumes_from_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img", "d1.img"], "256M", &["--mirror"]);
+    put(&imgs, "SYS:/BIG.BIN", &bytes(3, 200 << 20));
+    let seed = std::process::id() as u64;
+    for round in 0..2u64 {
+        let new = img(&dir, &format!("n{round}.img"));
+        sparse(&new, 300 << 20);
+        let v = with(
+            &[&imgs[0], &imgs[1]],
+            &[
+                "add",
+                "--json",
+                "--max-rate",
+                "100M/s",
+                new.to_str().unwrap(),
+            ],
+        );
+        let child = nwvol()
+            .args(&v)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut k = Killer(child);
+        // After the first progress line, and a random moment past the
+        // first checkpoint (64 MiB at 100 MiB/s).
+        let mut lines = BufReader::new(k.0.stdout.take().unwrap()).lines();
+        let first = lines.next().expect("a progress line").unwrap();
+        assert!(first.contains("\"progress\""), "{first}");
+        let ms = 800 + (seed.wrapping_mul(31).wrapping_add(round * 337)) % 700;
+        std::thread::sleep(Duration::from_millis(ms));
+        unsafe {
+            libc::kill(k.0.id() as i32, libc::SIGKILL);
+        }
+        let _ = k.0.wait();
+        drop(lines);
+        let all = [imgs[0].as_path(), imgs[1].as_path(), new.as_path()];
+        let st = status(&all);
+        let m = st["groups"][0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| {
+                m["device"]
+                    .as_str()
+                    .is_some_and(|d| d.ends_with(&format!("n{round}.img")))
+            })
+            .cloned()
+            .expect("new member listed");
+        assert_eq!(m["state"], "remirroring", "{st}");
+        let cp = m["checkpoint_bytes"].as_u64().unwrap();
+        let total = m["total_bytes"].as_u64().unwrap();
+        assert!(cp > 0, "{m}");
+        assert!(total >= 200 << 20, "{m}");
+        // Resume copies the rest, not everything.
+        let dry: Value =
+            serde_json::from_str(mirror_ok(&all, &["resume", "--dry-run", "--json"]).trim())
+                .unwrap();
+        assert!(dry["bytes"].as_u64().unwrap() < total, "{dry}");
+        let s = summary(&mirror_ok(&all, &["resume", "--json"]));
+        let copied = s["copied_bytes"].as_u64().unwrap();
+        assert!(copied < total, "resume copied {copied} of {total}");
+        assert_eq!(
+            s["total_bytes"].as_u64().unwrap(),
+            total,
+            "the job's total survives"
+        );
+        assert_eq!(s["done_bytes"].as_u64().unwrap(), total, "{s}");
+        assert_eq!(states(&all), vec!["in sync"; 3]);
+        same_logical(&imgs[0], &new);
+        // Detach it again for the next round.
+        mirror_ok(&all, &["remove", new.to_str().unwrap()]);
+    }
+}
+
+#[test]
+fn resync_after_one_percent_written_with_a_member_absent_copies_about_that() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img", "d1.img"], "1G", &["--mirror"]);
+    let data = bytes(4, 10 << 20);
+    put(&imgs[..1], "SYS:/AWAY.BIN", &data);
+    let both = [imgs[0].as_path(), imgs[1].as_path()];
+    let st = status(&both);
+    let m1 = &st["groups"][0]["members"][1];
+    assert_eq!(m1["state"], "out of sync");
+    assert_eq!(m1["write_intent"], true);
+    let dirty = st["groups"][0]["dirty_bytes"].as_u64().unwrap();
+    assert!(dirty >= data.len() as u64, "{st}");
+    let s = summary(&mirror_ok(&both, &["resume", "--json"]));
+    let copied = s["copied_bytes"].as_u64().unwrap();
+    let lb = part(&imgs[0]).logical_bytes();
+    assert!(copied >= data.len() as u64, "{s}");
+    assert!(copied < lb / 20, "resync copied {copied} of {lb}");
+    assert_eq!(states(&both), vec!["in sync"; 2]);
+    same_logical(&imgs[0], &imgs[1]);
+    // The group is whole again: the bits are cleared.
+    assert_eq!(status(&both)["groups"][0]["dirty_bytes"], 0);
+    let cat = nw(&imgs[1..], &["cat", "SYS:/AWAY.BIN"]);
+    assert!(cat.stdout == data);
+}
+
+#[test]
+fn remove_detaches_a_member_but_never_the_last_in_sync_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img", "d1.img"], "32M", &["--mirror"]);
+    let both = [imgs[0].as_path(), imgs[1].as_path()];
+    mirror_ok(&both, &["remove", imgs[1].to_str().unwrap()]);
+    let st = status(&[&imgs[0]]);
+    assert_eq!(st["groups"][0]["members"].as_array().unwrap().len(), 1);
+    assert_eq!(st["groups"][0]["degraded"], false);
+    mirror_fails(
+        &[&imgs[0]],
+        &["remove", imgs[0].to_str().unwrap()],
+        &["last in-sync member"],
+    );
+    // Given again, the removed member is ignored.
+    nw_ok(&imgs, &["ls", "SYS:/"]);
+}
+
+#[test]
+fn add_onto_a_loop_device_of_another_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img"], "64M", &[]);
+    let data = bytes(5, 5 << 20);
+    put(&imgs, "SYS:/F.BIN", &data);
+    let back = img(&dir, "loop.img");
+    sparse(&back, 100 << 20);
+    let Some(lo) = LoopDev::attach(&back) else {
+        return;
+    };
+    let s = summary(&mirror_ok(
+        &[&imgs[0]],
+        &["add", "--json", "--force", lo.path.to_str().unwrap()],
+    ));
+    assert!(s["copied_bytes"].as_u64().unwrap() >= data.len() as u64);
+    let both = [imgs[0].as_path(), lo.path.as_path()];
+    assert_eq!(states(&both), vec!["in sync"; 2]);
+    same_logical(&imgs[0], &lo.path);
+    let p0 = part(&imgs[0]);
+    let p1 = part(&lo.path);
+    // Another size: its partition differs, the logical partition is the same.
+    assert_ne!(p0.sectors, p1.sectors);
+}
