@@ -343,3 +343,35 @@ fn add_onto_a_loop_device_of_another_size() {
     // Another size: its partition differs, the logical partition is the same.
     assert_ne!(p0.sectors, p1.sectors);
 }
+
+#[test]
+fn split_gives_an_independent_point_in_time_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img", "d1.img"], "64M", &["--mirror"]);
+    let data = bytes(6, 2 << 20);
+    put(&imgs, "SYS:/F.BIN", &data);
+    let old = part(&imgs[1]);
+    let both = [imgs[0].as_path(), imgs[1].as_path()];
+    mirror_ok(&both, &["split", imgs[1].to_str().unwrap()]);
+    let new = part(&imgs[1]);
+    assert_ne!(new.id(), old.id());
+    let (g0, g1) = (
+        part(&imgs[0]).mirror().ext.unwrap(),
+        new.mirror().ext.unwrap(),
+    );
+    assert_ne!(g0.group_id, g1.group_id);
+    assert_eq!(g0.members.len(), 1);
+    assert_eq!(g1.members.len(), 1);
+    // Each side assembles and mounts by itself.
+    let st = status(&[&imgs[1]]);
+    assert_eq!(st["groups"][0]["members"][0]["state"], "in sync");
+    assert!(nw(&imgs[1..], &["cat", "SYS:/F.BIN"]).stdout == data);
+    put(&imgs[..1], "SYS:/AFTER.BIN", &bytes(7, 1000));
+    let ls1 = nw_ok(&imgs[1..], &["ls", "SYS:/"]);
+    assert!(!ls1.contains("AFTER"), "{ls1}");
+    let ls0 = nw_ok(&imgs[..1], &["ls", "SYS:/"]);
+    assert!(ls0.contains("AFTER"), "{ls0}");
+    // Given together they are two groups (each with its own SYS).
+    let st = status(&both);
+    assert_eq!(st["groups"].as_array().unwrap().len(), 2);
+}

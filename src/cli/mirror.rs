@@ -63,6 +63,14 @@ nwvol mirror status --json | jq '.groups[0].members'"
     /// Detach a member from its group (refused for the last in-sync one).
     #[command(after_help = "Examples:\n  nwvol mirror remove -d disk0.img -d disk1.img disk1.img")]
     Remove(RemoveArgs),
+    /// Detach an in-sync member as an independent copy (a point in time):
+    /// it gets a new group ID and partition ID and assembles and mounts by
+    /// itself; the rest of the group forgets it.
+    #[command(
+        after_help = "Examples:\n  nwvol mirror split -d disk0.img -d disk1.img disk1.img\n  \
+nwvol ls -d disk1.img SYS:/                       # the copy, by itself"
+    )]
+    Split(RemoveArgs),
 }
 
 /// Options shared by the copying subcommands.
@@ -136,7 +144,8 @@ pub fn run(a: MirrorArgs, out: &Output) -> Result<i32> {
         MirrorCommand::Add(a) => add(a, out),
         MirrorCommand::Resume(a) => resume(a, out),
         MirrorCommand::Status(a) => status(a, out),
-        MirrorCommand::Remove(a) => remove(a, out),
+        MirrorCommand::Remove(a) => remove(a, out, false),
+        MirrorCommand::Split(a) => remove(a, out, true),
     }
 }
 
@@ -597,7 +606,7 @@ fn status(a: StatusArgs, out: &Output) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn remove(a: RemoveArgs, out: &Output) -> Result<i32> {
+fn remove(a: RemoveArgs, out: &Output, split: bool) -> Result<i32> {
     let mut paths = devices::device_paths(&a.dev.devices)?;
     if !paths.contains(&a.device) {
         paths.push(a.device.clone());
@@ -622,6 +631,12 @@ fn remove(a: RemoveArgs, out: &Output) -> Result<i32> {
         bail!("{gone}: the last in-sync member of its group; removing it would leave no good copy");
     }
     let id = m.partition.id();
+    if split && !m.in_sync() {
+        bail!(
+            "{gone}: {}; only an in-sync member is a good copy to split off",
+            m.state()
+        );
+    }
     // The member's own table says it is removed; the others forget it.
     let mut own = m.partition.mirror();
     if let Some(x) = own.ext.as_mut() {
@@ -635,6 +650,26 @@ fn remove(a: RemoveArgs, out: &Output) -> Result<i32> {
     })?;
     if let Some(x) = own.ext.as_mut() {
         x.events = g.table().ext.map(|t| t.events).unwrap_or(0);
+    }
+    if split {
+        let (new_id, new_group) = (random_u32(), random_u32());
+        let created = own.created;
+        let table = crate::layout::mirror::MirrorHeader::new(
+            created,
+            crate::layout::mirror::MirrorExt {
+                group_id: new_group,
+                events: 1,
+                members: vec![crate::layout::mirror::MemberRecord::in_sync(new_id)],
+            },
+        );
+        m.partition.write_new_identity(new_id, &table)?;
+        m.partition
+            .write_wib(&crate::partition::wib::WibRecord::empty(g.logical_bytes), 1)?;
+        out.info(format!(
+            "{gone}: split from group {:08x}: now group {new_group:08x}, partition {new_id:08x}",
+            g.group_id
+        ))?;
+        return Ok(EXIT_OK);
     }
     m.partition.write_mirror_header(own)?;
     out.info(format!("{gone}: removed from group {:08x}", g.group_id))?;

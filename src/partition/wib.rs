@@ -114,6 +114,41 @@ impl Partition {
     }
 }
 
+impl Partition {
+    /// Gives this partition a new identity (for a mirror split): partition
+    /// ID `new_id` in the nwvol extension header and in the hot-fix header
+    /// of all four copies, with `mirror` as its table; synced. The hot-fix
+    /// table is kept. The open `Partition` still shows the old identity;
+    /// open it again to see the new one.
+    pub fn write_new_identity(
+        &self,
+        new_id: u32,
+        mirror: &crate::layout::mirror::MirrorHeader,
+    ) -> Result<()> {
+        use crate::layout::hotfix::{HOTFIX_COPIES, HotfixTableHeader, copy_first_sector};
+        self.check_writable()?;
+        let Some(mut ext) = self.ext else {
+            return Ok(());
+        };
+        ext.partition_id = new_id;
+        self.patch_write(self.start_byte + SECTOR, &ext.encode())?;
+        let mut hotfix = self.hotfix.clone();
+        hotfix.partition_id = new_id;
+        let entries = self.redirects();
+        for c in 0..HOTFIX_COPIES {
+            let mut table = HotfixTableHeader::new(&self.pool, c, &entries);
+            table.slots = self.pool_slots();
+            let mut b = Vec::with_capacity(1536);
+            b.extend_from_slice(&hotfix.encode());
+            b.extend_from_slice(&mirror.encode());
+            b.extend_from_slice(&table.encode());
+            self.patch_write(self.start_byte + copy_first_sector(c) as u64 * SECTOR, &b)?;
+            self.device.sync()?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
