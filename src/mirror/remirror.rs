@@ -260,7 +260,24 @@ impl MirrorGroup {
         let batch = sources.len();
         let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(batch * 2);
         let (done_tx, done_rx) = mpsc::channel::<Result<(u64, u64)>>();
+        // Checkpoints are saved in the background (target fdatasync, then
+        // the tables), so the copy does not wait for them.
+        let (ck_tx, ck_rx) = mpsc::sync_channel::<Progress>(1);
+        let ck_err: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
         let result: Result<()> = std::thread::scope(|s| {
+            let ck_err = &ck_err;
+            s.spawn(move || {
+                for p in ck_rx {
+                    let r =
+                        target.device.sync().map_err(Error::from).and_then(|()| {
+                            self.save_checkpoint(target, &p, MemberState::Remirroring)
+                        });
+                    if let Err(e) = r {
+                        *ck_err.lock().expect("checkpoint error lock") = Some(e);
+                        return;
+                    }
+                }
+            });
             // The writer: writes chunks in order to the target.
             s.spawn(move || {
                 for (off, buf) in rx {
@@ -334,9 +351,12 @@ impl MirrorGroup {
                         std::thread::sleep(want - el);
                     }
                 }
-                if since_save >= CHECKPOINT_BYTES || last_save.elapsed() >= CHECKPOINT_EVERY {
-                    target.device.sync()?;
-                    self.save_checkpoint(target, &p, MemberState::Remirroring)?;
+                if let Some(e) = ck_err.lock().expect("checkpoint error lock").take() {
+                    return Err(e);
+                }
+                if (since_save >= CHECKPOINT_BYTES || last_save.elapsed() >= CHECKPOINT_EVERY)
+                    && ck_tx.try_send(p).is_ok()
+                {
                     since_save = 0;
                     last_save = Instant::now();
                 }
@@ -350,8 +370,12 @@ impl MirrorGroup {
                 written += 1;
                 handle_done(r, &mut p, &mut since_save)?;
             }
+            drop(ck_tx);
             Ok(())
         });
+        if let Some(e) = ck_err.lock().expect("checkpoint error lock").take() {
+            return Err(e);
+        }
         // On an error the checkpoint as last saved stays.
         result?;
         target.device.sync()?;
