@@ -257,8 +257,8 @@ impl MirrorGroup {
         let started = Instant::now();
         let mut last_save = Instant::now();
         let mut since_save = 0u64;
-        let batch = sources.len();
-        let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(batch * 2);
+        let nsrc = sources.len();
+        let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(2);
         let (done_tx, done_rx) = mpsc::channel::<Result<(u64, u64)>>();
         // Checkpoints are saved in the background (target fdatasync, then
         // the tables), so the copy does not wait for them.
@@ -310,32 +310,32 @@ impl MirrorGroup {
                 *since += n;
                 Ok(())
             };
-            for group in chunks.chunks(batch) {
-                // Read a batch from every source at once.
-                let reads: Vec<Result<Vec<u8>>> = std::thread::scope(|rs| {
-                    let hs: Vec<_> = group
-                        .iter()
-                        .enumerate()
-                        .map(|(k, &(off, n))| {
-                            let srcs = &sources;
-                            rs.spawn(move || self.read_from_sources(srcs, k, off, n))
-                        })
-                        .collect();
-                    hs.into_iter()
-                        .map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                Err(Error::Invalid("remirror reader panicked".into()))
-                            })
-                        })
-                        .collect()
-                });
-                for (r, &(off, _)) in reads.into_iter().zip(group) {
-                    let buf = r?;
-                    if tx.send((off, buf)).is_err() {
-                        break;
+            // One reader per source, each reading its chunks (k mod n) ahead
+            // of the writer; the chunks are taken in order.
+            let mut rxs = Vec::with_capacity(nsrc);
+            for j in 0..nsrc {
+                let (rtx, rrx) = mpsc::sync_channel::<Result<(u64, Vec<u8>)>>(2);
+                rxs.push(rrx);
+                let mine: Vec<(u64, u64)> = chunks.iter().copied().skip(j).step_by(nsrc).collect();
+                let srcs = &sources;
+                s.spawn(move || {
+                    for (off, n) in mine {
+                        let r = self.read_from_sources(srcs, j, off, n).map(|b| (off, b));
+                        let stop = r.is_err();
+                        if rtx.send(r).is_err() || stop {
+                            return;
+                        }
                     }
-                    sent += 1;
+                });
+            }
+            for k in 0..chunks.len() {
+                let (off, buf) = rxs[k % nsrc]
+                    .recv()
+                    .map_err(|_| Error::Invalid("remirror reader stopped".into()))??;
+                if tx.send((off, buf)).is_err() {
+                    break;
                 }
+                sent += 1;
                 // Take what the writer finished.
                 while let Ok(r) = done_rx.try_recv() {
                     written += 1;
