@@ -264,8 +264,10 @@ impl MirrorGroup {
         // the tables), so the copy does not wait for them.
         let (ck_tx, ck_rx) = mpsc::sync_channel::<Progress>(1);
         let ck_err: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
+        let pool: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
         let result: Result<()> = std::thread::scope(|s| {
             let ck_err = &ck_err;
+            let pool = &pool;
             s.spawn(move || {
                 for p in ck_rx {
                     let r =
@@ -284,6 +286,7 @@ impl MirrorGroup {
                     let r = target
                         .write_logical(&[IoSlice::new(&buf)], off)
                         .map(|()| (off, buf.len() as u64));
+                    pool.lock().expect("buffer pool lock").push(buf);
                     let stop = r.is_err();
                     let _ = done_tx.send(r);
                     if stop {
@@ -320,7 +323,9 @@ impl MirrorGroup {
                 let srcs = &sources;
                 s.spawn(move || {
                     for (off, n) in mine {
-                        let r = self.read_from_sources(srcs, j, off, n).map(|b| (off, b));
+                        let r = self
+                            .read_from_sources(srcs, j, off, n, pool)
+                            .map(|b| (off, b));
                         let stop = r.is_err();
                         if rtx.send(r).is_err() || stop {
                             return;
@@ -386,8 +391,22 @@ impl MirrorGroup {
         Ok(p)
     }
 
-    fn read_from_sources(&self, sources: &[usize], k: usize, off: u64, n: u64) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; n as usize];
+    fn read_from_sources(
+        &self,
+        sources: &[usize],
+        k: usize,
+        off: u64,
+        n: u64,
+        pool: &std::sync::Mutex<Vec<Vec<u8>>>,
+    ) -> Result<Vec<u8>> {
+        // Buffers come back from the writer: no fresh 8 MiB (and its page
+        // faults) per chunk.
+        let mut buf = pool
+            .lock()
+            .expect("buffer pool lock")
+            .pop()
+            .unwrap_or_default();
+        buf.resize(n as usize, 0);
         let mut last = None;
         for t in 0..sources.len() {
             let i = sources[(k + t) % sources.len()];
