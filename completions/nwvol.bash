@@ -130,6 +130,9 @@ _nwvol() {
             nwvol__subcmd__help__subcmd__mirror,resume)
                 cmd="nwvol__subcmd__help__subcmd__mirror__subcmd__resume"
                 ;;
+            nwvol__subcmd__help__subcmd__mirror,split)
+                cmd="nwvol__subcmd__help__subcmd__mirror__subcmd__split"
+                ;;
             nwvol__subcmd__help__subcmd__mirror,status)
                 cmd="nwvol__subcmd__help__subcmd__mirror__subcmd__status"
                 ;;
@@ -169,6 +172,9 @@ _nwvol() {
             nwvol__subcmd__mirror,resume)
                 cmd="nwvol__subcmd__mirror__subcmd__resume"
                 ;;
+            nwvol__subcmd__mirror,split)
+                cmd="nwvol__subcmd__mirror__subcmd__split"
+                ;;
             nwvol__subcmd__mirror,status)
                 cmd="nwvol__subcmd__mirror__subcmd__status"
                 ;;
@@ -183,6 +189,9 @@ _nwvol() {
                 ;;
             nwvol__subcmd__mirror__subcmd__help,resume)
                 cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__resume"
+                ;;
+            nwvol__subcmd__mirror__subcmd__help,split)
+                cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__split"
                 ;;
             nwvol__subcmd__mirror__subcmd__help,status)
                 cmd="nwvol__subcmd__mirror__subcmd__help__subcmd__status"
@@ -494,7 +503,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help__subcmd__mirror)
-            opts="add resume status remove"
+            opts="add resume status remove split"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +545,20 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help__subcmd__mirror__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__mirror__subcmd__split)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -870,7 +893,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror)
-            opts="-q -h --quiet --cache-size --help add resume status remove help"
+            opts="-q -h --quiet --cache-size --help add resume status remove split help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,7 +941,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__help)
-            opts="add resume status remove help"
+            opts="add resume status remove split help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -974,6 +997,20 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__help__subcmd__split)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1043,6 +1080,32 @@ _nwvol() {
                     return 0
                     ;;
                 --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__mirror__subcmd__split)
+            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
