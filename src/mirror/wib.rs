@@ -26,6 +26,8 @@ pub struct WibState {
     rec: WibRecord,
     /// Bumped at every change of `rec`.
     version: u64,
+    /// Where the last range given to `intend` ended.
+    last_end: u64,
 }
 
 /// Counts a write in flight for as long as it lives.
@@ -112,7 +114,11 @@ impl MirrorGroup {
                 }
             }
         }
-        WibState { rec, version: 0 }
+        WibState {
+            rec,
+            version: 0,
+            last_end: u64::MAX,
+        }
     }
 
     /// Sets the write-intent bits of the logical ranges `(start, len)` in
@@ -124,7 +130,16 @@ impl MirrorGroup {
         let st = guard.get_or_insert_with(|| self.load_wib());
         let mut changed = false;
         for &(start, len) in ranges {
-            for b in st.rec.header.bits_for_range(start, len) {
+            // A range that continues the last one (a sequential writer)
+            // sets its bits as far again ahead: the next flush then finds
+            // them set, halving the record's writes and syncs. A bit set
+            // too early costs only a longer resync.
+            let ahead = if start == st.last_end { len } else { 0 };
+            st.last_end = start.saturating_add(len);
+            let span = len
+                .saturating_add(ahead)
+                .min(self.logical_bytes.saturating_sub(start));
+            for b in st.rec.header.bits_for_range(start, span) {
                 changed |= st.rec.set(b);
             }
         }
