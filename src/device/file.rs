@@ -58,9 +58,6 @@ pub struct FileDevice {
     fresh: bool,
 }
 
-/// Buffered writes from this size on start their write-back at once.
-const WRITEBACK_MIN: u64 = 1 << 20;
-
 // ioctl numbers libc does not define (see linux/fs.h).
 #[cfg(any(
     target_arch = "powerpc",
@@ -119,22 +116,6 @@ fn errno_is(e: &io::Error, codes: &[i32]) -> bool {
 }
 
 impl FileDevice {
-    /// Starts the kernel's write-back of a large buffered write at once
-    /// (sync_file_range, not waiting), so the disk works while nwvol goes
-    /// on filling the page cache instead of all at the closing fdatasync.
-    /// Durability still comes only from `sync`; a failure here is left to
-    /// surface there.
-    fn start_writeback(&self, offset: u64, len: u64) {
-        // SAFETY: plain syscall on our own open descriptor.
-        unsafe {
-            libc::sync_file_range(
-                self.file.as_raw_fd(),
-                offset as libc::off64_t,
-                len as libc::off64_t,
-                libc::SYNC_FILE_RANGE_WRITE,
-            );
-        }
-    }
 
     /// Opens (or with `create_size`, creates) an image file or block device.
     pub fn open(path: &Path, opts: &OpenOptions) -> DeviceResult<FileDevice> {
@@ -644,11 +625,7 @@ impl Device for FileDevice {
                 iov_len: b.len(),
             })
             .collect();
-        self.pwritev_all(&mut iovs, offset)?;
-        if !self.direct && total >= WRITEBACK_MIN {
-            self.start_writeback(offset, total);
-        }
-        Ok(())
+        self.pwritev_all(&mut iovs, offset)
     }
 
     fn sync(&self) -> DeviceResult<()> {
