@@ -116,7 +116,6 @@ fn errno_is(e: &io::Error, codes: &[i32]) -> bool {
 }
 
 impl FileDevice {
-
     /// Opens (or with `create_size`, creates) an image file or block device.
     pub fn open(path: &Path, opts: &OpenOptions) -> DeviceResult<FileDevice> {
         let name = path.display().to_string();
