@@ -6,6 +6,7 @@
 //! Only `cli` prints.
 
 pub mod cache;
+pub mod check;
 pub mod cli;
 pub mod device;
 pub mod error;
