@@ -164,3 +164,7 @@ impl Summary {
 
 /// Where findings go as they are made (the CLI prints them at once).
 pub type Sink<'a> = &'a mut dyn FnMut(Finding);
+
+pub mod judge;
+pub mod mirror;
+pub mod owners;

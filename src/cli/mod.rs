@@ -19,6 +19,7 @@ mod put;
 mod rm;
 mod salvage;
 mod stat;
+mod verify;
 mod volume;
 
 use clap::{Args, Parser, Subcommand};
@@ -184,6 +185,21 @@ nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \
 nwvol mirror resume -d disk0.img -d disk1.img -d disk2.img"
     )]
     Mirror(mirror::MirrorArgs),
+    /// Compare mirror members and check the volume structures; repair
+    /// from a good copy with --repair.
+    #[command(
+        after_help = "Checks every logical block of every in-sync member against the others and \
+against the per-block checksums, then the volume structures (header and table copies, FAT \
+chains, directory tree, free space). --repair rewrites bad copies from a good one (the copy \
+whose checksum matches, or the majority of 3 or more members) and never guesses: what it \
+cannot decide is reported and left as it is.\n\n\
+Exit codes (as fsck): 0 nothing wrong, 1 errors found and all corrected, 4 errors left \
+uncorrected, 8 operational error (a device missing or unreadable), 2 usage error.\n\n\
+Examples:\n  nwvol verify -d disk0.img -d disk1.img\n  \
+nwvol verify --repair -d disk0.img -d disk1.img\n  \
+nwvol verify --dry-run --json | jq 'select(.type == \"finding\")'"
+    )]
+    Verify(verify::VerifyArgs),
 }
 
 /// Parses `--cache-size`: a size of at least 1 MiB.
@@ -224,6 +240,7 @@ pub fn main() -> i32 {
         Command::Hotfix(a) => hotfix::run(a, &out),
         Command::Volume(a) => volume::run(a, &out),
         Command::Mirror(a) => mirror::run(a, &out),
+        Command::Verify(a) => verify::run(a, &out),
     };
     match r {
         Ok(code) => code,

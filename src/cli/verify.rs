@@ -1,0 +1,218 @@
+//! `nwvol verify`: mirror members against each other and their checksums,
+//! then the volume structures; `--repair` fixes what a good copy allows.
+//! Exit codes as fsck has them.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::{Value, json};
+
+use crate::check::{Action, CheckOptions, Finding, Summary};
+use crate::units::format_size;
+
+use super::nwpath::open_system;
+use super::{DeviceArgs, Output};
+
+/// Version of the `verify --json` records.
+pub const VERIFY_JSON_VERSION: u32 = 1;
+
+/// Exit code: an operational error (a device missing or unreadable).
+pub const EXIT_OPERATIONAL: i32 = 8;
+
+/// Which checks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Only {
+    /// Members against each other and against their checksums.
+    Mirror,
+    /// The volume structures (headers, tables, FAT, directory tree).
+    Structure,
+}
+
+/// Options of `nwvol verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+    /// Repair what can be repaired from a good copy.
+    #[arg(long)]
+    pub repair: bool,
+    /// Say what --repair would do; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run only one of the checks.
+    #[arg(long, value_enum, value_name = "CHECK")]
+    pub only: Option<Only>,
+    /// JSON lines: one record per finding, then a summary record (shapes in
+    /// docs/JSON.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `nwvol verify`; errors that stop the check exit with 8.
+pub fn run(a: VerifyArgs, out: &Output) -> Result<i32> {
+    match verify(&a, out) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            if super::output::is_broken_pipe(&e) {
+                return Ok(0);
+            }
+            out.error(super::output::one_line(&e));
+            if a.json {
+                let _ = out.json(&json!({
+                    "nwvol_json": VERIFY_JSON_VERSION,
+                    "type": "error",
+                    "error": super::output::one_line(&e),
+                    "exit_code": EXIT_OPERATIONAL,
+                }));
+            }
+            Ok(EXIT_OPERATIONAL)
+        }
+    }
+}
+
+fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
+    let opts = CheckOptions {
+        repair: a.repair || a.dry_run,
+        dry_run: a.dry_run,
+    };
+    let sys = open_system(&a.dev, opts.writes())?;
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let mut findings: Vec<Finding> = Vec::new();
+    let json = a.json;
+    let mut mirror_stats = crate::check::mirror::MirrorStats::default();
+    let mut sink = |f: Finding| {
+        summary.add(&f);
+        if json {
+            let mut v = serde_json::to_value(&f).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("nwvol_json".into(), json!(VERIFY_JSON_VERSION));
+                o.insert("type".into(), json!("finding"));
+            }
+            // A closed pipe ends the output, not the check.
+            let _ = out.json(&v);
+        }
+        findings.push(f);
+    };
+
+    if a.only != Some(Only::Structure) {
+        let total = crate::check::mirror::total_bytes(&sys);
+        let bar = (!json && !out.quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "verify {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+        let progress = |done: u64| {
+            if let Some(b) = &bar {
+                b.set_position(done);
+            }
+        };
+        let st = crate::check::mirror::check_mirrors(&sys, &opts, &progress, &mut sink)?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        mirror_stats = st;
+    }
+    drop(sink);
+    summary.bytes_compared = mirror_stats.bytes_compared;
+    summary.blocks_checksummed = mirror_stats.blocks_checksummed;
+    let code = summary.exit_code();
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        let mut v = serde_json::to_value(&summary).unwrap_or(Value::Null);
+        if let Some(o) = v.as_object_mut() {
+            o.insert("nwvol_json".into(), json!(VERIFY_JSON_VERSION));
+            o.insert("type".into(), json!("summary"));
+            o.insert("repair".into(), json!(opts.writes()));
+            o.insert("dry_run".into(), json!(opts.dry_run));
+            o.insert("seconds".into(), json!((secs * 1000.0).round() / 1000.0));
+            o.insert("exit_code".into(), json!(code));
+        }
+        out.json(&v)?;
+        return Ok(code);
+    }
+    if out.quiet {
+        return Ok(code);
+    }
+    if !findings.is_empty() {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(vec![
+            "code",
+            "member",
+            "where",
+            "belongs to",
+            "problem",
+            "action",
+        ]);
+        for f in &findings {
+            t.add_row(vec![
+                f.code.to_string(),
+                f.member.clone().unwrap_or_else(|| "-".into()),
+                where_(f),
+                f.path.clone().unwrap_or_else(|| f.structure.clone()),
+                f.problem.clone(),
+                action_text(&f.action),
+            ]);
+        }
+        out.line(t.to_string())?;
+    }
+    let rate = if secs > 0.0 {
+        format!(
+            " ({}/s)",
+            format_size((summary.bytes_compared as f64 / secs) as u64)
+        )
+    } else {
+        String::new()
+    };
+    out.line(format!(
+        "verify: {} finding(s), {} corrected, {} left; {} compared in {:.1} s{rate}, {} block copies checked against checksums",
+        summary.findings,
+        summary.corrected,
+        summary.uncorrected,
+        format_size(summary.bytes_compared),
+        secs,
+        summary.blocks_checksummed,
+    ))?;
+    if summary.uncorrected > 0 && !opts.repair {
+        out.line("run nwvol verify --repair to repair what a good copy allows (--dry-run shows what it would do)")?;
+    }
+    Ok(code)
+}
+
+fn where_(f: &Finding) -> String {
+    let mut s = String::new();
+    if let Some(v) = &f.volume {
+        s.push_str(v);
+        if let Some(b) = f.blocks {
+            if b.count == 1 {
+                s.push_str(&format!(" block {}", b.first));
+            } else {
+                s.push_str(&format!(" blocks {}-{}", b.first, b.first + b.count - 1));
+            }
+        }
+    } else if let Some(r) = f.logical {
+        s.push_str(&format!("logical {}+{}", r.offset, r.len));
+    } else if let Some(g) = &f.group {
+        s.push_str(g);
+    }
+    if s.is_empty() { "-".into() } else { s }
+}
+
+fn action_text(a: &Action) -> String {
+    match a {
+        Action::None => "-".into(),
+        Action::WouldRepair(s) => format!("would {s}"),
+        Action::Repaired(s) => s.clone(),
+        Action::Unrepairable(s) => format!("left: {s}"),
+        Action::RepairFailed(s) => format!("repair failed: {s}"),
+    }
+}
