@@ -122,18 +122,17 @@ pub fn judge(copies: &[Option<&[u8]>], checksums: &[u32], intent: bool, free: bo
             .filter(|&i| copies[i].is_none_or(|c| c != data(good)))
             .collect()
     };
-    if !recorded.is_empty() {
-        if let Some(&good) = readable
+    if !recorded.is_empty()
+        && let Some(&good) = readable
             .iter()
             .find(|&&i| recorded.contains(&block_crc(data(i))))
-        {
-            return Verdict::Repair {
-                good,
-                bad: bad_from(good),
-                why: Why::Checksum,
-                new_checksum: None,
-            };
-        }
+    {
+        return Verdict::Repair {
+            good,
+            bad: bad_from(good),
+            why: Why::Checksum,
+            new_checksum: None,
+        };
     }
     let new_checksum = |good: usize| (!recorded.is_empty()).then(|| block_crc(data(good)));
     if copies.len() >= 3 {

@@ -121,7 +121,6 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
         }
         mirror_stats = st;
     }
-    drop(sink);
     summary.bytes_compared = mirror_stats.bytes_compared;
     summary.blocks_checksummed = mirror_stats.blocks_checksummed;
     let code = summary.exit_code();
