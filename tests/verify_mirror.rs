@@ -180,7 +180,11 @@ fn missing_device_is_an_operational_error() {
     // Garbage is not a NetWare disk: also 8, one line.
     let junk = dir.path().join("junk.img");
     std::fs::write(&junk, noise(1 << 20, 7)).unwrap();
-    fails(&["verify", "-d", &junk.display().to_string()], 8, &["junk.img"]);
+    fails(
+        &["verify", "-d", &junk.display().to_string()],
+        8,
+        &["junk.img"],
+    );
 }
 
 #[test]
@@ -190,4 +194,32 @@ fn missing_member_is_reported() {
     let (code, out) = verify(&imgs[..1], &[]);
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("member-missing"), "{out}");
+}
+
+#[test]
+fn truncated_member_is_restored_from_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = setup(&dir, 2, 3 << 20);
+    let full = std::fs::metadata(&imgs[1]).unwrap().len();
+    // Cut the second member inside the file's data.
+    let at = find(&imgs[1], &data[(2 << 20)..(2 << 20) + 64]);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&imgs[1])
+        .unwrap()
+        .set_len(at)
+        .unwrap();
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("member-truncated") && out.contains("m1.img"),
+        "{out}"
+    );
+    let (code, out) = verify(&imgs, &["--repair"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("SYS:/DATA.BIN"), "names the file: {out}");
+    assert_eq!(std::fs::metadata(&imgs[1]).unwrap().len(), full);
+    assert_eq!(get_alone(&dir, &imgs[1]), data);
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 0, "second verify: {out}");
 }

@@ -57,9 +57,14 @@ pub(crate) fn is_checksum_block(vol: &Volume, b: u32) -> bool {
 
 /// Checks every group: members against each other and blocks against
 /// their checksums. `progress` is called with the bytes done so far.
+///
+/// `lost` names members whose bytes from a device offset on are known to
+/// be gone (a truncated image given its length back): they count as
+/// unreadable there, so a good member's copy is written over them.
 pub fn check_mirrors(
     sys: &System,
     opts: &CheckOptions,
+    lost: &[(String, u64)],
     progress: &(dyn Fn(u64) + Sync),
     sink: Sink<'_>,
 ) -> Result<MirrorStats> {
@@ -67,6 +72,7 @@ pub fn check_mirrors(
     let mut done_before = 0u64;
     for g in 0..sys.groups.len() {
         let mut gc = GroupCheck::new(sys, g, *opts, sink);
+        gc.lost = lost.to_vec();
         gc.members_state();
         gc.run(&|d| progress(done_before + d))?;
         gc.finish();
@@ -173,6 +179,8 @@ struct GroupCheck<'a, 's> {
     /// (volume, block) -> the copies.
     sum_blocks: Vec<(usize, u32, u64)>,
     stats: MirrorStats,
+    /// Members' lost tails: (device name, first lost device byte).
+    lost: Vec<(String, u64)>,
 }
 
 impl<'a, 's> GroupCheck<'a, 's> {
@@ -191,6 +199,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
             written: vec![false; group.members.len()],
             sum_blocks: Vec::new(),
             stats: MirrorStats::default(),
+            lost: Vec::new(),
         }
     }
 
@@ -288,12 +297,22 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 rx.push(r);
                 ret.push(btx);
                 let pieces = &pieces;
+                let part = &group.members[mi].partition;
+                let lost_from = self
+                    .lost
+                    .iter()
+                    .find(|(n, _)| n == part.name())
+                    .map(|(_, at)| at.saturating_sub(part.logical_start_byte()));
                 s.spawn(move || {
-                    let part = &group.members[mi].partition;
                     for p in pieces {
                         let Ok(mut buf) = brx.recv() else { return };
                         buf.resize(p.len as usize, 0);
-                        let r = part.read_logical(&mut buf, p.start);
+                        let r = match lost_from {
+                            Some(at) if p.start + p.len > at => {
+                                Err(crate::Error::Invalid("the image was truncated here".into()))
+                            }
+                            _ => part.read_logical(&mut buf, p.start),
+                        };
                         if tx.send((buf, r)).is_err() {
                             return;
                         }
@@ -403,9 +422,10 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     if let Some((_, eoff)) = entry {
                         intent |= self.intent(eoff, 4);
                     }
-                    let need_free = !same && entries.iter().all(|&e| e == 0) && !intent;
-                    let free = need_free && self.owner(vol, b) == Owner::Free;
-                    let v = judge(&unit, &entries, intent, free);
+                    // Free volume blocks are not copied over each other:
+                    // which blocks are free is read from the FAT, which may
+                    // be the damaged member's.
+                    let v = judge(&unit, &entries, intent, false);
                     if v == Verdict::Clean {
                         continue;
                     }

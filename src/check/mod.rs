@@ -168,3 +168,4 @@ pub type Sink<'a> = &'a mut dyn FnMut(Finding);
 pub mod judge;
 pub mod mirror;
 pub mod owners;
+pub mod truncated;

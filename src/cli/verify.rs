@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use crate::check::{Action, CheckOptions, Finding, Summary};
 use crate::units::format_size;
 
-use super::nwpath::open_system;
 use super::{DeviceArgs, Output};
+use crate::check::truncated::{restore_length, truncated_image};
 
 /// Version of the `verify --json` records.
 pub const VERIFY_JSON_VERSION: u32 = 1;
@@ -78,11 +78,61 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
         repair: a.repair || a.dry_run,
         dry_run: a.dry_run,
     };
-    let sys = open_system(&a.dev, opts.writes())?;
     let started = Instant::now();
     let mut summary = Summary::default();
     let mut findings: Vec<Finding> = Vec::new();
     let json = a.json;
+    // Truncated image files are found before assembly (which refuses
+    // them); repair gives them their length back.
+    let mut paths = super::devices::device_paths(&a.dev.devices)?;
+    let mut lost: Vec<(String, u64)> = Vec::new();
+    let mut early: Vec<Finding> = Vec::new();
+    paths.retain(|p| {
+        let Some(t) = truncated_image(p) else {
+            return true;
+        };
+        let mut f = Finding::new(
+            "member-truncated",
+            "device",
+            format!(
+                "the image file is {} bytes, its partition needs {}",
+                t.have, t.need
+            ),
+        );
+        f.member = Some(p.display().to_string());
+        let keep = if opts.dry_run {
+            f.action = Action::WouldRepair(
+                "restore its length and rewrite the lost bytes from a good member".into(),
+            );
+            false
+        } else if opts.repair {
+            match restore_length(p, &t) {
+                Ok(()) => {
+                    f.action = Action::Repaired(
+                        "length restored; the lost bytes are rewritten from a good member below"
+                            .into(),
+                    );
+                    lost.push((p.display().to_string(), t.have));
+                    true
+                }
+                Err(e) => {
+                    f.action = Action::RepairFailed(e.to_string());
+                    false
+                }
+            }
+        } else {
+            false
+        };
+        early.push(f);
+        keep
+    });
+    if paths.is_empty() {
+        anyhow::bail!(
+            "no device left to verify: every one given is a truncated image (run with --repair)"
+        );
+    }
+    let devs = super::devices::open_all(&paths, opts.writes(), a.dev.direct)?;
+    let sys = crate::system::System::open(devs)?;
     let mut mirror_stats = crate::check::mirror::MirrorStats::default();
     let mut sink = |f: Finding| {
         summary.add(&f);
@@ -97,6 +147,9 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
         }
         findings.push(f);
     };
+    for f in early {
+        sink(f);
+    }
 
     if a.only != Some(Only::Structure) {
         let total = crate::check::mirror::total_bytes(&sys);
@@ -115,7 +168,7 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
                 b.set_position(done);
             }
         };
-        let st = crate::check::mirror::check_mirrors(&sys, &opts, &progress, &mut sink)?;
+        let st = crate::check::mirror::check_mirrors(&sys, &opts, &lost, &progress, &mut sink)?;
         if let Some(b) = bar {
             b.finish_and_clear();
         }
