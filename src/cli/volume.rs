@@ -119,6 +119,7 @@ fn list(sys: &System, json_out: bool, out: &Output) -> Result<()> {
                 "size_bytes": u64::from(v.total_blocks) * u64::from(v.block_size),
                 "complete": v.complete(),
                 "writable": v.writable(sys.io.as_ref()).is_ok(),
+                "checksums": v.has_checksums(),
                 "segments": v.segments.iter().map(|s| json!({
                     "number": s.entry.segment,
                     "group_id": sys.groups[s.group].group_id,
