@@ -93,6 +93,7 @@ fn nwvol_run(paths: &[PathBuf], create: Option<u64>, direct: bool, mib: u64) -> 
         volumes: vec![],
         hotfix: None,
         force: true,
+        checksums: true,
     };
     {
         let devs = open(false, create);

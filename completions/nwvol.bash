@@ -303,7 +303,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__format)
-            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --quiet --cache-size --help"
+            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --no-checksums --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1347,7 +1347,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__create)
-            opts="-d -q -h --device --direct --block-size --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --block-size --no-checksums --quiet --cache-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

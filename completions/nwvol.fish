@@ -54,6 +54,7 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l mirror -d 'Make a
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s f -l force -d 'Overwrite devices that hold a partition table or a file system'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s n -l dry-run -d 'Show what would be written and write nothing'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l no-checksums -d 'Create the volumes without block checksums: the layout NetWare itself writes, but verify cannot find silent corruption on one copy'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand inspect" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F
@@ -141,6 +142,7 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subc
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l block-size -d 'Block size: 4K, 8K, 16K, 32K or 64K (default: by volume size)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l cache-size -d 'Size of nwvol\'s block cache, shared by every mirror group (e.g. 64M, 1G)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
+complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -l no-checksums -d 'Create the volume without block checksums (the layout NetWare itself writes)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand volume; and __fish_seen_subcommand_from extend" -s d -l device -d 'A member device or image file (repeatable); default: $NWVOL_DEVICES' -r -F

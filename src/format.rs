@@ -27,6 +27,8 @@ pub struct FormatOptions {
     pub hotfix: Option<u64>,
     /// Overwrite devices that hold something.
     pub force: bool,
+    /// Volumes keep block checksums (FORMAT.md "Block checksums").
+    pub checksums: bool,
 }
 
 /// What `format` planned (and wrote, unless it failed).
@@ -75,8 +77,8 @@ pub fn plan(devices: &[Arc<dyn Device>], opts: &FormatOptions) -> Result<FormatP
     } else {
         opts.volumes.clone()
     };
-    let volumes =
-        plan_volumes(&data_sectors, &requests, opts.block_size).map_err(Error::Invalid)?;
+    let volumes = plan_volumes(&data_sectors, &requests, opts.block_size, opts.checksums)
+        .map_err(Error::Invalid)?;
     Ok(FormatPlan {
         groups,
         data_sectors,

@@ -9,15 +9,19 @@ use crate::error::Result;
 use crate::mirror::MirrorGroup;
 use crate::mirror::assemble::assemble;
 use crate::partition::Partition;
-use crate::volume::{GroupTable, Volume, assemble_volumes, read_volume_table};
+use crate::volume::{ChecksumIo, GroupTable, Volume, assemble_volumes, read_volume_table};
 
 /// Mirror groups and volumes assembled from a set of devices.
 #[derive(Debug)]
 pub struct System {
     /// Mirror groups, in the order of their first device.
     pub groups: Vec<Arc<MirrorGroup>>,
-    /// Where volume I/O goes: the cache.
+    /// Where volume I/O goes: the cache, under the upkeep of block
+    /// checksums (`checksums`).
     pub io: Arc<dyn BlockIo>,
+    /// The same I/O path, for telling it about volumes created or
+    /// extended while open.
+    pub checksums: Arc<ChecksumIo>,
     /// The same cache, for its counters.
     pub cache: Arc<Cache>,
     /// Each group's volume table (same index as `groups`).
@@ -48,10 +52,12 @@ impl System {
         let volumes = assemble_volumes(&groups, &tables)?;
         // One cache for every group and volume of the process.
         let cache = Arc::new(Cache::new(groups.clone(), cache));
-        let io: Arc<dyn BlockIo> = cache.clone();
+        let checksums = Arc::new(ChecksumIo::new(cache.clone(), &volumes));
+        let io: Arc<dyn BlockIo> = checksums.clone();
         Ok(System {
             groups,
             io,
+            checksums,
             cache,
             tables,
             volumes,

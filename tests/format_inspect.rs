@@ -87,6 +87,11 @@ fn n(v: &serde_json::Value) -> u64 {
 }
 
 /// FAT blocks of a segment: ceil(blocks * 8 / block size).
+/// Blocks of a checksum fragment (FORMAT.md "Block checksums").
+fn checksum_blocks(blocks: u64, bs: u64) -> u64 {
+    (blocks * 4).div_ceil(bs)
+}
+
 fn fat_blocks(blocks: u64, bs: u64) -> u64 {
     (blocks * 8).div_ceil(bs)
 }
@@ -138,9 +143,11 @@ fn mirrored_pair_inspects_as_one_group_of_two_in_sync() {
     );
     let total = n(&v["total_blocks"]);
     let st = &v["stats"];
-    let f = fat_blocks(total, bs);
-    assert_eq!(n(&st["used_blocks"]), 2 * f + 2, "{st}");
-    assert_eq!(n(&st["free_blocks"]), total - 2 * f - 2);
+    // FAT, its copy, the checksum fragment, the directory and its copy.
+    let own = 2 * fat_blocks(total, bs) + checksum_blocks(total, bs) + 2;
+    assert_eq!(v["checksums"], true);
+    assert_eq!(n(&st["used_blocks"]), own, "{st}");
+    assert_eq!(n(&st["free_blocks"]), total - own);
     assert_eq!(n(&st["files"]), 0);
     assert_eq!(n(&st["directories"]), 0);
     assert_eq!(n(&st["deleted_files"]), 0);
@@ -271,7 +278,7 @@ fn spanning_two_images_makes_two_groups_and_two_segments() {
     let bs = n(&v["block_size"]);
     let used: u64 = segs
         .iter()
-        .map(|sg| 2 * fat_blocks(n(&sg["blocks"]), bs))
+        .map(|sg| 2 * fat_blocks(n(&sg["blocks"]), bs) + checksum_blocks(n(&sg["blocks"]), bs))
         .sum::<u64>()
         + 2;
     assert_eq!(n(&v["stats"]["used_blocks"]), used);
@@ -340,9 +347,19 @@ fn block_size_option_is_used() {
         let j = inspect(&[&p]);
         let v = &j["volumes"][0];
         assert_eq!(n(&v["block_size"]), bs, "--block-size {opt}");
-        let f = fat_blocks(n(&v["total_blocks"]), bs);
-        assert_eq!(n(&v["stats"]["used_blocks"]), 2 * f + 2);
+        let t = n(&v["total_blocks"]);
+        assert_eq!(
+            n(&v["stats"]["used_blocks"]),
+            2 * fat_blocks(t, bs) + checksum_blocks(t, bs) + 2
+        );
     }
+    // Without checksums: NetWare's own layout, FAT, copy and directory.
+    let p = img(&dir, "plain.img");
+    ok(&["format", "--size", "64M", "--no-checksums", s(&p)]);
+    let v = &inspect(&[&p])["volumes"][0];
+    assert_eq!(v["checksums"], false);
+    let (t, bs) = (n(&v["total_blocks"]), n(&v["block_size"]));
+    assert_eq!(n(&v["stats"]["used_blocks"]), 2 * fat_blocks(t, bs) + 2);
 }
 
 /// A usage error: exit 2, clap's message naming the bad value, and no
@@ -658,7 +675,9 @@ fn concurrent_formats_do_not_interleave() {
         assert!(bs == 4096 || bs == 8192);
         assert_eq!(
             n(&v["stats"]["used_blocks"]),
-            2 * fat_blocks(n(&v["total_blocks"]), bs) + 2
+            2 * fat_blocks(n(&v["total_blocks"]), bs)
+                + checksum_blocks(n(&v["total_blocks"]), bs)
+                + 2
         );
     }
 }
@@ -738,7 +757,8 @@ fn two_tib_sparse_image() {
         "{total} of {ideal}"
     );
     let f = fat_blocks(total, 65536);
-    assert_eq!(n(&v["stats"]["used_blocks"]), 2 * f + 2);
+    let c = checksum_blocks(total, 65536);
+    assert_eq!(n(&v["stats"]["used_blocks"]), 2 * f + c + 2);
 }
 
 #[test]

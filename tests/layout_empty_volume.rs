@@ -135,6 +135,7 @@ fn format(
         p.write_table(&VolumeTable {
             entries: vec![seg.clone()],
             nwvol: true,
+            records: vec![],
         });
     }
     // Each segment's FAT fragment and its copy, as chains.

@@ -47,6 +47,10 @@ pub struct FormatArgs {
     /// sectors use it always).
     #[arg(long)]
     pub direct: bool,
+    /// Create the volumes without block checksums: the layout NetWare
+    /// itself writes, but verify cannot find silent corruption on one copy.
+    #[arg(long)]
+    pub no_checksums: bool,
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
@@ -155,6 +159,7 @@ fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> 
         volumes: a.volumes.clone(),
         hotfix: a.hotfix,
         force: a.force,
+        checksums: !a.no_checksums,
     };
     if a.dry_run {
         let p = plan(&devs, &opts)?;

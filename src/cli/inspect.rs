@@ -176,6 +176,7 @@ fn volumes_json(sys: &System) -> (Vec<Value>, Vec<String>) {
                 "total_blocks": v.total_blocks,
                 "size_bytes": v.total_blocks as u64 * v.block_size as u64,
                 "complete": v.complete(),
+                "checksums": v.has_checksums(),
                 "stats": stats.as_ref().ok(),
                 "error": stats.as_ref().err(),
                 "segments": v.segments.iter().map(|s| json!({
@@ -344,7 +345,15 @@ fn print_tables(
     }
     let mut t = table();
     t.set_header(vec![
-        "volume", "block", "size", "used", "free", "files", "dirs", "segments",
+        "volume",
+        "block",
+        "size",
+        "used",
+        "free",
+        "files",
+        "dirs",
+        "checksums",
+        "segments",
     ]);
     for v in volumes {
         let st = &v["stats"];
@@ -380,6 +389,12 @@ fn print_tables(
             cell("free_blocks", bs),
             cell("files", 1),
             cell("directories", 1),
+            if v["checksums"] == true {
+                "CRC32"
+            } else {
+                "none"
+            }
+            .to_string(),
             segs.join("\n"),
         ]);
     }

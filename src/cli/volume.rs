@@ -42,6 +42,10 @@ nwvol volume create -d disk0.img -d disk1.img --block-size 64K DATA"
         /// NAME, or NAME:SIZE (default: all free space).
         #[arg(value_name = "NAME[:SIZE]", value_parser = parse_volume)]
         volume: VolumeRequest,
+        /// Create the volume without block checksums (the layout NetWare
+        /// itself writes).
+        #[arg(long)]
+        no_checksums: bool,
     },
     /// Add the free space of more devices' partitions to a volume, as new
     /// segments.
@@ -115,6 +119,7 @@ fn list(sys: &System, json_out: bool, out: &Output) -> Result<()> {
                 "size_bytes": u64::from(v.total_blocks) * u64::from(v.block_size),
                 "complete": v.complete(),
                 "writable": v.writable(sys.io.as_ref()).is_ok(),
+                "checksums": v.has_checksums(),
                 "segments": v.segments.iter().map(|s| json!({
                     "number": s.entry.segment,
                     "group_id": sys.groups[s.group].group_id,
@@ -184,10 +189,18 @@ pub fn run(a: VolumeArgs, out: &Output) -> Result<i32> {
             dev,
             block_size,
             volume,
+            no_checksums,
         } => {
             let sys = open_system(&dev, true)?;
             let groups: Vec<usize> = (0..sys.groups.len()).collect();
-            let p = create_volume(&sys, &volume.name, volume.size, &groups, block_size)?;
+            let p = create_volume(
+                &sys,
+                &volume.name,
+                volume.size,
+                &groups,
+                block_size,
+                !no_checksums,
+            )?;
             out.info(format!(
                 "created volume {}: {} in {} segment(s), {} blocks",
                 p.name,

@@ -30,6 +30,7 @@ pub enum LayoutError {
 }
 
 mod bytes;
+pub mod checksum;
 pub mod dirent;
 pub mod ext;
 pub mod fat;

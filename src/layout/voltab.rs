@@ -1,9 +1,12 @@
 //! The volume definition table (FORMAT.md "Volume definition table"): one
 //! 16 KiB copy, its 60-byte segment entries and nwvol's `NWVOLVTX`
-//! extension, plus the rules that tie the segments of one volume together.
+//! extension with its volume extension records, plus the rules that tie the
+//! segments of one volume together.
 
 use super::LayoutError;
-use super::bytes::{check_crc, check_version, corrupt, crc32, le16, le32, need, put16, put32};
+use super::bytes::{
+    check_crc, check_version, corrupt, crc32, le16, le32, need, put16, put32, unsupported,
+};
 
 /// Bytes of one copy of the table.
 pub const VOLTAB_COPY_BYTES: usize = 16384;
@@ -21,8 +24,26 @@ pub const SEGMENT_ENTRY_BYTES: usize = 60;
 pub const VOLTAB_MAGIC: &[u8; 16] = b"NetWare Volumes\0";
 /// nwvol's extension magic.
 pub const VTX_MAGIC: &[u8; 8] = b"NWVOLVTX";
-/// nwvol's extension version.
-pub const VTX_VERSION: u32 = 1;
+/// nwvol's extension version: 2 adds volume extension records. A table
+/// without records is written as version 1, so that version-1 readers
+/// still open it.
+pub const VTX_VERSION: u32 = 2;
+/// The extension version of a table without volume extension records.
+pub const VTX_VERSION_NO_RECORDS: u32 = 1;
+/// Bytes of one volume extension record.
+pub const VOLUME_RECORD_BYTES: usize = 64;
+/// Most volume extension records in one table (one per volume kind; a
+/// table names at most 64 volumes).
+pub const MAX_VOLUME_RECORDS: usize = 64;
+/// Record kind: the volume keeps block checksums (FORMAT.md "Block
+/// checksums").
+pub const RECORD_KIND_CHECKSUMS: u16 = 1;
+/// Record version nwvol writes and reads.
+pub const RECORD_VERSION: u16 = 1;
+/// Checksum algorithm 1: CRC32 (IEEE) of the whole block.
+pub const CHECKSUM_ALGO_CRC32: u32 = 1;
+/// Bytes of one block's checksum entry.
+pub const CHECKSUM_ENTRY_BYTES: u32 = 4;
 /// Offset of nwvol's extension in a copy.
 pub const VTX_OFFSET: usize = 8192;
 /// Shortest volume name.
@@ -38,7 +59,17 @@ const O_ENTRIES: usize = 32;
 const O_VTX_VERSION: usize = VTX_OFFSET + 8;
 const O_VTX_CRC1: usize = VTX_OFFSET + 12;
 const O_VTX_RECORDS: usize = VTX_OFFSET + 16;
+const O_VTX_RECORD0: usize = VTX_OFFSET + 32;
 const O_VTX_CRC2: usize = VOLTAB_COPY_BYTES - 4;
+
+// Volume extension record offsets.
+const R_NAME_LEN: usize = 0;
+const R_NAME: usize = 1;
+const R_KIND: usize = 20;
+const R_VERSION: usize = 22;
+const R_FLAGS: usize = 24;
+const R_ALGO: usize = 28;
+const R_ENTRY_BYTES: usize = 32;
 
 // Segment entry offsets.
 const S_NAME_LEN: usize = 0;
@@ -310,6 +341,116 @@ impl SegmentEntry {
     }
 }
 
+/// What a volume extension record says about its volume.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum RecordKind {
+    /// Kind 1: the volume keeps a CRC32 of every block, in a checksum
+    /// fragment per segment.
+    BlockChecksums,
+}
+
+/// One volume extension record (64 bytes in `NWVOLVTX`, version 2).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct VolumeRecord {
+    /// Volume name, upper case: a volume with a segment entry in the same
+    /// table.
+    pub name: String,
+    /// What the record says.
+    pub kind: RecordKind,
+}
+
+impl VolumeRecord {
+    /// A "block checksums" record for volume `name`.
+    pub fn checksums(name: &str) -> VolumeRecord {
+        VolumeRecord {
+            name: name.to_string(),
+            kind: RecordKind::BlockChecksums,
+        }
+    }
+
+    /// The record's 64 bytes.
+    pub fn encode(&self) -> [u8; VOLUME_RECORD_BYTES] {
+        let mut b = [0u8; VOLUME_RECORD_BYTES];
+        let name = self.name.as_bytes();
+        let n = name.len().min(S_NAME_FIELD);
+        b[R_NAME_LEN] = n as u8;
+        b[R_NAME..R_NAME + n].copy_from_slice(&name[..n]);
+        match self.kind {
+            RecordKind::BlockChecksums => {
+                put16(&mut b, R_KIND, RECORD_KIND_CHECKSUMS);
+                put16(&mut b, R_VERSION, RECORD_VERSION);
+                put32(&mut b, R_FLAGS, 0);
+                put32(&mut b, R_ALGO, CHECKSUM_ALGO_CRC32);
+                put32(&mut b, R_ENTRY_BYTES, CHECKSUM_ENTRY_BYTES);
+            }
+        }
+        b
+    }
+
+    /// Decodes a record: a valid volume name; kind 1 with version 1, no
+    /// flags, CRC32 and 4-byte entries. An unknown kind, a later record
+    /// version, a flag or another algorithm is unsupported (a volume whose
+    /// upkeep nwvol does not know must not be written).
+    pub fn decode(b: &[u8]) -> Result<VolumeRecord, LayoutError> {
+        let s = "volume extension record";
+        let b = need(b, VOLUME_RECORD_BYTES, s)?;
+        let len = usize::from(b[R_NAME_LEN]);
+        if !(MIN_VOLUME_NAME..=MAX_VOLUME_NAME).contains(&len) {
+            return Err(corrupt(
+                s,
+                "name length",
+                format!("{len}, expected {MIN_VOLUME_NAME}-{MAX_VOLUME_NAME}"),
+            ));
+        }
+        let raw = &b[R_NAME..R_NAME + len];
+        if let Some(&c) = raw.iter().find(|&&c| !volume_name_char(c)) {
+            return Err(corrupt(s, "name", format!("byte {c:#04x} is not allowed")));
+        }
+        if b[R_NAME + len..R_KIND].iter().any(|&c| c != 0) {
+            return Err(corrupt(s, "name", "not zero padded"));
+        }
+        let kind = le16(b, R_KIND);
+        if kind != RECORD_KIND_CHECKSUMS {
+            if kind == 0 {
+                return Err(corrupt(s, "kind", "0"));
+            }
+            return Err(unsupported(s, "kind", kind.to_string()));
+        }
+        check_version(
+            u64::from(le16(b, R_VERSION)),
+            u64::from(RECORD_VERSION),
+            s,
+            "record version",
+        )?;
+        let flags = le32(b, R_FLAGS);
+        if flags != 0 {
+            return Err(unsupported(s, "flags", format!("{flags:#x}")));
+        }
+        let algo = le32(b, R_ALGO);
+        if algo != CHECKSUM_ALGO_CRC32 {
+            if algo == 0 {
+                return Err(corrupt(s, "algorithm", "0"));
+            }
+            return Err(unsupported(s, "algorithm", algo.to_string()));
+        }
+        let entry = le32(b, R_ENTRY_BYTES);
+        if entry != CHECKSUM_ENTRY_BYTES {
+            return Err(corrupt(
+                s,
+                "entry size",
+                format!("{entry}, expected {CHECKSUM_ENTRY_BYTES}"),
+            ));
+        }
+        if b[R_ENTRY_BYTES + 4..].iter().any(|&c| c != 0) {
+            return Err(corrupt(s, "reserved", "not zero"));
+        }
+        Ok(VolumeRecord {
+            name: raw.iter().map(|&c| char::from(c)).collect(),
+            kind: RecordKind::BlockChecksums,
+        })
+    }
+}
+
 /// One copy of the volume definition table.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct VolumeTable {
@@ -317,17 +458,24 @@ pub struct VolumeTable {
     pub entries: Vec<SegmentEntry>,
     /// True when nwvol's `NWVOLVTX` extension is present (and valid).
     pub nwvol: bool,
+    /// The extension's volume extension records (none without it).
+    pub records: Vec<VolumeRecord>,
 }
 
 impl VolumeTable {
     /// The copy's 16384 bytes, always with nwvol's extension and its CRCs.
     ///
     /// # Panics
-    /// With more than [`MAX_SEGMENT_ENTRIES`] entries.
+    /// With more than [`MAX_SEGMENT_ENTRIES`] entries or
+    /// [`MAX_VOLUME_RECORDS`] records.
     pub fn encode(&self) -> Vec<u8> {
         assert!(
             self.entries.len() <= MAX_SEGMENT_ENTRIES,
             "more than {MAX_SEGMENT_ENTRIES} volume segment entries"
+        );
+        assert!(
+            self.records.len() <= MAX_VOLUME_RECORDS,
+            "more than {MAX_VOLUME_RECORDS} volume extension records"
         );
         let mut b = vec![0u8; VOLTAB_COPY_BYTES];
         b[..16].copy_from_slice(VOLTAB_MAGIC);
@@ -337,10 +485,19 @@ impl VolumeTable {
             b[o..o + SEGMENT_ENTRY_BYTES].copy_from_slice(&e.encode());
         }
         b[VTX_OFFSET..VTX_OFFSET + 8].copy_from_slice(VTX_MAGIC);
-        put32(&mut b, O_VTX_VERSION, VTX_VERSION);
+        let version = if self.records.is_empty() {
+            VTX_VERSION_NO_RECORDS
+        } else {
+            VTX_VERSION
+        };
+        put32(&mut b, O_VTX_VERSION, version);
         let crc1 = crc32(&b[..VTX_OFFSET]);
         put32(&mut b, O_VTX_CRC1, crc1);
-        put32(&mut b, O_VTX_RECORDS, 0);
+        put32(&mut b, O_VTX_RECORDS, self.records.len() as u32);
+        for (i, r) in self.records.iter().enumerate() {
+            let o = O_VTX_RECORD0 + i * VOLUME_RECORD_BYTES;
+            b[o..o + VOLUME_RECORD_BYTES].copy_from_slice(&r.encode());
+        }
         // The second CRC covers the extension from its magic on.
         let crc2 = crc32(&b[VTX_OFFSET..O_VTX_CRC2]);
         put32(&mut b, O_VTX_CRC2, crc2);
@@ -349,8 +506,9 @@ impl VolumeTable {
 
     /// Decodes one copy (the first 16384 bytes of `b`): signature, entry
     /// count (at most 64), each entry, and nwvol's extension when its magic
-    /// is there (CRCs, version, record count). A table without the
-    /// extension decodes with `nwvol == false`.
+    /// is there (CRCs, version, records: none in version 1, at most 64 in
+    /// version 2). A table without the extension decodes with `nwvol ==
+    /// false` and no records.
     pub fn decode(b: &[u8]) -> Result<VolumeTable, LayoutError> {
         let s = "volume table";
         let b = need(b, VOLTAB_COPY_BYTES, s)?;
@@ -358,6 +516,7 @@ impl VolumeTable {
             return Err(corrupt(s, "signature", "not \"NetWare Volumes\""));
         }
         let nwvol = &b[VTX_OFFSET..VTX_OFFSET + 8] == VTX_MAGIC;
+        let mut records = Vec::new();
         if nwvol {
             check_crc(b, VTX_OFFSET, O_VTX_CRC2, s, "extension CRC")?;
             check_version(
@@ -375,13 +534,27 @@ impl VolumeTable {
                     format!("stored {want:#010x}, computed {got:#010x}"),
                 ));
             }
-            let records = le32(b, O_VTX_RECORDS);
-            if records != 0 {
+            let version = le32(b, O_VTX_VERSION);
+            let count = le32(b, O_VTX_RECORDS);
+            if version == VTX_VERSION_NO_RECORDS && count != 0 {
                 return Err(corrupt(
                     s,
                     "extension record count",
-                    format!("{records}, version 1 has none"),
+                    format!("{count}, version 1 has none"),
                 ));
+            }
+            if count as usize > MAX_VOLUME_RECORDS {
+                return Err(corrupt(
+                    s,
+                    "extension record count",
+                    format!("{count}, more than {MAX_VOLUME_RECORDS}"),
+                ));
+            }
+            for i in 0..count as usize {
+                let o = O_VTX_RECORD0 + i * VOLUME_RECORD_BYTES;
+                let r = VolumeRecord::decode(&b[o..o + VOLUME_RECORD_BYTES])
+                    .map_err(|e| e.in_structure(format!("volume extension record {i}")))?;
+                records.push(r);
             }
         }
         let count = le32(b, O_COUNT);
@@ -399,7 +572,19 @@ impl VolumeTable {
                     .map_err(|e| e.in_structure(format!("volume table entry {i}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(VolumeTable { entries, nwvol })
+        Ok(VolumeTable {
+            entries,
+            nwvol,
+            records,
+        })
+    }
+
+    /// True when this table's records say volume `name` keeps block
+    /// checksums.
+    pub fn has_checksums(&self, name: &str) -> bool {
+        self.records
+            .iter()
+            .any(|r| r.name == name && r.kind == RecordKind::BlockChecksums)
     }
 
     /// Checks every entry against the logical partition of `data_sectors`:
@@ -417,6 +602,19 @@ impl VolumeTable {
         }
         for (i, e) in self.entries.iter().enumerate() {
             e.validate(data_sectors, &name(i, e))?;
+        }
+        for (i, r) in self.records.iter().enumerate() {
+            let s = format!("volume extension record {i} ({})", r.name);
+            if !self.entries.iter().any(|e| e.name == r.name) {
+                return Err(corrupt(
+                    s,
+                    "name",
+                    "no segment of this volume is in the table",
+                ));
+            }
+            if let Some(j) = self.records[..i].iter().position(|o| o == r) {
+                return Err(corrupt(s, "kind", format!("same as record {j}")));
+            }
         }
         for (i, e) in self.entries.iter().enumerate() {
             for (j, o) in self.entries.iter().enumerate().take(i) {
@@ -568,11 +766,24 @@ mod tests {
 
     proptest! {
         #[test]
-        fn round_trip(entries in proptest::collection::vec(entry(), 0..=64)) {
-            let t = VolumeTable { entries, nwvol: true };
+        fn round_trip(
+            entries in proptest::collection::vec(entry(), 0..=64),
+            names in proptest::collection::vec("[A-Z0-9_$#@!%&()-]{2,15}", 0..=64),
+        ) {
+            let records: Vec<VolumeRecord> = names.iter().map(|n| VolumeRecord::checksums(n)).collect();
+            let t = VolumeTable { entries, nwvol: true, records };
             let b = t.encode();
             prop_assert_eq!(b.len(), VOLTAB_COPY_BYTES);
+            // Version 1 unless there are records, so version-1 readers
+            // still open tables without them.
+            let want = if t.records.is_empty() { 1u32 } else { 2 };
+            prop_assert_eq!(u32::from_le_bytes(b[8200..8204].try_into().unwrap()), want);
             prop_assert_eq!(VolumeTable::decode(&b).unwrap(), t);
+        }
+
+        #[test]
+        fn record_decode_never_panics(v in proptest::collection::vec(any::<u8>(), 0..70)) {
+            let _ = VolumeRecord::decode(&v);
         }
 
         #[test]
@@ -641,6 +852,7 @@ mod tests {
         let want = VolumeTable {
             entries: vec![sys(0, 160, 8000, 0, 1000)],
             nwvol: false,
+            records: vec![],
         };
         let t = VolumeTable::decode(&b).unwrap();
         assert_eq!(t, want);
@@ -654,6 +866,7 @@ mod tests {
         b[16380..].copy_from_slice(&crc2.to_le_bytes());
         let want = VolumeTable {
             nwvol: true,
+            records: vec![],
             ..want
         };
         assert_eq!(VolumeTable::decode(&b).unwrap(), want);
@@ -662,6 +875,7 @@ mod tests {
         assert_eq!(
             VolumeTable {
                 nwvol: false,
+                records: vec![],
                 ..want
             }
             .encode(),
@@ -673,6 +887,7 @@ mod tests {
         let mut b = VolumeTable {
             entries: vec![sys(0, 160, 8000, 0, 1000)],
             nwvol: true,
+            records: vec![],
         }
         .encode();
         edit(&mut b);
@@ -712,7 +927,7 @@ mod tests {
         );
         assert_eq!(table_with(|b| put(b, 8200, 0)).field(), "extension version");
         assert!(matches!(
-            table_with(|b| put(b, 8200, 2)),
+            table_with(|b| put(b, 8200, 3)),
             LayoutError::Unsupported { .. }
         ));
         assert_eq!(
@@ -723,6 +938,7 @@ mod tests {
         let good = VolumeTable {
             entries: vec![sys(0, 160, 8000, 0, 1000)],
             nwvol: true,
+            records: vec![],
         }
         .encode();
         let mut b = good.clone();
@@ -746,11 +962,88 @@ mod tests {
     }
 
     #[test]
+    fn volume_records() {
+        // Golden bytes of a "block checksums" record.
+        let r = VolumeRecord::checksums("SYS").encode();
+        let mut want = [0u8; 64];
+        want[0] = 3;
+        want[1..4].copy_from_slice(b"SYS");
+        want[20..22].copy_from_slice(&1u16.to_le_bytes());
+        want[22..24].copy_from_slice(&1u16.to_le_bytes());
+        want[28..32].copy_from_slice(&1u32.to_le_bytes());
+        want[32..36].copy_from_slice(&4u32.to_le_bytes());
+        assert_eq!(r, want);
+        let t = VolumeTable {
+            entries: vec![sys(0, 160, 8000, 0, 1000)],
+            nwvol: true,
+            records: vec![VolumeRecord::checksums("SYS")],
+        };
+        let b = t.encode();
+        assert_eq!(&b[8200..8204], &2u32.to_le_bytes());
+        assert_eq!(&b[8208..8212], &1u32.to_le_bytes());
+        assert_eq!(&b[8224..8288], &want);
+        let back = VolumeTable::decode(&b).unwrap();
+        assert!(back.has_checksums("SYS") && !back.has_checksums("VOL1"));
+        assert!(back.validate(9000).is_ok());
+        // Field damage inside the record (CRCs re-sealed).
+        let put16 =
+            |b: &mut Vec<u8>, o: usize, v: u16| b[o..o + 2].copy_from_slice(&v.to_le_bytes());
+        let put = |b: &mut Vec<u8>, o: usize, v: u32| b[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        let with = |edit: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = t.encode();
+            edit(&mut b);
+            let crc2 = crc32fast::hash(&b[8192..16380]);
+            b[16380..].copy_from_slice(&crc2.to_le_bytes());
+            VolumeTable::decode(&b)
+        };
+        let err = |edit: &dyn Fn(&mut Vec<u8>)| with(edit).unwrap_err();
+        let e = err(&|b| put16(b, 8224 + 20, 2));
+        assert!(matches!(e, LayoutError::Unsupported { .. }), "{e}");
+        assert_eq!(
+            (e.field(), e.structure()),
+            ("kind", "volume extension record 0")
+        );
+        assert_eq!(err(&|b| put16(b, 8224 + 20, 0)).field(), "kind");
+        assert!(matches!(
+            err(&|b| put16(b, 8224 + 22, 2)),
+            LayoutError::Unsupported { .. }
+        ));
+        assert_eq!(err(&|b| put16(b, 8224 + 22, 0)).field(), "record version");
+        assert!(matches!(
+            err(&|b| put(b, 8224 + 24, 1)),
+            LayoutError::Unsupported { .. }
+        ));
+        assert!(matches!(
+            err(&|b| put(b, 8224 + 28, 2)),
+            LayoutError::Unsupported { .. }
+        ));
+        assert_eq!(err(&|b| put(b, 8224 + 28, 0)).field(), "algorithm");
+        assert_eq!(err(&|b| put(b, 8224 + 32, 8)).field(), "entry size");
+        assert_eq!(err(&|b| b[8224 + 40] = 1).field(), "reserved");
+        assert_eq!(err(&|b| b[8224] = 1).field(), "name length");
+        assert_eq!(err(&|b| b[8224 + 1] = b's').field(), "name");
+        assert_eq!(err(&|b| b[8224 + 5] = b'X').field(), "name");
+        assert_eq!(err(&|b| put(b, 8208, 65)).field(), "extension record count");
+        // A record count of 0 in version 2 is fine; records in version 1 are not.
+        assert!(with(&|b| put(b, 8208, 0)).unwrap().records.is_empty());
+        assert_eq!(err(&|b| put(b, 8200, 1)).field(), "extension record count");
+        // Across the table: the record must name a volume of the table,
+        // once.
+        let mut other = t.clone();
+        other.records[0].name = "VOL1".into();
+        assert_eq!(other.validate(9000).unwrap_err().field(), "name");
+        let mut twice = t.clone();
+        twice.records.push(VolumeRecord::checksums("SYS"));
+        assert_eq!(twice.validate(9000).unwrap_err().field(), "kind");
+    }
+
+    #[test]
     fn validate_entries() {
         let check = |entries: Vec<SegmentEntry>, d: u32| {
             VolumeTable {
                 entries,
                 nwvol: true,
+                records: vec![],
             }
             .validate(d)
         };

@@ -6,12 +6,14 @@
 use crate::error::{Error, Result};
 use crate::layout::time::DosTime;
 use crate::layout::voltab::{
-    SEGMENT_SECTOR_BIAS, SegmentEntry, VOLTAB_COPIES, VOLTAB_SECTORS, VolumeTable, block_code_for,
-    validate_volume_name,
+    SEGMENT_SECTOR_BIAS, SegmentEntry, VOLTAB_COPIES, VOLTAB_SECTORS, VolumeRecord, VolumeTable,
+    block_code_for, validate_volume_name,
 };
 use crate::system::System;
 
-use super::mkfs::{IoSink, segment_entries, write_empty_volume_to, write_fat_fragment};
+use super::mkfs::{
+    IoSink, segment_entries, volume_records, write_empty_volume_to, write_fat_fragment,
+};
 use super::plan::{MIN_SEGMENT_BLOCKS, SegmentPlan, VolumePlan, VolumeRequest, plan_volumes_after};
 
 /// Block size the volume tables are written with through the I/O path.
@@ -44,11 +46,18 @@ fn check_writable(sys: &System, g: usize) -> Result<()> {
     Ok(())
 }
 
-/// Writes the 4 copies of group `g`'s volume table holding `entries`.
-fn write_table(sys: &System, g: usize, entries: Vec<SegmentEntry>) -> Result<()> {
+/// Writes the 4 copies of group `g`'s volume table holding `entries` and
+/// `records`.
+fn write_table(
+    sys: &System,
+    g: usize,
+    entries: Vec<SegmentEntry>,
+    records: Vec<VolumeRecord>,
+) -> Result<()> {
     let copy = VolumeTable {
         entries,
         nwvol: true,
+        records,
     }
     .encode();
     let mut all = Vec::with_capacity(copy.len() * VOLTAB_COPIES);
@@ -56,6 +65,19 @@ fn write_table(sys: &System, g: usize, entries: Vec<SegmentEntry>) -> Result<()>
         all.extend_from_slice(&copy);
     }
     sys.io.write(g, TABLE_IO_BLOCK, 0, &all)
+}
+
+/// Tells the I/O path about the volumes as the tables now say (after a
+/// create or extend), so that later writes keep their checksums.
+fn relearn_volumes(sys: &System) -> Result<()> {
+    let tables = sys
+        .groups
+        .iter()
+        .map(|g| super::read_volume_table(g))
+        .collect::<Result<Vec<_>>>()?;
+    let volumes = super::assemble_volumes(&sys.groups, &tables)?;
+    sys.checksums.set_volumes(&volumes);
+    Ok(())
 }
 
 fn check_new_name(sys: &System, name: &str) -> Result<String> {
@@ -68,13 +90,15 @@ fn check_new_name(sys: &System, name: &str) -> Result<String> {
 
 /// Creates an empty volume `name` of `size` bytes (None: all free space)
 /// in the free space after the existing segments of `groups` (in order),
-/// spanning them as needed.
+/// spanning them as needed; with `checksums`, the volume keeps block
+/// checksums.
 pub fn create_volume(
     sys: &System,
     name: &str,
     size: Option<u64>,
     groups: &[usize],
     block_size: Option<u32>,
+    checksums: bool,
 ) -> Result<VolumePlan> {
     let name = check_new_name(sys, name)?;
     for &g in groups {
@@ -95,6 +119,7 @@ pub fn create_volume(
             size,
         }],
         block_size,
+        checksums,
     )
     .map_err(Error::Invalid)?;
     let mut plan = plans.remove(0);
@@ -111,15 +136,19 @@ pub fn create_volume(
     )?;
     sys.io.barrier()?;
     let new = segment_entries(std::slice::from_ref(&plan), sys.groups.len());
-    for (g, add) in new.into_iter().enumerate() {
+    let new_records = volume_records(std::slice::from_ref(&plan), sys.groups.len());
+    for ((g, add), add_records) in new.into_iter().enumerate().zip(new_records) {
         if add.is_empty() {
             continue;
         }
         let mut entries = sys.tables[g].table.entries.clone();
         entries.extend(add);
-        write_table(sys, g, entries)?;
+        let mut records = sys.tables[g].table.records.clone();
+        records.extend(add_records);
+        write_table(sys, g, entries, records)?;
     }
     sys.io.sync()?;
+    relearn_volumes(sys)?;
     Ok(plan)
 }
 
@@ -148,7 +177,12 @@ pub fn extend_volume(sys: &System, name: &str, groups: &[usize]) -> Result<Vec<S
         let blocks = data_sectors(sys, g).saturating_sub(start) / spb;
         let used =
             sys.tables[g].table.entries.len() + added.iter().filter(|s| s.group == g).count();
-        let overhead = 2 * crate::layout::fat::fat_blocks(blocks, bs);
+        let overhead = 2 * crate::layout::fat::fat_blocks(blocks, bs)
+            + if vol.checksums {
+                crate::layout::checksum::checksum_blocks(blocks, bs)
+            } else {
+                0
+            };
         if blocks < MIN_SEGMENT_BLOCKS || overhead + 1 > blocks {
             return Err(Error::Invalid(format!(
                 "{}: no free space left for a segment of {} ({} blocks of {} bytes free)",
@@ -196,16 +230,23 @@ pub fn extend_volume(sys: &System, name: &str, groups: &[usize]) -> Result<Vec<S
         block_size: bs,
     };
     for s in &added {
-        write_fat_fragment(&sink, s, bs, &[])?;
+        write_fat_fragment(&sink, s, bs, vol.checksums, &[])?;
     }
     sys.io.barrier()?;
     let code = block_code_for(bs).unwrap_or(0);
     for g in 0..sys.groups.len() {
         let mut entries = sys.tables[g].table.entries.clone();
+        let mut records = sys.tables[g].table.records.clone();
         let mut changed = false;
         for e in entries.iter_mut().filter(|e| e.name == vol.name) {
             e.total_blocks = total as u32;
             changed = true;
+        }
+        if vol.checksums
+            && added.iter().any(|s| s.group == g)
+            && !sys.tables[g].table.has_checksums(&vol.name)
+        {
+            records.push(VolumeRecord::checksums(&vol.name));
         }
         for s in added.iter().filter(|s| s.group == g) {
             entries.push(SegmentEntry {
@@ -222,10 +263,11 @@ pub fn extend_volume(sys: &System, name: &str, groups: &[usize]) -> Result<Vec<S
             changed = true;
         }
         if changed {
-            write_table(sys, g, entries)?;
+            write_table(sys, g, entries, records)?;
         }
     }
     sys.io.sync()?;
+    relearn_volumes(sys)?;
     Ok(added)
 }
 
@@ -253,7 +295,11 @@ pub fn rename_volume(sys: &System, old: &str, new: &str) -> Result<String> {
         for e in entries.iter_mut().filter(|e| e.name == vol.name) {
             e.name = new.clone();
         }
-        write_table(sys, g, entries)?;
+        let mut records = sys.tables[g].table.records.clone();
+        for r in records.iter_mut().filter(|r| r.name == vol.name) {
+            r.name = new.clone();
+        }
+        write_table(sys, g, entries, records)?;
     }
     sys.io.sync()?;
     Ok(new)

@@ -1,15 +1,18 @@
 //! Writing empty volumes: the volume tables of each logical partition, and
-//! per volume its FAT fragments (with copies) and an empty directory table
-//! (with its copy).
+//! per volume its FAT fragments (with copies), checksum fragments and an
+//! empty directory table (with its copy).
 
 use std::io::IoSlice;
 
 use crate::cache::BlockIo;
 use crate::error::Result;
+use crate::layout::checksum::block_crc;
 use crate::layout::dirent::{DIRENT_BYTES, DirEntry, Trustee, VolumeInfo};
 use crate::layout::fat::{FAT_ENTRY_BYTES, FatEntry};
 use crate::layout::time::DosTime;
-use crate::layout::voltab::{SegmentEntry, VOLTAB_COPIES, VolumeTable, block_code_for};
+use crate::layout::voltab::{
+    CHECKSUM_ENTRY_BYTES, SegmentEntry, VOLTAB_COPIES, VolumeRecord, VolumeTable, block_code_for,
+};
 use crate::mirror::MirrorGroup;
 
 use super::plan::{SegmentPlan, VolumePlan};
@@ -35,12 +38,33 @@ pub fn segment_entries(plans: &[VolumePlan], groups: usize) -> Vec<Vec<SegmentEn
     out
 }
 
+/// The volume extension records a plan gives each group: a "block
+/// checksums" record for each volume with checksums in the table of every
+/// group holding one of its segments.
+pub fn volume_records(plans: &[VolumePlan], groups: usize) -> Vec<Vec<VolumeRecord>> {
+    let mut out: Vec<Vec<VolumeRecord>> = vec![Vec::new(); groups];
+    for p in plans.iter().filter(|p| p.checksums) {
+        for s in &p.segments {
+            if !out[s.group].iter().any(|r| r.name == p.name) {
+                out[s.group].push(VolumeRecord::checksums(&p.name));
+            }
+        }
+    }
+    out
+}
+
 /// Writes the 4 copies of each group's volume table.
 pub fn write_volume_tables(groups: &[MirrorGroup], plans: &[VolumePlan]) -> Result<()> {
-    for (g, entries) in segment_entries(plans, groups.len()).into_iter().enumerate() {
+    let records = volume_records(plans, groups.len());
+    for ((g, entries), records) in segment_entries(plans, groups.len())
+        .into_iter()
+        .enumerate()
+        .zip(records)
+    {
         let copy = VolumeTable {
             entries,
             nwvol: true,
+            records,
         }
         .encode();
         let slices: Vec<IoSlice<'_>> = (0..VOLTAB_COPIES).map(|_| IoSlice::new(&copy)).collect();
@@ -98,23 +122,31 @@ impl Sink for IoSink<'_> {
     }
 }
 
-/// Writes the FAT fragment of one segment and its copy: zeroed, holding
-/// the fragment's own two chains and the `extra` chains given as (first
-/// block, length).
+/// Writes the FAT fragment of one segment and its copy (and, with
+/// `checksums`, its checksum fragment): zeroed, holding the fragments' own
+/// chains and the `extra` chains given as (first block, length). With
+/// checksums, the checksums of the FAT blocks written are recorded.
 pub fn write_fat_fragment(
     sink: &dyn Sink,
     s: &SegmentPlan,
     block_size: u32,
+    checksums: bool,
     extra: &[(u32, u32)],
 ) -> Result<()> {
     let bs = block_size as u64;
     let start = s.logical_sector as u64 * 512;
     let f = s.fat_blocks(block_size) as u64;
-    sink.zero(s.group, start, 2 * f * bs)?;
+    let c = s.checksum_blocks(block_size, checksums);
+    // The checksum fragment is zeroed with the FAT: entries of 0 are "none
+    // recorded", whatever the free space held before.
+    sink.zero(s.group, start, 2 * f * bs + u64::from(c) * bs)?;
     let mut chains = vec![
         (s.first_block, f as u32),
         (s.first_block + f as u32, f as u32),
     ];
+    if c > 0 {
+        chains.push((s.first_block + 2 * f as u32, c));
+    }
     chains.extend_from_slice(extra);
     let used = chains.iter().map(|&(b, n)| b + n).max().unwrap_or(0) - s.first_block;
     let head_bytes = (used as u64 * FAT_ENTRY_BYTES as u64).div_ceil(bs) * bs;
@@ -130,6 +162,42 @@ pub fn write_fat_fragment(
     }
     sink.write(s.group, start, &head)?;
     sink.write(s.group, start + f * bs, &head)?;
+    if checksums {
+        let mut crcs = Vec::new();
+        for (k, blk) in head.chunks(bs as usize).enumerate() {
+            let crc = block_crc(blk);
+            crcs.push((s.first_block + k as u32, crc));
+            crcs.push((s.first_block + f as u32 + k as u32, crc));
+        }
+        write_checksum_entries(sink, s, block_size, &crcs)?;
+    }
+    Ok(())
+}
+
+/// Writes the checksum entries `(volume block, crc)` of blocks of segment
+/// `s` into its checksum fragment, one write per run of consecutive
+/// blocks.
+pub fn write_checksum_entries(
+    sink: &dyn Sink,
+    s: &SegmentPlan,
+    block_size: u32,
+    crcs: &[(u32, u32)],
+) -> Result<()> {
+    let mut sorted = crcs.to_vec();
+    sorted.sort_unstable();
+    let base = s.logical_sector as u64 * 512
+        + u64::from(2 * s.fat_blocks(block_size)) * u64::from(block_size);
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut run = vec![];
+        let first = sorted[i].0;
+        while i < sorted.len() && sorted[i].0 == first + (run.len() / 4) as u32 {
+            run.extend_from_slice(&sorted[i].1.to_le_bytes());
+            i += 1;
+        }
+        let at = u64::from(first - s.first_block) * u64::from(CHECKSUM_ENTRY_BYTES);
+        sink.write(s.group, base + at, &run)?;
+    }
     Ok(())
 }
 
@@ -149,7 +217,7 @@ pub fn write_empty_volume_to(sink: &dyn Sink, plan: &VolumePlan, now: DosTime) -
         } else {
             &[]
         };
-        write_fat_fragment(sink, s, plan.block_size, extra)?;
+        write_fat_fragment(sink, s, plan.block_size, plan.checksums, extra)?;
     }
     // The directory table: the volume information entry, the rest free.
     let mut dir = vec![0u8; bs as usize];
@@ -179,5 +247,14 @@ pub fn write_empty_volume_to(sink: &dyn Sink, plan: &VolumePlan, now: DosTime) -
         base + (plan.dir_copy_block - s0.first_block) as u64 * bs,
         &dir,
     )?;
+    if plan.checksums {
+        let crc = block_crc(&dir);
+        write_checksum_entries(
+            sink,
+            s0,
+            plan.block_size,
+            &[(plan.dir_block, crc), (plan.dir_copy_block, crc)],
+        )?;
+    }
     Ok(())
 }

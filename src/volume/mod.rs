@@ -3,6 +3,7 @@
 //! directory table.
 
 pub mod admin;
+pub mod checksum;
 pub mod dirtable;
 pub mod fat;
 pub mod file;
@@ -14,6 +15,7 @@ pub mod ops;
 pub mod path;
 pub mod plan;
 
+pub use checksum::{ChecksumIo, block_crc, read_checksums, write_checksum};
 pub use open::{OpenMode, OpenVolume};
 pub use path::NwPath;
 
@@ -72,6 +74,9 @@ pub struct Volume {
     pub segments: Vec<Segment>,
     /// Segment numbers expected but not found (a group is missing).
     pub missing_segments: Vec<u16>,
+    /// True when the volume keeps block checksums (a "block checksums"
+    /// record in the volume tables holding its segments).
+    pub checksums: bool,
 }
 
 /// What the volume tables of a group say.
@@ -177,6 +182,7 @@ pub fn assemble_volumes(
                 source: e,
             })?;
         }
+        let checksums = volume_checksums(groups, tables, &name, &segs)?;
         volumes.push(Volume {
             name,
             block_size: first.block_size(),
@@ -185,9 +191,64 @@ pub fn assemble_volumes(
             dir_copy_block: first.dir_copy_block,
             segments: segs,
             missing_segments,
+            checksums,
         });
     }
     Ok(volumes)
+}
+
+/// Whether volume `name` keeps block checksums: every table holding one of
+/// its segments has the record, or none does (anything else is damage);
+/// with them, every segment must hold its FAT fragments and checksum
+/// fragment.
+fn volume_checksums(
+    groups: &[std::sync::Arc<MirrorGroup>],
+    tables: &[GroupTable],
+    name: &str,
+    segs: &[Segment],
+) -> Result<bool> {
+    let with = segs
+        .iter()
+        .filter(|s| tables[s.group].table.has_checksums(name))
+        .count();
+    let corrupt = |s: &Segment, field, reason: String| Error::Corrupt {
+        device: groups[s.group].name(),
+        what: format!("volume {name}"),
+        source: LayoutError::Corrupt {
+            structure: format!("volume {name} segment {}", s.entry.segment),
+            field,
+            reason,
+        },
+    };
+    if with == 0 {
+        return Ok(false);
+    }
+    if let Some(s) = segs
+        .iter()
+        .find(|s| !tables[s.group].table.has_checksums(name))
+    {
+        return Err(corrupt(
+            s,
+            "checksum record",
+            "missing from this segment's volume table, present in another's".into(),
+        ));
+    }
+    for s in segs {
+        let bs = s.entry.block_size();
+        let need = 2 * crate::layout::fat::fat_blocks(s.blocks(), bs)
+            + crate::layout::checksum::checksum_blocks(s.blocks(), bs);
+        if need >= s.blocks() {
+            return Err(corrupt(
+                s,
+                "size",
+                format!(
+                    "{} blocks, too few for its FAT and checksum fragments ({need})",
+                    s.blocks()
+                ),
+            ));
+        }
+    }
+    Ok(true)
 }
 
 /// Block usage and entry counts of a volume.
@@ -213,7 +274,8 @@ impl Volume {
         self.missing_segments.is_empty()
     }
 
-    fn segment_of(&self, block: u32) -> Result<&Segment> {
+    /// The segment holding `block`.
+    pub fn segment_of(&self, block: u32) -> Result<&Segment> {
         self.segments
             .iter()
             .find(|s| s.holds(block))
@@ -223,6 +285,50 @@ impl Volume {
                     self.name, self.total_blocks
                 ))
             })
+    }
+
+    /// True when the volume keeps block checksums.
+    pub fn has_checksums(&self) -> bool {
+        self.checksums
+    }
+
+    /// Segment-relative blocks `[start, end)` of the checksum fragment of
+    /// segment `s` (empty without checksums).
+    pub fn checksum_fragment(&self, s: &Segment) -> (u32, u32) {
+        if !self.checksums {
+            return (0, 0);
+        }
+        let f = crate::layout::fat::fat_blocks(s.blocks(), self.block_size);
+        let c = crate::layout::checksum::checksum_blocks(s.blocks(), self.block_size);
+        (2 * f, 2 * f + c)
+    }
+
+    /// Where block `b`'s checksum entry lives: (group index, logical byte
+    /// offset of the 4-byte entry); None when the volume keeps none, `b`
+    /// is a checksum-fragment block, or `b` is in no segment present.
+    pub fn checksum_entry(&self, b: u32) -> Option<(usize, u64)> {
+        if !self.checksums {
+            return None;
+        }
+        let s = self.segment_of(b).ok()?;
+        let (c0, c1) = self.checksum_fragment(s);
+        let rel = b - s.entry.first_block;
+        if (c0..c1).contains(&rel) {
+            return None;
+        }
+        let at = s.logical_start()
+            + u64::from(c0) * u64::from(self.block_size)
+            + u64::from(rel) * u64::from(crate::layout::voltab::CHECKSUM_ENTRY_BYTES);
+        Some((s.group, at))
+    }
+
+    /// True when `b` is a block of a checksum fragment.
+    pub fn is_checksum_block(&self, b: u32) -> bool {
+        let Ok(s) = self.segment_of(b) else {
+            return false;
+        };
+        let (c0, c1) = self.checksum_fragment(s);
+        (c0..c1).contains(&(b - s.entry.first_block))
     }
 
     /// Where block `block` lives: (group index, logical byte).

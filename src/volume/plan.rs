@@ -1,6 +1,7 @@
 //! Where volumes go: a pure function from the logical partitions' sizes and
 //! the requested volumes to segments, tested by sweeping sizes.
 
+use crate::layout::checksum::checksum_blocks;
 use crate::layout::fat::fat_blocks;
 use crate::layout::voltab::{
     MAX_SEGMENT_ENTRIES, VOLTAB_SECTORS, block_code_for, validate_volume_name,
@@ -35,6 +36,21 @@ impl SegmentPlan {
     pub fn fat_blocks(&self, block_size: u32) -> u32 {
         fat_blocks(self.blocks, block_size)
     }
+
+    /// Blocks of this segment's checksum fragment (0 without checksums).
+    pub fn checksum_blocks(&self, block_size: u32, checksums: bool) -> u32 {
+        if checksums {
+            checksum_blocks(self.blocks, block_size)
+        } else {
+            0
+        }
+    }
+
+    /// Blocks at the start of the segment that hold its own structures:
+    /// FAT fragment, its copy and (with checksums) the checksum fragment.
+    pub fn overhead_blocks(&self, block_size: u32, checksums: bool) -> u32 {
+        2 * self.fat_blocks(block_size) + self.checksum_blocks(block_size, checksums)
+    }
 }
 
 /// One planned volume.
@@ -52,6 +68,9 @@ pub struct VolumePlan {
     pub dir_block: u32,
     /// First block of the directory table's copy.
     pub dir_copy_block: u32,
+    /// True when the volume keeps block checksums (a checksum fragment
+    /// per segment, after the FAT copy).
+    pub checksums: bool,
 }
 
 /// Smallest segment worth making, in blocks (smaller leftovers stay unused).
@@ -69,15 +88,17 @@ pub fn default_block_size(bytes: u64) -> u32 {
 }
 
 /// Lays out `volumes` over logical partitions of `data_sectors` each, in
-/// order. `block_size`: None picks by each volume's size.
+/// order. `block_size`: None picks by each volume's size. `checksums`:
+/// every volume keeps block checksums.
 pub fn plan_volumes(
     data_sectors: &[u32],
     volumes: &[VolumeRequest],
     block_size: Option<u32>,
+    checksums: bool,
 ) -> Result<Vec<VolumePlan>, String> {
     let starts = vec![VOLTAB_SECTORS; data_sectors.len()];
     let used = vec![0; data_sectors.len()];
-    plan_volumes_after(data_sectors, &starts, &used, volumes, block_size)
+    plan_volumes_after(data_sectors, &starts, &used, volumes, block_size, checksums)
 }
 
 /// Like [`plan_volumes`], in the free space of partitions that already
@@ -89,6 +110,7 @@ pub fn plan_volumes_after(
     used_entries: &[usize],
     volumes: &[VolumeRequest],
     block_size: Option<u32>,
+    checksums: bool,
 ) -> Result<Vec<VolumePlan>, String> {
     if volumes.is_empty() {
         return Err("no volume to create".into());
@@ -181,11 +203,11 @@ pub fn plan_volumes_after(
             ));
         }
         let seg0 = segments[0];
-        let f0 = seg0.fat_blocks(bs);
-        // Every segment must hold its FAT fragment and copy; segment 0 also
-        // the directory table and its copy.
+        let dir = seg0.overhead_blocks(bs, checksums);
+        // Every segment must hold its FAT fragment and copy (and checksum
+        // fragment); segment 0 also the directory table and its copy.
         for s in &segments {
-            let overhead = 2 * s.fat_blocks(bs) + if s.number == 0 { 2 } else { 0 };
+            let overhead = s.overhead_blocks(bs, checksums) + if s.number == 0 { 2 } else { 0 };
             if overhead + 1 > s.blocks {
                 return Err(format!("volume {} is too small for its own FAT", v.name));
             }
@@ -195,8 +217,9 @@ pub fn plan_volumes_after(
             block_size: bs,
             total_blocks: first_block as u32,
             segments,
-            dir_block: 2 * f0,
-            dir_copy_block: 2 * f0 + 1,
+            dir_block: dir,
+            dir_copy_block: dir + 1,
+            checksums,
         });
     }
     Ok(plans)
@@ -217,8 +240,16 @@ mod tests {
     fn sweep_single_volume() {
         let mut d: u64 = 4096;
         while d < u32::MAX as u64 {
-            let plans = plan_volumes(&[d as u32], &[req("SYS", None)], None).unwrap();
+            let plans = plan_volumes(&[d as u32], &[req("SYS", None)], None, true).unwrap();
             let p = &plans[0];
+            let s = p.segments[0];
+            let f = s.fat_blocks(p.block_size);
+            let c = checksum_blocks(s.blocks, p.block_size);
+            assert!(c * p.block_size >= s.blocks * 4 && (c - 1) * p.block_size < s.blocks * 4);
+            assert_eq!(p.dir_block, 2 * f + c);
+            let plain = &plan_volumes(&[d as u32], &[req("SYS", None)], None, false).unwrap()[0];
+            assert_eq!(plain.dir_block, 2 * f);
+            assert_eq!(plain.segments, p.segments);
             assert_eq!(p.segments.len(), 1);
             let s = p.segments[0];
             assert_eq!(s.logical_sector, 128);
@@ -238,6 +269,7 @@ mod tests {
             &d,
             &[req("SYS", Some(16 << 20)), req("DATA", None)],
             Some(4096),
+            true,
         )
         .unwrap();
         assert_eq!(plans[0].total_blocks, 4096);
@@ -254,13 +286,21 @@ mod tests {
     fn bad_requests_are_refused() {
         let d = [(64u32 << 20) / 512];
         assert!(
-            plan_volumes(&d, &[req("SYS", Some(1 << 30))], None)
+            plan_volumes(&d, &[req("SYS", Some(1 << 30))], None, true)
                 .unwrap_err()
                 .contains("asks for")
         );
-        assert!(plan_volumes(&d, &[req("S", None)], None).is_err());
-        assert!(plan_volumes(&d, &[req("SYS", None), req("VOL1", None)], None).is_err());
-        assert!(plan_volumes(&d, &[req("SYS", None)], Some(1000)).is_err());
-        assert!(plan_volumes(&d, &[req("SYS", Some(1 << 20)), req("SYS", None)], None).is_err());
+        assert!(plan_volumes(&d, &[req("S", None)], None, true).is_err());
+        assert!(plan_volumes(&d, &[req("SYS", None), req("VOL1", None)], None, true).is_err());
+        assert!(plan_volumes(&d, &[req("SYS", None)], Some(1000), true).is_err());
+        assert!(
+            plan_volumes(
+                &d,
+                &[req("SYS", Some(1 << 20)), req("SYS", None)],
+                None,
+                true
+            )
+            .is_err()
+        );
     }
 }

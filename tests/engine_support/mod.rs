@@ -21,6 +21,7 @@ pub fn mirror_opts(hotfix: Option<u64>) -> FormatOptions {
         volumes: vec![],
         hotfix,
         force: false,
+        checksums: true,
     }
 }
 
