@@ -55,8 +55,19 @@ fn verify(imgs: &[PathBuf], extra: &[&str]) -> (i32, String) {
 
 /// A mirror of `n` images with one file of `len` noise bytes on SYS.
 fn setup(dir: &tempfile::TempDir, n: usize, len: usize) -> (Vec<PathBuf>, Vec<u8>) {
+    setup_with(dir, n, len, &[])
+}
+
+/// Like `setup`, with more format options.
+fn setup_with(
+    dir: &tempfile::TempDir,
+    n: usize,
+    len: usize,
+    extra: &[&str],
+) -> (Vec<PathBuf>, Vec<u8>) {
     let imgs: Vec<PathBuf> = (0..n).map(|i| img(dir, &format!("m{i}.img"))).collect();
     let mut args = vec!["format", "-q", "--size", "64M", "--block-size", "4K"];
+    args.extend(extra);
     if n > 1 {
         args.push("--mirror");
     }
@@ -132,7 +143,7 @@ fn three_way_majority_repairs_a_flipped_block() {
 #[test]
 fn two_way_without_a_deciding_copy_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let (imgs, data) = setup(&dir, 2, 100_000);
+    let (imgs, data) = setup_with(&dir, 2, 100_000, &["--no-checksums"]);
     // Inside a file, with two members, repair may not guess: without a
     // checksum that decides, the block is reported and left as it is.
     let at = find(&imgs[1], &data[8192..8256]);
@@ -148,9 +159,60 @@ fn two_way_without_a_deciding_copy_is_left_alone() {
     assert_eq!(last["exit_code"], 4);
     let f = &recs[0];
     assert_eq!(f["type"], "finding");
+    assert_eq!(f["code"], "mirror-diverges");
     assert_eq!(f["path"], "SYS:/DATA.BIN");
     assert_eq!(f["volume"], "SYS");
     assert!(f["blocks"]["first"].as_u64().is_some());
+    // --repair does not guess: still exit 4, both copies as they were.
+    let before: Vec<u32> = imgs.iter().map(|p| digest(p)).collect();
+    let (code, out) = verify(&imgs, &["--repair"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("left: no checksum or majority"), "{out}");
+    let after: Vec<u32> = imgs.iter().map(|p| digest(p)).collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn two_way_checksum_tells_the_good_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = setup(&dir, 2, 500_000);
+    // Damage member 0 this time: the first member is not assumed good.
+    let at = find(&imgs[0], &data[200_704..200_768]);
+    poke(&imgs[0], at + 3, &[data[200_707] ^ 0x80]);
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("checksum-mismatch") && out.contains("SYS:/DATA.BIN"),
+        "{out}"
+    );
+    let (code, out) = verify(&imgs, &["--repair"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("rewrote from") && out.contains("m1.img"),
+        "{out}"
+    );
+    for m in &imgs {
+        assert_eq!(get_alone(&dir, m), data, "{} alone", m.display());
+    }
+    assert_eq!(verify(&imgs, &[]).0, 0);
+}
+
+#[test]
+fn unmirrored_silent_corruption_is_found_by_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = setup(&dir, 1, 200_000);
+    let at = find(&imgs[0], &data[100_000..100_064]);
+    poke(&imgs[0], at, &[data[100_000] ^ 4]);
+    let (code, out) = verify(&imgs, &["--json"]);
+    assert_eq!(code, 4, "{out}");
+    let f: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(f["code"], "checksum-mismatch");
+    assert_eq!(f["path"], "SYS:/DATA.BIN");
+    // Nothing to repair from: left as it is, still 4.
+    let before = digest(&imgs[0]);
+    let (code, out) = verify(&imgs, &["--repair"]);
+    assert_eq!(code, 4, "{out}");
+    assert_eq!(before, digest(&imgs[0]));
 }
 
 #[test]
@@ -222,4 +284,58 @@ fn truncated_member_is_restored_from_the_other() {
     assert_eq!(get_alone(&dir, &imgs[1]), data);
     let (code, out) = verify(&imgs, &[]);
     assert_eq!(code, 0, "second verify: {out}");
+}
+
+/// Sets the write-intent bits covering `at` (a byte of the member's image)
+/// on every member, as a crash in the middle of a write leaves them.
+fn set_intent(imgs: &[PathBuf], at: u64) {
+    use nwvol::device::file::{FileDevice, OpenOptions};
+    use nwvol::partition::Partition;
+    use std::sync::Arc;
+    for p in imgs {
+        let opts = OpenOptions {
+            write: true,
+            ..OpenOptions::default()
+        };
+        let dev = Arc::new(FileDevice::open(p, &opts).unwrap());
+        let part = Partition::open(dev).unwrap();
+        let logical = at - part.logical_start_byte();
+        let mut rec = part.read_wib().unwrap();
+        for b in rec.header.bits_for_range(logical, 1) {
+            rec.set(b);
+        }
+        let events = part.mirror().ext.map(|x| x.events).unwrap_or(0);
+        part.write_wib(&rec, events).unwrap();
+    }
+}
+
+#[test]
+fn interrupted_write_is_judged_by_comparing_not_called_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = setup(&dir, 2, 200_000);
+    // The data reached both members, its checksum did not: a crash.
+    let mut ats = Vec::new();
+    for m in &imgs {
+        let at = find(m, &data[40_960..41_024]);
+        poke(m, at, b"NEW DATA");
+        ats.push(at);
+    }
+    // Without the write-intent bit this is damage on every member.
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 4);
+    assert!(out.contains("checksum-mismatch"), "{out}");
+    set_intent(&imgs, ats[0]);
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("checksum-stale") && !out.contains("checksum-mismatch"),
+        "{out}"
+    );
+    let (code, out) = verify(&imgs, &["--repair"]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 0, "{out}");
+    let mut want = data.clone();
+    want[40_960..40_968].copy_from_slice(b"NEW DATA");
+    assert_eq!(get_alone(&dir, &imgs[1]), want);
 }

@@ -3,8 +3,7 @@
 //! copies, the checksums on record and the write-intent bit, so every rule
 //! is tested on its own.
 
-// TEMP until the checksum area lands: the same function as volume::checksum::block_crc.
-use crc32fast::hash as block_crc;
+use crate::layout::checksum::block_crc;
 
 /// What a block's copies and checksums say.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use std::io::IoSlice;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::error::Result;
+use crate::layout::checksum::block_crc;
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
 use crate::mirror::MirrorGroup;
 use crate::partition::wib::WibRecord;
@@ -40,19 +41,13 @@ pub fn total_bytes(sys: &System) -> u64 {
     sys.groups.iter().map(|g| g.logical_bytes).sum()
 }
 
-/// Where the checksum entry of volume block `b` lives: (group, logical
-/// byte), None when the volume keeps no checksums or `b` is one of the
-/// checksum blocks.
 fn checksum_entry(vol: &Volume, b: u32) -> Option<(usize, u64)> {
-    // TEMP: until the checksum area lands, no volume keeps checksums.
-    let _ = (vol, b);
-    None
+    vol.checksum_entry(b)
 }
 
 /// True when volume block `b` holds checksums.
 pub(crate) fn is_checksum_block(vol: &Volume, b: u32) -> bool {
-    let _ = (vol, b);
-    false
+    vol.is_checksum_block(b)
 }
 
 /// Checks every group: members against each other and blocks against
@@ -709,7 +704,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 self.group.members[self.members[0]]
                     .partition
                     .read_logical(&mut data, doff)?;
-                let crc = block_crc_of(&data);
+                let crc = block_crc(&data);
                 let held: Vec<u32> = copies
                     .iter()
                     .map(|c| u32::from_le_bytes(c[at..at + 4].try_into().expect("4 bytes")))
@@ -773,10 +768,6 @@ impl<'a, 's> GroupCheck<'a, 's> {
             }
         }
     }
-}
-
-fn block_crc_of(d: &[u8]) -> u32 {
-    crc32fast::hash(d)
 }
 
 /// True when every readable copy is the same and none failed.
