@@ -28,6 +28,8 @@ pub struct WibState {
     version: u64,
     /// Where the last range given to `intend` ended.
     last_end: u64,
+    /// Bytes of the sequential run that ended at `last_end`.
+    run: u64,
 }
 
 /// Counts a write in flight for as long as it lives.
@@ -118,6 +120,7 @@ impl MirrorGroup {
             rec,
             version: 0,
             last_end: u64::MAX,
+            run: 0,
         }
     }
 
@@ -131,10 +134,22 @@ impl MirrorGroup {
         let mut changed = false;
         for &(start, len) in ranges {
             // A range that continues the last one (a sequential writer)
-            // sets its bits as far again ahead: the next flush then finds
-            // them set, halving the record's writes and syncs. A bit set
-            // too early costs only a longer resync.
-            let ahead = if start == st.last_end { len } else { 0 };
+            // sets its bits as far ahead as the run is long so far: the
+            // bits set double each time, so a long stream costs a
+            // logarithmic number of record writes and syncs, not one per
+            // flush. A bit set too early costs only a longer resync; the
+            // reach is capped so that cost stays bounded.
+            st.run = if start == st.last_end {
+                st.run.saturating_add(len)
+            } else {
+                len
+            };
+            let cap = (self.logical_bytes / 32).max(16 << 20);
+            let ahead = if start == st.last_end {
+                st.run.min(cap)
+            } else {
+                0
+            };
             st.last_end = start.saturating_add(len);
             let span = len
                 .saturating_add(ahead)
