@@ -64,6 +64,9 @@ _nwvol() {
             nwvol,stat)
                 cmd="nwvol__subcmd__stat"
                 ;;
+            nwvol,verify)
+                cmd="nwvol__subcmd__verify"
+                ;;
             nwvol,volume)
                 cmd="nwvol__subcmd__volume"
                 ;;
@@ -114,6 +117,9 @@ _nwvol() {
                 ;;
             nwvol__subcmd__help,stat)
                 cmd="nwvol__subcmd__help__subcmd__stat"
+                ;;
+            nwvol__subcmd__help,verify)
+                cmd="nwvol__subcmd__help__subcmd__verify"
                 ;;
             nwvol__subcmd__help,volume)
                 cmd="nwvol__subcmd__help__subcmd__volume"
@@ -233,7 +239,7 @@ _nwvol() {
 
     case "${cmd}" in
         nwvol)
-            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help"
+            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,7 +369,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help)
-            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror help"
+            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -671,6 +677,20 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help__subcmd__stat)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1315,6 +1335,36 @@ _nwvol() {
                     ;;
                 -d)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__verify)
+            opts="-d -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -W "mirror structure" -- "${cur}"))
                     return 0
                     ;;
                 --cache-size)
