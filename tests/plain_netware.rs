@@ -154,3 +154,22 @@ fn format_refuses_a_netware_disk_without_force() {
     // Nothing was written.
     assert_eq!(std::fs::read(&path).unwrap(), lay_out_disk().0);
 }
+
+#[test]
+fn verify_checks_a_plain_netware_disk_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = img(&dir, "netware312.img");
+    let bytes = lay_out_disk().0;
+    std::fs::write(&path, &bytes).unwrap();
+    let p = path.to_str().unwrap();
+    let o = run(&["verify", "--json", "-d", p]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "summary");
+    assert!(last["bytes_compared"].as_u64().unwrap() > 0);
+    // --repair on a clean plain disk: still nothing written.
+    let o = run(&["verify", "--repair", "-d", p]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
