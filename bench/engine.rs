@@ -82,6 +82,7 @@ fn nwvol_run(paths: &[PathBuf], create: Option<u64>, direct: bool, mib: u64) -> 
                     write: true,
                     create_size: create,
                     direct,
+                    read_lock: false,
                 };
                 Arc::new(FileDevice::open(p, &o).expect("open device")) as Arc<dyn Device>
             })

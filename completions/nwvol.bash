@@ -239,13 +239,17 @@ _nwvol() {
 
     case "${cmd}" in
         nwvol)
-            opts="-q -h -V --quiet --cache-size --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
+            opts="-q -h -V --quiet --cache-size --wait --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -257,7 +261,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__cat)
-            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +276,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -283,7 +291,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__df)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,6 +309,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -309,7 +321,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__format)
-            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --no-checksums --quiet --cache-size --help"
+            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --no-checksums --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +347,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -343,7 +359,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__get)
-            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --help"
+            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,6 +374,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -775,13 +795,17 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__hotfix)
-            opts="-q -h --quiet --cache-size --help list help"
+            opts="-q -h --quiet --cache-size --wait --help list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -835,7 +859,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__hotfix__subcmd__list)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,6 +877,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -861,7 +889,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__inspect)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -876,6 +904,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -887,7 +919,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__ls)
-            opts="-d -R -q -h --device --direct --recursive --dos --deleted --json --quiet --cache-size --help"
+            opts="-d -R -q -h --device --direct --recursive --dos --deleted --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -905,6 +937,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -913,13 +949,17 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror)
-            opts="-q -h --quiet --cache-size --help add resume status remove split help"
+            opts="-q -h --quiet --cache-size --wait --help add resume status remove split help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -931,7 +971,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__add)
-            opts="-d -q -h --device --direct --dry-run --max-rate --json --force --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --dry-run --max-rate --json --force --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -950,6 +990,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1059,7 +1103,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__remove)
-            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,6 +1121,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1085,7 +1133,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__resume)
-            opts="-d -q -h --device --direct --dry-run --max-rate --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --dry-run --max-rate --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1107,6 +1155,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1115,7 +1167,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__split)
-            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1130,6 +1182,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1141,7 +1197,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__status)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,6 +1215,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1167,7 +1227,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mkdir)
-            opts="-d -p -q -h --device --direct --parents --quiet --cache-size --help"
+            opts="-d -p -q -h --device --direct --parents --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1182,6 +1242,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1193,7 +1257,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mv)
-            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1208,6 +1272,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1219,7 +1287,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__purge)
-            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1234,6 +1302,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1245,7 +1317,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__put)
-            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --help"
+            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1260,6 +1332,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1271,7 +1347,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__rm)
-            opts="-d -r -q -h --device --direct --recursive --purge --quiet --cache-size --help"
+            opts="-d -r -q -h --device --direct --recursive --purge --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1286,6 +1362,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1297,7 +1377,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__salvage)
-            opts="-d -l -q -h --device --direct --list --quiet --cache-size --help"
+            opts="-d -l -q -h --device --direct --list --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1312,6 +1392,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1323,7 +1407,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__stat)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1341,6 +1425,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1349,7 +1437,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__verify)
-            opts="-d -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1371,6 +1459,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1379,13 +1471,17 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume)
-            opts="-q -h --quiet --cache-size --help create extend rename list help"
+            opts="-q -h --quiet --cache-size --wait --help create extend rename list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1397,7 +1493,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__create)
-            opts="-d -q -h --device --direct --block-size --no-checksums --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --block-size --no-checksums --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1419,6 +1515,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1427,7 +1527,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__extend)
-            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1442,6 +1542,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1537,7 +1641,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__list)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1552,6 +1656,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1563,7 +1671,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__rename)
-            opts="-d -q -h --device --direct --quiet --cache-size --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1578,6 +1686,10 @@ _nwvol() {
                     return 0
                     ;;
                 --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

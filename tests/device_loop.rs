@@ -59,6 +59,7 @@ fn rw(direct: bool) -> OpenOptions {
         write: true,
         create_size: None,
         direct,
+        read_lock: false,
     }
 }
 
@@ -200,6 +201,7 @@ fn second_writer_of_an_image_is_busy() {
         write: true,
         create_size: Some(1 << 20),
         direct: false,
+        read_lock: false,
     };
     let first = FileDevice::open(&p, &opts).expect("first writer");
     let e = FileDevice::open(&p, &opts).unwrap_err();

@@ -18,6 +18,7 @@ fn image(path: &std::path::Path, size: u64) -> Arc<FileDevice> {
         write: true,
         create_size: Some(size),
         direct: false,
+        read_lock: false,
     };
     Arc::new(FileDevice::open(path, &o).unwrap())
 }

@@ -118,6 +118,7 @@ fn short_read_on_truncated_image_falls_back() {
                 write: true,
                 create_size: Some(16 * MIB as u64),
                 direct: false,
+                read_lock: false,
             };
             Arc::new(FileDevice::open(p, &o).unwrap()) as Arc<dyn Device>
         })

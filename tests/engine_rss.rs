@@ -30,6 +30,7 @@ fn child(dir: &str) {
         write: true,
         create_size: Some(2 * 1024 * MIB + 256 * MIB),
         direct: false,
+        read_lock: false,
     };
     let dev: Arc<dyn Device> = Arc::new(FileDevice::open(&path, &o).unwrap());
     let mut opts = engine_support::mirror_opts(None);

@@ -41,6 +41,19 @@ pub fn open(
     direct: bool,
     is_format: bool,
 ) -> Result<Arc<dyn Device>> {
+    open_with(path, write, create_size, direct, is_format, true)
+}
+
+/// Like [`open`]; a reader takes the shared lock only with `read_lock`
+/// (observers such as inspect take none).
+fn open_with(
+    path: &Path,
+    write: bool,
+    create_size: Option<u64>,
+    direct: bool,
+    is_format: bool,
+    read_lock: bool,
+) -> Result<Arc<dyn Device>> {
     if create_size.is_none() && std::fs::symlink_metadata(path).is_err() {
         // Said here: the device layer's message suggests --size, which
         // only format has.
@@ -58,6 +71,7 @@ pub fn open(
         write,
         create_size,
         direct,
+        read_lock: read_lock && !write,
     };
     if !direct && is_block_device(path) {
         let dev = FileDevice::open(path, &opts(true))?;
@@ -70,10 +84,21 @@ pub fn open(
     Ok(Arc::new(FileDevice::open(path, &opts(direct))?))
 }
 
-/// Opens every device named, read-only or for writing.
+/// Opens every device named, read-only (sharing the readers' lock, so no
+/// writer changes the volumes meanwhile) or for writing.
 pub fn open_all(paths: &[PathBuf], write: bool, direct: bool) -> Result<Vec<Arc<dyn Device>>> {
     paths
         .iter()
         .map(|p| open(p, write, None, direct, false))
+        .collect()
+}
+
+/// Opens every device named read-only without any lock: for commands that
+/// only show headers and states (inspect, mirror status, hotfix list) and
+/// must work while a remirror or another writer runs.
+pub fn open_all_observing(paths: &[PathBuf], direct: bool) -> Result<Vec<Arc<dyn Device>>> {
+    paths
+        .iter()
+        .map(|p| open_with(p, false, None, direct, false, false))
         .collect()
 }

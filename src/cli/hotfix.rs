@@ -73,7 +73,7 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
 pub fn run(a: HotfixArgs, out: &Output) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all(&paths, false, a.dev.direct)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
     let groups = System::open_partitions_only(devs)?;
     let members = members_json(&groups);
     if a.json {

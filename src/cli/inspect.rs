@@ -205,7 +205,7 @@ fn n(v: &Value) -> u64 {
 /// Runs `nwvol inspect`.
 pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all(&paths, false, a.dev.direct)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
     let sys = System::open(devs)?;
     let parts: Vec<Value> = sys
         .groups

@@ -553,7 +553,7 @@ fn group_status(g: &MirrorGroup) -> Value {
 
 fn status(a: StatusArgs, out: &Output) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all(&paths, false, a.dev.direct)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
     let groups = System::open_partitions_only(devs)?;
     let gs: Vec<Value> = groups.iter().map(group_status).collect();
     if a.json {

@@ -52,6 +52,11 @@ pub struct Cli {
     /// 1G).
     #[arg(long, global = true, value_name = "SIZE", default_value = "128M", value_parser = parse_cache_size)]
     pub cache_size: u64,
+    /// When a device is busy (another nwvol writes it, or reads it while
+    /// this one wants to write), wait up to this many seconds for it
+    /// instead of failing at once.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -223,6 +228,7 @@ pub fn main() -> i32 {
     };
     let out = Output::new(cli.quiet);
     crate::cache::set_default_capacity(cli.cache_size);
+    crate::device::file::set_lock_wait(std::time::Duration::from_secs(cli.wait));
     let r = match cli.command {
         Command::Format(a) => format::run(a, &out),
         Command::Inspect(a) => inspect::run(a, &out),

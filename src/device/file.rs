@@ -4,8 +4,11 @@
 //! (pread, pwritev) from any number of threads. Writers hold an exclusive
 //! advisory lock (`flock`) for as long as the device is open, and raw block
 //! devices are opened `O_EXCL` for writing, so the kernel refuses when the
-//! device is mounted or claimed by another exclusive opener. Read-only opens
-//! take no lock, so `inspect` works while a long remirror runs.
+//! device is mounted or claimed by another exclusive opener. Readers that
+//! need a stable volume (file commands, verify) share a lock that keeps
+//! writers out; observers (`inspect`, `mirror status`) take none, so they
+//! work while a long remirror runs. A busy lock fails at once, or after
+//! waiting up to the time set by [`set_lock_wait`] (`--wait`).
 
 use std::fs::File;
 use std::io::{self, IoSlice};
@@ -13,6 +16,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::aligned::{AlignedBuf, is_aligned_ptr};
@@ -28,6 +32,10 @@ pub struct OpenOptions {
     pub create_size: Option<u64>,
     /// Use O_DIRECT (bypass the page cache).
     pub direct: bool,
+    /// For a read-only open: take a shared lock, so that no writer starts
+    /// while this reader runs (readers share it). Without it a reader
+    /// takes no lock (`inspect` and `mirror status` during a remirror).
+    pub read_lock: bool,
 }
 
 impl OpenOptions {
@@ -211,7 +219,9 @@ impl FileDevice {
             }
         })?;
         if opts.write {
-            lock(&file, &name)?;
+            lock(&file, &name, true)?;
+        } else if opts.read_lock {
+            lock(&file, &name, false)?;
         }
 
         let (size, align) = match kind {
@@ -305,7 +315,7 @@ impl FileDevice {
                     open_err(e)
                 }
             })?;
-        lock(&file, &name)?;
+        lock(&file, &name, true)?;
         if let Err(e) = file.set_len(size) {
             let _ = std::fs::remove_file(path);
             return Err(open_err(e));
@@ -502,28 +512,62 @@ fn with_busy_grace<T>(
     }
 }
 
-/// Takes the writer's exclusive advisory lock; when another holder has it,
-/// fails after a short grace (see [`BUSY_GRACE`]), never waiting for it.
-fn lock(file: &File, name: &str) -> DeviceResult<()> {
-    let r = with_busy_grace(
-        || {
-            // SAFETY: flock on a valid descriptor.
-            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if r == 0 {
-                Ok(())
-            } else {
-                Err(io::Error::last_os_error())
+/// How long a busy lock is waited for (`--wait`), in milliseconds.
+static LOCK_WAIT_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Sets how long opening a device waits for another process's lock before
+/// it fails with "device busy" (default: not at all).
+pub fn set_lock_wait(wait: Duration) {
+    LOCK_WAIT_MS.store(wait.as_millis() as u64, Ordering::Relaxed);
+}
+
+/// Takes the advisory lock: exclusive for a writer, shared for a reader.
+/// When another holder has it, retries for the `--wait` time (at least a
+/// short grace, see [`BUSY_GRACE`]), then fails with `Busy`.
+fn lock(file: &File, name: &str, exclusive: bool) -> DeviceResult<()> {
+    let op = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
+    let wait = Duration::from_millis(LOCK_WAIT_MS.load(Ordering::Relaxed)).max(BUSY_GRACE);
+    let deadline = Instant::now() + wait;
+    let r = loop {
+        // SAFETY: flock on a valid descriptor.
+        let r = unsafe { libc::flock(file.as_raw_fd(), op | libc::LOCK_NB) };
+        if r == 0 {
+            break Ok(());
+        }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::Interrupted => {}
+            _ if errno_is(&e, &[libc::EWOULDBLOCK, libc::EAGAIN]) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(if wait > BUSY_GRACE {
+                    50
+                } else {
+                    3
+                }));
             }
-        },
-        |e| errno_is(e, &[libc::EWOULDBLOCK, libc::EAGAIN]),
-    );
+            _ => break Err(e),
+        }
+    };
+    let waited = LOCK_WAIT_MS.load(Ordering::Relaxed);
+    let hint = if waited > 0 {
+        format!(" (waited {:.1} s)", waited as f64 / 1000.0)
+    } else {
+        "; wait for it to finish, or give --wait SECONDS".to_string()
+    };
     match r {
         Ok(()) => Ok(()),
         Err(e) if errno_is(&e, &[libc::EWOULDBLOCK, libc::EAGAIN]) => Err(DeviceError::Busy {
             device: name.to_string(),
-            reason: "another nwvol (or another program) holds it open for writing; \
-                         wait for it to finish"
-                .into(),
+            reason: if exclusive {
+                format!(
+                    "another nwvol (or another program) holds it open for writing or reading{hint}"
+                )
+            } else {
+                format!("another nwvol (or another program) holds it open for writing{hint}")
+            },
         }),
         Err(e) => Err(DeviceError::Open {
             device: name.to_string(),
@@ -751,6 +795,7 @@ mod tests {
             write: true,
             create_size: Some(size),
             direct: false,
+            read_lock: false,
         }
     }
 
@@ -962,6 +1007,7 @@ mod tests {
             write: true,
             create_size: Some(1 << 20),
             direct: true,
+            read_lock: false,
         };
         let d = match FileDevice::open(&p, &opts) {
             Ok(d) => d,
