@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::io::IoSlice;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use crate::device::aligned::AlignedBuf;
 use crate::error::Result;
 use crate::layout::checksum::block_crc;
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
@@ -281,13 +282,17 @@ impl<'a, 's> GroupCheck<'a, 's> {
         std::thread::scope(|s| -> Result<()> {
             // One reader per member, two chunks ahead; buffers come back
             // through `ret` so memory stays at a few chunks per member.
-            let mut rx: Vec<Receiver<(Vec<u8>, Result<()>)>> = Vec::new();
-            let mut ret: Vec<SyncSender<Vec<u8>>> = Vec::new();
+            let mut rx: Vec<Receiver<(AlignedBuf, Result<()>)>> = Vec::new();
+            let mut ret: Vec<SyncSender<AlignedBuf>> = Vec::new();
             for &mi in &members {
-                let (tx, r) = sync_channel::<(Vec<u8>, Result<()>)>(2);
-                let (btx, brx) = sync_channel::<Vec<u8>>(4);
+                let (tx, r) = sync_channel::<(AlignedBuf, Result<()>)>(2);
+                let (btx, brx) = sync_channel::<AlignedBuf>(4);
+                // Page-aligned buffers, so O_DIRECT reads need no bounce.
                 for _ in 0..3 {
-                    let _ = btx.send(Vec::new());
+                    let b = AlignedBuf::new(CHUNK as usize, 4096).map_err(|e| {
+                        crate::Error::Invalid(format!("cannot allocate read buffers: {e}"))
+                    })?;
+                    let _ = btx.send(b);
                 }
                 rx.push(r);
                 ret.push(btx);
@@ -301,12 +306,11 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 s.spawn(move || {
                     for p in pieces {
                         let Ok(mut buf) = brx.recv() else { return };
-                        buf.resize(p.len as usize, 0);
                         let r = match lost_from {
                             Some(at) if p.start + p.len > at => {
                                 Err(crate::Error::Invalid("the image was truncated here".into()))
                             }
-                            _ => part.read_logical(&mut buf, p.start),
+                            _ => part.read_logical(&mut buf[..p.len as usize], p.start),
                         };
                         if tx.send((buf, r)).is_err() {
                             return;
@@ -321,9 +325,10 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     let got = r.recv().expect("reader thread alive");
                     bufs.push(got);
                 }
+                let n = p.len as usize;
                 let copies: Vec<Option<&[u8]>> = bufs
                     .iter()
-                    .map(|(b, r)| r.is_ok().then_some(b.as_slice()))
+                    .map(|(b, r)| r.is_ok().then_some(&b[..n]))
                     .collect();
                 let errors: Vec<Option<String>> = bufs
                     .iter()
