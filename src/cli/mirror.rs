@@ -41,7 +41,10 @@ pub enum MirrorCommand {
     /// Add a device to the group as a new member and copy the logical
     /// partition to it (allocated blocks only).
     #[command(
-        after_help = "Examples:\n  nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \
+        after_help = "A device that already is a member of the group (back after an outage) is \
+re-added: resynced as by nwvol mirror resume, only the regions it missed when the write-intent \
+record knows them.\n\n\
+Examples:\n  nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \
 nwvol mirror add --dry-run -d disk0.img disk2.img\n  \
 nwvol mirror add --json --max-rate 50M -d disk0.img /dev/sdc"
     )]
@@ -335,6 +338,19 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
             a.new_device.display()
         );
     }
+    // A device that already is a member of this group (back after an
+    // outage) is re-added as mdadm --re-add does: resynced, not
+    // overwritten, copying only what the write-intent record names.
+    if let Some(id) = listed_member(&paths, &a.new_device, a.dev.direct) {
+        out.info(format!(
+            "{}: already a member of this group (partition {id:#010x}); resyncing it as nwvol mirror resume does",
+            a.new_device.display()
+        ))?;
+        let mut dev = a.dev.clone();
+        dev.devices = paths;
+        dev.devices.push(a.new_device.clone());
+        return resume(ResumeArgs { dev, copy: a.copy }, out);
+    }
     let write = !a.copy.dry_run;
     let devs = devices::open_all(&paths, write, a.dev.direct)?;
     let sys = System::open(devs)?;
@@ -419,6 +435,22 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
     )?;
     rep.finish(out, &name, &p)?;
     Ok(EXIT_OK)
+}
+
+/// The partition ID of `new` when it is a NetWare partition listed (not
+/// removed) in the mirror table of the group the first of `paths` belongs
+/// to; read without locks, before anything is opened for writing.
+fn listed_member(paths: &[std::path::PathBuf], new: &std::path::Path, direct: bool) -> Option<u32> {
+    let open = |p: &std::path::Path| {
+        devices::open_all_observing(&[p.to_path_buf()], direct)
+            .ok()
+            .and_then(|mut d| Partition::open(d.remove(0)).ok())
+    };
+    let part = open(new)?;
+    let first = open(paths.first()?)?;
+    let (mine, theirs) = (part.mirror().ext?, first.mirror().ext?);
+    let rec = theirs.member(part.id())?;
+    (mine.group_id == theirs.group_id && rec.state != MemberState::Removed).then_some(part.id())
 }
 
 fn resume_plan(sys: &System, g: &MirrorGroup, id: u32) -> Result<(RemirrorPlan, u64, u64)> {
