@@ -116,6 +116,8 @@ pub fn format(devices: &[Arc<dyn Device>], opts: &FormatOptions) -> Result<Forma
         let ext = MirrorExt {
             group_id: random_u32(),
             events: 1,
+            checkpoint_time: 0,
+            rate_kib: 0,
             members: ids
                 .iter()
                 .map(|&id| MemberRecord {

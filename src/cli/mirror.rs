@@ -24,6 +24,10 @@ use crate::units::format_size;
 
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 
+/// A remirror whose last checkpoint is older than this is not running
+/// (checkpoints are saved at least every 3 seconds while it copies).
+const REMIRROR_STALE_SECS: u32 = 30;
+
 /// Version of the `mirror --json` shapes.
 pub const MIRROR_JSON_VERSION: u32 = 1;
 
@@ -551,6 +555,17 @@ fn group_status(g: &MirrorGroup) -> Value {
     let chunk = wib.header.chunk_bytes();
     let dirty = wib.ranges(g.logical_bytes);
     let dirty_bytes: u64 = dirty.iter().map(|r| r.1 - r.0).sum();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32);
+    // The last checkpoint of a remirror, when one saved any: its age tells
+    // whether the remirror is running (checkpoints come every few seconds).
+    let ck = ext.filter(|x| x.checkpoint_time != 0).map(|x| {
+        (
+            now.wrapping_sub(x.checkpoint_time),
+            u64::from(x.rate_kib) * 1024,
+        )
+    });
     let mut members = Vec::new();
     for (slot, &id) in table.member_ids.iter().enumerate() {
         if id == 0 {
@@ -568,6 +583,17 @@ fn group_status(g: &MirrorGroup) -> Value {
             "checkpoint_bytes": rec.map(|r| r.checkpoint),
             "done_bytes": rec.map(|r| r.progress),
             "total_bytes": rec.map(|r| r.total),
+            "remirror": rec.filter(|r| r.state == MemberState::Remirroring).and_then(|r| {
+                ck.map(|(age, rate)| {
+                    let left = r.total.saturating_sub(r.progress);
+                    json!({
+                        "last_checkpoint_seconds_ago": age,
+                        "running": age <= REMIRROR_STALE_SECS,
+                        "rate_bytes_per_second": rate,
+                        "eta_seconds": (rate > 0).then(|| left / rate),
+                    })
+                })
+            }),
         }));
     }
     json!({
@@ -628,6 +654,21 @@ fn status(a: StatusArgs, out: &Output) -> Result<i32> {
                     100.0 * n(&m["done_bytes"]) as f64 / n(&m["total_bytes"]).max(1) as f64,
                     n(&m["checkpoint_bytes"])
                 ));
+            }
+            let r = &m["remirror"];
+            if r.is_object() {
+                if r["running"] == true {
+                    line.push_str(&format!(
+                        ", {}/s, ETA {} s",
+                        format_size(n(&r["rate_bytes_per_second"])),
+                        n(&r["eta_seconds"])
+                    ));
+                } else {
+                    line.push_str(&format!(
+                        ", interrupted (last checkpoint {} s ago): run nwvol mirror resume",
+                        n(&r["last_checkpoint_seconds_ago"])
+                    ));
+                }
             }
             if m["write_intent"] == true && m["state"] != "in sync" {
                 line.push_str(", resync from the write-intent record");
@@ -691,6 +732,8 @@ fn remove(a: RemoveArgs, out: &Output, split: bool) -> Result<i32> {
             crate::layout::mirror::MirrorExt {
                 group_id: new_group,
                 events: 1,
+                checkpoint_time: 0,
+                rate_kib: 0,
                 members: vec![crate::layout::mirror::MemberRecord::in_sync(new_id)],
             },
         );

@@ -35,6 +35,8 @@ const O_GROUP_ID: usize = 76;
 const O_EVENTS: usize = 80;
 const O_COUNT: usize = 88;
 const O_RECORDS: usize = 96;
+const O_CHECKPOINT_TIME: usize = 352;
+const O_RATE: usize = 356;
 const O_CRC: usize = 508;
 
 // Member record offsets.
@@ -134,6 +136,11 @@ pub struct MirrorExt {
     pub group_id: u32,
     /// Incremented each time the mirror table is rewritten.
     pub events: u64,
+    /// When a remirror last saved its checkpoint (Unix seconds, low 32
+    /// bits); 0 when none has.
+    pub checkpoint_time: u32,
+    /// The remirror's copy rate at that checkpoint, KiB/s.
+    pub rate_kib: u32,
     /// The members, slot order (1..=8; slots 0..n-1 are the used ones).
     pub members: Vec<MemberRecord>,
 }
@@ -202,6 +209,8 @@ impl MirrorHeader {
             put32(&mut b, O_EXT_VERSION, MIRROR_EXT_VERSION);
             put32(&mut b, O_GROUP_ID, x.group_id);
             put64(&mut b, O_EVENTS, x.events);
+            put32(&mut b, O_CHECKPOINT_TIME, x.checkpoint_time);
+            put32(&mut b, O_RATE, x.rate_kib);
             put32(&mut b, O_COUNT, x.members.len() as u32);
             for (i, m) in x.members.iter().enumerate() {
                 let o = O_RECORDS + i * MEMBER_RECORD_BYTES;
@@ -336,6 +345,8 @@ fn decode_ext(b: &[u8], member_ids: &[u32; MAX_MEMBERS]) -> Result<MirrorExt, La
     Ok(MirrorExt {
         group_id,
         events: le64(b, O_EVENTS),
+        checkpoint_time: le32(b, O_CHECKPOINT_TIME),
+        rate_kib: le32(b, O_RATE),
         members,
     })
 }
@@ -366,6 +377,8 @@ mod tests {
             .prop_map(|(group_id, events, ids, recs)| MirrorExt {
                 group_id,
                 events,
+                checkpoint_time: 0,
+                rate_kib: 0,
                 members: ids
                     .into_iter()
                     .zip(recs)
@@ -444,6 +457,8 @@ mod tests {
             MirrorExt {
                 group_id: 0x9999_0001,
                 events: 42,
+                checkpoint_time: 0,
+                rate_kib: 0,
                 members: vec![
                     MemberRecord {
                         flags: MEMBER_FLAG_WIB,
@@ -471,6 +486,8 @@ mod tests {
             MirrorExt {
                 group_id: 1,
                 events: 0,
+                checkpoint_time: 0,
+                rate_kib: 0,
                 members: vec![MemberRecord::in_sync(7)],
             },
         );
@@ -481,6 +498,8 @@ mod tests {
             MirrorExt {
                 group_id: 1,
                 events: 0,
+                checkpoint_time: 0,
+                rate_kib: 0,
                 members: vec![MemberRecord::in_sync(7), MemberRecord::in_sync(9)],
             },
         );
@@ -507,6 +526,8 @@ mod tests {
             MirrorExt {
                 group_id: 5,
                 events: 1,
+                checkpoint_time: 0,
+                rate_kib: 0,
                 members: vec![
                     MemberRecord::in_sync(10),
                     MemberRecord::in_sync(20),
@@ -585,6 +606,8 @@ mod tests {
             MirrorExt {
                 group_id: 1,
                 events: 0,
+                checkpoint_time: 0,
+                rate_kib: 0,
                 members: vec![MemberRecord {
                     checkpoint: 512 * 100,
                     ..MemberRecord::in_sync(3)

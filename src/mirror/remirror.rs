@@ -134,6 +134,8 @@ pub struct Progress {
     pub left_bytes: u64,
     /// Logical bytes below which the target holds everything planned.
     pub checkpoint: u64,
+    /// This run's copy rate so far, bytes per second.
+    pub rate: u64,
 }
 
 /// Options of a remirror run.
@@ -242,6 +244,7 @@ impl MirrorGroup {
                 .first()
                 .map(|r| r.0)
                 .unwrap_or(self.logical_bytes),
+            rate: 0,
         };
         self.save_checkpoint(target, &p, MemberState::Remirroring)?;
         // Chunks in order.
@@ -310,6 +313,10 @@ impl MirrorGroup {
                 p.done_bytes += n;
                 p.left_bytes -= n;
                 p.checkpoint = off + n;
+                let secs = started.elapsed().as_secs_f64();
+                if secs > 0.0 {
+                    p.rate = (p.copied_bytes as f64 / secs) as u64;
+                }
                 *since += n;
                 Ok(())
             };
@@ -438,6 +445,19 @@ impl MirrorGroup {
                 ))
             })?;
             rec.state = state;
+            x.checkpoint_time = if state == MemberState::Remirroring {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_secs() as u32)
+            } else {
+                0
+            };
+            x.rate_kib = (p.rate / 1024).min(u64::from(u32::MAX)) as u32;
+            let rec = x
+                .members
+                .iter_mut()
+                .find(|m| m.id == id)
+                .expect("found above");
             rec.checkpoint = p.checkpoint.min(lb);
             rec.progress = p.done_bytes;
             rec.total = p.total_bytes;
