@@ -8,6 +8,14 @@
 
 use serde::Serialize;
 
+mod fat;
+mod headers;
+pub mod structure;
+mod tree;
+mod volume;
+
+pub use structure::check_structures;
+
 /// How a check runs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions {
