@@ -25,8 +25,10 @@ pub(super) struct FatImage {
 }
 
 impl FatImage {
-    /// Reads every segment's FAT fragment and its copy.
-    pub fn load(vol: &Volume, io: &dyn BlockIo) -> Result<FatImage> {
+    /// Reads every segment's FAT fragment and its copy. Without `copies`
+    /// (a plain NetWare volume, whose FAT copy's place is not known) the
+    /// copy is taken to be the FAT.
+    pub fn load(vol: &Volume, io: &dyn BlockIo, copies: bool) -> Result<FatImage> {
         let n = vol.total_blocks as usize;
         let mut prim = vec![[0u8; FAT_ENTRY_BYTES]; n];
         let mut copy = vec![[0u8; FAT_ENTRY_BYTES]; n];
@@ -34,10 +36,11 @@ impl FatImage {
         let mut buf = vec![0u8; CHUNK];
         for s in &vol.segments {
             let f = u64::from(fat_blocks(s.blocks(), vol.block_size)) * u64::from(vol.block_size);
-            for (dest, base) in [
-                (&mut prim, s.logical_start()),
-                (&mut copy, s.logical_start() + f),
-            ] {
+            let mut parts = vec![(&mut prim, s.logical_start())];
+            if copies {
+                parts.push((&mut copy, s.logical_start() + f));
+            }
+            for (dest, base) in parts {
                 let mut block = s.entry.first_block as usize;
                 let mut left = u64::from(s.blocks()) * FAT_ENTRY_BYTES as u64;
                 let mut off = base;
@@ -54,6 +57,9 @@ impl FatImage {
                     left -= len as u64;
                 }
             }
+        }
+        if !copies {
+            copy = prim.clone();
         }
         Ok(FatImage {
             total: vol.total_blocks,

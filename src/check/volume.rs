@@ -28,12 +28,17 @@ pub(super) struct Owned {
     pub start: u32,
     /// Its exact length when the layout fixes it (FAT fragments).
     pub blocks: Option<u32>,
+    /// False when its blocks are known but not that they form a chain
+    /// (a plain NetWare FAT): they are claimed, not walked.
+    pub chained: bool,
 }
 
 /// Every chain the volume's own structures own, in one place: each
 /// segment's FAT fragment and its copy, the directory table and its copy.
-/// (Checksum fragments join this list when the volume has them.)
-pub(super) fn owned_chains(vol: &Volume) -> Vec<Owned> {
+/// (Checksum fragments join this list when the volume has them.) `nwvol`:
+/// the volume is nwvol's, whose FAT copies and fragment chains are known;
+/// on a plain NetWare volume only the FAT fragments' places are.
+pub(super) fn owned_chains(vol: &Volume, nwvol: bool) -> Vec<Owned> {
     let mut out = Vec::new();
     for s in &vol.segments {
         let f = fat_blocks(s.blocks(), vol.block_size);
@@ -42,22 +47,28 @@ pub(super) fn owned_chains(vol: &Volume) -> Vec<Owned> {
             name: format!("FAT of segment {n}"),
             start: s.entry.first_block,
             blocks: Some(f),
+            chained: nwvol,
         });
-        out.push(Owned {
-            name: format!("FAT copy of segment {n}"),
-            start: s.entry.first_block + f,
-            blocks: Some(f),
-        });
+        if nwvol {
+            out.push(Owned {
+                name: format!("FAT copy of segment {n}"),
+                start: s.entry.first_block + f,
+                blocks: Some(f),
+                chained: true,
+            });
+        }
     }
     out.push(Owned {
         name: "directory table".into(),
         start: vol.dir_block,
         blocks: None,
+        chained: true,
     });
     out.push(Owned {
         name: "directory table copy".into(),
         start: vol.dir_copy_block,
         blocks: None,
+        chained: true,
     });
     out
 }
@@ -151,14 +162,15 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
         return Ok(());
     }
     let blocked = vol.writable(io).err();
-    let fat = FatImage::load(vol, io)?;
-    let owned = owned_chains(vol);
+    let nwvol = vol.segments.iter().all(|s| sys.groups[s.group].writable());
+    let fat = FatImage::load(vol, io, nwvol)?;
+    let owned = owned_chains(vol, nwvol);
 
     // Decide the FAT entries the copies disagree on, chain by chain: the
     // structures' chains first, then every file either copy of the
     // directory table names.
     let mut res = Resolver::new(&fat);
-    for o in &owned {
+    for o in owned.iter().filter(|o| o.chained) {
         res.walk(o.start, o.blocks.map(u64::from));
     }
     let first = Effective::new(&fat, &res.picks);
@@ -211,13 +223,20 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
     // Every chain, walked and claimed.
     let mut owners: Vec<Owner> = Vec::new();
     for o in &owned {
-        let walk = eff.walk(o.start);
+        let walk = match (o.chained, o.blocks) {
+            (false, Some(n)) => Walk {
+                blocks: (o.start..o.start.saturating_add(n).min(vol.total_blocks)).collect(),
+                stop: Stop::End,
+                bad_seq: None,
+            },
+            _ => eff.walk(o.start),
+        };
         owners.push(Owner {
             label: o.name.clone(),
             kind: Kind::Owned(o.blocks),
             kept: walk.blocks.clone(),
             walk,
-            frozen: false,
+            frozen: !o.chained,
             dropped: false,
         });
     }
@@ -277,6 +296,7 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
         },
         _ => None,
     };
+    let mut unresolved = false;
     for ((x, y), shared) in pairs {
         // An undecided entry's candidates only keep their blocks claimed.
         let alt = |o: &Owner| matches!(o.kind, Kind::Alt);
@@ -315,6 +335,7 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
                 ck.push(f, fix);
             }
             None => {
+                unresolved = true;
                 owners[x].frozen = true;
                 owners[y].frozen = true;
                 ck.push(
@@ -352,7 +373,7 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
     for b in dropped_blocks {
         ck.fat_writes.insert(b, FatEntry::Free);
     }
-    lost_findings(&mut ck, &eff, &claimed, table.cautious);
+    lost_findings(&mut ck, &eff, &claimed, table.cautious || unresolved);
 
     // The directory problems, with the paths as they are now.
     for p in std::mem::take(&mut table.problems) {
@@ -703,7 +724,10 @@ fn lost_findings(ck: &mut VolCheck<'_>, eff: &Effective, claimed: &[bool], cauti
         );
         f.blocks = range(r[0].0, r[0].1);
         let fix = if cautious {
-            Fix::Cannot("a damaged or undecided directory entry may own these blocks".into())
+            Fix::Cannot(
+                "a damaged or undecided directory entry, or a cross-linked file, may own these blocks"
+                    .into(),
+            )
         } else {
             for &b in &c {
                 ck.fat_writes.insert(b, FatEntry::Free);
