@@ -72,7 +72,10 @@ fn open(img: &Path) -> System {
 fn check(img: &Path, repair: bool, dry_run: bool) -> Vec<Finding> {
     let sys = open(img);
     let mut out = Vec::new();
-    check_structures(&sys, &CheckOptions { repair, dry_run }, &mut |f| out.push(f)).unwrap();
+    check_structures(&sys, &CheckOptions { repair, dry_run }, &mut |f| {
+        out.push(f)
+    })
+    .unwrap();
     out
 }
 
@@ -161,7 +164,10 @@ fn found_and_repaired(img: &Path, code: &str) -> Vec<Finding> {
     let found = check(img, false, false);
     assert!(codes(&found).contains(&code), "{code} not in {found:#?}");
     assert!(found.iter().all(|f| f.action == Action::None), "{found:#?}");
-    assert!(std::fs::read(img).unwrap() == before, "a check without --repair wrote");
+    assert!(
+        std::fs::read(img).unwrap() == before,
+        "a check without --repair wrote"
+    );
     let dry = check(img, true, true);
     assert_eq!(codes(&dry), codes(&found));
     assert!(
@@ -173,10 +179,15 @@ fn found_and_repaired(img: &Path, code: &str) -> Vec<Finding> {
     let fixed = check(img, true, false);
     assert_eq!(codes(&fixed), codes(&found));
     assert!(
-        fixed.iter().all(|f| matches!(f.action, Action::Repaired(_))),
+        fixed
+            .iter()
+            .all(|f| matches!(f.action, Action::Repaired(_))),
         "{fixed:#?}"
     );
-    assert!(std::fs::read(img).unwrap() != before, "repair wrote nothing");
+    assert!(
+        std::fs::read(img).unwrap() != before,
+        "repair wrote nothing"
+    );
     let again = check(img, false, false);
     assert!(again.is_empty(), "after repair: {again:#?}");
     fixed
@@ -296,8 +307,14 @@ fn a_cross_link_of_two_live_files_is_reported_and_left_alone() {
     set_fat(&v.img, a[1], 1, b[0]);
     let before = std::fs::read(&v.img).unwrap();
     let f = check(&v.img, true, false);
-    let x = f.iter().find(|f| f.code == "cross-link").expect("cross-link");
-    assert!(x.problem.contains("SYS:/A.TXT") && x.problem.contains("SYS:/B.BIN"), "{x:?}");
+    let x = f
+        .iter()
+        .find(|f| f.code == "cross-link")
+        .expect("cross-link");
+    assert!(
+        x.problem.contains("SYS:/A.TXT") && x.problem.contains("SYS:/B.BIN"),
+        "{x:?}"
+    );
     assert!(matches!(x.action, Action::Unrepairable(_)), "{x:?}");
     // A.TXT's own blocks after the link are lost, but may be its data:
     // not reclaimed either.
@@ -333,6 +350,41 @@ fn a_loop_is_cut() {
     let fixed = found_and_repaired(&v.img, "chain-loop");
     assert_eq!(fixed[0].path.as_deref(), Some("SYS:/A.TXT"));
     files_read_back(&v.img);
+}
+
+#[test]
+fn sequence_numbers_out_of_order_are_renumbered() {
+    let v = volume();
+    let (_, a) = file(&v.img, "SYS:/A.TXT");
+    set_fat(&v.img, a[2], 7, a[3]);
+    let fixed = found_and_repaired(&v.img, "chain-sequence");
+    assert_eq!(fixed.len(), 1, "{fixed:#?}");
+    assert_eq!(fixed[0].blocks.unwrap().first, a[2]);
+    files_read_back(&v.img);
+}
+
+#[test]
+fn a_damaged_long_name_record_is_freed_and_the_alias_stays() {
+    let v = volume();
+    let sys = open(&v.img);
+    let ov = OpenVolume::from_system(&sys, "SYS", OpenMode::ReadOnly).unwrap();
+    let Target::Entry(idx) = ov
+        .resolve(&NwPath::parse("SYS:/Long Name.txt").unwrap())
+        .unwrap()
+    else {
+        panic!("root");
+    };
+    let slot = ov.index().get(idx).unwrap().long_slots[0];
+    drop(ov);
+    drop(sys);
+    let (t, c) = entry_at(&v.img, slot);
+    for at in [t, c] {
+        // A byte of the name piece: the record's CRC no longer matches.
+        poke(&v.img, at + 30, b"#");
+    }
+    let fixed = found_and_repaired(&v.img, "dir-entry-damaged");
+    assert_eq!(fixed.len(), 1, "{fixed:#?}");
+    assert_eq!(cat(&v.img, "SYS:/LONGNA~1.TXT"), c_data());
 }
 
 #[test]
@@ -405,7 +457,8 @@ fn a_bad_hotfix_table_copy_is_rewritten() {
     let v = volume();
     // Redirect one unit, as a write error would, so the tables hold an
     // entry.
-    let d: Arc<dyn Device> = Arc::new(FileDevice::open(&v.img, &OpenOptions::read_write()).unwrap());
+    let d: Arc<dyn Device> =
+        Arc::new(FileDevice::open(&v.img, &OpenOptions::read_write()).unwrap());
     let p = Partition::open(d).unwrap();
     let unit = 8 << 20;
     let mut data = vec![0u8; 4096];
@@ -427,7 +480,11 @@ fn a_plain_netware_image_checks_clean_and_is_never_written() {
     let path = img(&dir, "netware312.img");
     let (bytes, _) = lay_out_disk();
     std::fs::write(&path, &bytes).unwrap();
-    assert!(check(&path, false, false).is_empty(), "{:#?}", check(&path, false, false));
+    assert!(
+        check(&path, false, false).is_empty(),
+        "{:#?}",
+        check(&path, false, false)
+    );
     assert!(check(&path, true, false).is_empty());
     // A stale header copy and a lost chain: found, not repaired.
     let p = 63 * 512;
@@ -446,5 +503,8 @@ fn a_plain_netware_image_checks_clean_and_is_never_written() {
             "{x:?}"
         );
     }
-    assert!(std::fs::read(&path).unwrap() == damaged, "wrote to plain NetWare");
+    assert!(
+        std::fs::read(&path).unwrap() == damaged,
+        "wrote to plain NetWare"
+    );
 }

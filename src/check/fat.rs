@@ -218,40 +218,44 @@ impl<'f> Resolver<'f> {
 }
 
 /// The FAT after the differing entries are decided: what the chain checks
-/// walk.
+/// walk. Entries are decoded when asked for, so that a large volume costs
+/// no more memory than its two FAT copies.
 #[derive(Debug)]
-pub(super) struct Effective {
+pub(super) struct Effective<'f> {
     /// Blocks of the volume.
     pub total: u32,
-    /// Decided entries (the primary's where undecided); Err: corrupt.
-    pub entries: Vec<std::result::Result<FatEntry, String>>,
+    fat: &'f FatImage,
+    picks: HashMap<u32, Pick>,
     /// Blocks whose entry could not be decided.
     pub undecided: HashSet<u32>,
 }
 
-impl Effective {
-    /// Builds the decided FAT.
-    pub fn new(fat: &FatImage, picks: &HashMap<u32, Pick>) -> Effective {
-        let mut undecided = HashSet::new();
-        let entries = (0..fat.total)
-            .map(|b| {
-                let raw = match picks.get(&b) {
-                    Some(Pick::Copy) => &fat.copy[b as usize],
-                    Some(Pick::Free) => return Ok(FatEntry::Free),
-                    Some(Pick::Undecided) => {
-                        undecided.insert(b);
-                        &fat.prim[b as usize]
-                    }
-                    _ => &fat.prim[b as usize],
-                };
-                fat.decode(raw).map_err(|e| e.to_string())
-            })
+impl<'f> Effective<'f> {
+    /// The decided FAT.
+    pub fn new(fat: &'f FatImage, picks: &HashMap<u32, Pick>) -> Effective<'f> {
+        let undecided = picks
+            .iter()
+            .filter(|&(_, p)| *p == Pick::Undecided)
+            .map(|(&b, _)| b)
             .collect();
         Effective {
             total: fat.total,
-            entries,
+            fat,
+            picks: picks.clone(),
             undecided,
         }
+    }
+
+    /// The decided entry of block `b` (the primary's where undecided);
+    /// Err: corrupt, why.
+    pub fn entry(&self, b: u32) -> std::result::Result<FatEntry, String> {
+        let f = self.fat;
+        let raw = match self.picks.get(&b) {
+            Some(Pick::Copy) => &f.copy[b as usize],
+            Some(Pick::Free) => return Ok(FatEntry::Free),
+            _ => &f.prim[b as usize],
+        };
+        f.decode(raw).map_err(|e| e.to_string())
     }
 
     /// Walks the chain from `start`.
@@ -277,7 +281,7 @@ impl Effective {
                 w.stop = Stop::Undecided(b);
                 return w;
             }
-            match &self.entries[b as usize] {
+            match &self.entry(b) {
                 Ok(FatEntry::Free) => {
                     w.stop = Stop::Free(b);
                     return w;

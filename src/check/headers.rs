@@ -78,7 +78,9 @@ fn header_findings(g: &MirrorGroup, p: &Partition) -> Result<Vec<Pending>> {
                 if let Some(why) = table_problem(p, c)? {
                     out.push(Pending::new(
                         finding("hotfix-table-bad", format!("hot-fix table copy {c}"), why),
-                        Fix::Repair(format!("rewrote hot-fix table copy {c} from the table in use")),
+                        Fix::Repair(format!(
+                            "rewrote hot-fix table copy {c} from the table in use"
+                        )),
                     ));
                 }
             }
@@ -107,8 +109,10 @@ fn table_problem(p: &Partition, c: usize) -> Result<Option<String>> {
         return Ok(Some("the table region runs past the partition".into()));
     }
     let mut region = vec![0u8; bytes as usize];
-    p.device
-        .read_at(&mut region, p.start_byte + u64::from(hdr.region_first_sector) * 512)?;
+    p.device.read_at(
+        &mut region,
+        p.start_byte + u64::from(hdr.region_first_sector) * 512,
+    )?;
     Ok(
         match decode_table(&region, &hdr, p.hotfix.data_sectors)
             .map_err(|e: LayoutError| e.to_string())

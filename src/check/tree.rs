@@ -8,9 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::layout::LayoutError;
-use crate::layout::dirent::{
-    DIRENT_BYTES, DirEntry, NO_BLOCK, PARENT_RESERVED_FIRST, ROOT_ID,
-};
+use crate::layout::dirent::{DIRENT_BYTES, DirEntry, NO_BLOCK, PARENT_RESERVED_FIRST, ROOT_ID};
 use crate::layout::fat::FatEntry;
 use crate::layout::longname::{LongNameRecord, PARENT_LONG_NAME};
 use crate::volume::names::{key, make_alias};
@@ -149,18 +147,19 @@ impl Table {
                 (Some(x), None) | (None, Some(x)) => (*x, decode(x)),
                 (Some(a), Some(b)) => {
                     let (da, db) = (decode(a), decode(b));
-                    let score = |d: &std::result::Result<DirEntry, LayoutError>,
-                                 o: &std::result::Result<DirEntry, LayoutError>| {
-                        match d {
-                            Err(_) => 0,
-                            // Free against a damaged entry: no decision.
-                            Ok(DirEntry::Free) if o.is_err() => 0,
-                            Ok(e) => {
-                                let other = o.as_ref().ok().filter(|x| consistent(x, None));
-                                1 + u8::from(consistent(e, other))
+                    let score =
+                        |d: &std::result::Result<DirEntry, LayoutError>,
+                         o: &std::result::Result<DirEntry, LayoutError>| {
+                            match d {
+                                Err(_) => 0,
+                                // Free against a damaged entry: no decision.
+                                Ok(DirEntry::Free) if o.is_err() => 0,
+                                Ok(e) => {
+                                    let other = o.as_ref().ok().filter(|x| consistent(x, None));
+                                    1 + u8::from(consistent(e, other))
+                                }
                             }
-                        }
-                    };
+                        };
                     let (sa, sb) = (score(&da, &db), score(&db, &da));
                     let what = |d: &std::result::Result<DirEntry, LayoutError>| match d {
                         Err(e) => format!("does not decode ({e})"),

@@ -73,6 +73,9 @@ pub(super) fn owned_chains(vol: &Volume, nwvol: bool) -> Vec<Owned> {
     out
 }
 
+/// No chain owns the block.
+const NOBODY: u32 = u32::MAX;
+
 /// Who owns a chain.
 #[derive(Debug, Clone)]
 enum Kind {
@@ -86,7 +89,10 @@ enum Kind {
 
 #[derive(Debug, Clone)]
 struct Owner {
+    /// How findings name it.
     label: String,
+    /// The file's path, for a file.
+    path: Option<String>,
     kind: Kind,
     walk: Walk,
     /// Blocks kept after repair.
@@ -233,6 +239,7 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
         };
         owners.push(Owner {
             label: o.name.clone(),
+            path: None,
             kind: Kind::Owned(o.blocks),
             kept: walk.blocks.clone(),
             walk,
@@ -245,8 +252,14 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
             && let Some((start, _)) = file_chain(e)
         {
             let walk = eff.walk(start);
+            let deleted = if table.deleted(i as u32) {
+                " (deleted)"
+            } else {
+                ""
+            };
             owners.push(Owner {
-                label: table.path(&vol.name, i as u32),
+                label: format!("{}{deleted}", table.path(&vol.name, i as u32)),
+                path: Some(table.path(&vol.name, i as u32)),
                 kind: Kind::File(i as u32),
                 kept: walk.blocks.clone(),
                 walk,
@@ -260,6 +273,7 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
             let walk = eff.walk(start);
             owners.push(Owner {
                 label: format!("{} (undecided entry {i})", vol.name),
+                path: None,
                 kind: Kind::Alt,
                 kept: walk.blocks.clone(),
                 walk,
@@ -268,21 +282,30 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
             });
         }
     }
-    let mut holders: HashMap<u32, Vec<usize>> = HashMap::new();
+    // The first owner of each block (4 bytes a block), and every owner of
+    // the few blocks more than one chain claims.
+    let mut owner_of = vec![NOBODY; vol.total_blocks as usize];
+    let mut shared: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (oi, o) in owners.iter().enumerate() {
         for &b in &o.walk.blocks {
-            holders.entry(b).or_default().push(oi);
+            let first = &mut owner_of[b as usize];
+            if *first == NOBODY {
+                *first = oi as u32;
+            } else if *first as usize != oi {
+                shared
+                    .entry(b)
+                    .or_insert_with(|| vec![*first as usize])
+                    .push(oi);
+            }
         }
     }
 
     // The entries the copies disagreed on, now that their owners are known.
-    fat_copy_findings(&mut ck, &fat, &res.picks, &holders, &owners);
+    fat_copy_findings(&mut ck, &fat, &res.picks, &owner_of, &owners);
 
     // Cross-links: two chains through one block.
     let mut pairs: BTreeMap<(usize, usize), Vec<u32>> = BTreeMap::new();
-    for (&b, os) in &holders {
-        let mut os = os.clone();
-        os.dedup();
+    for (&b, os) in &shared {
         for x in 0..os.len() {
             for y in x + 1..os.len() {
                 pairs.entry((os[x], os[y])).or_default().push(b);
@@ -314,9 +337,12 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
                 shared.len()
             ),
         );
-        f.path = Some(owners[x].label.clone());
+        f.path = owners[x].path.clone().or_else(|| owners[y].path.clone());
         f.blocks = range(r[0].0, r[0].1);
-        let victim = match (deleted_time(&table, &owners[x]), deleted_time(&table, &owners[y])) {
+        let victim = match (
+            deleted_time(&table, &owners[x]),
+            deleted_time(&table, &owners[y]),
+        ) {
             (Some(a), Some(b)) => Some(if a <= b { x } else { y }),
             (Some(_), None) => Some(x),
             (None, Some(_)) => Some(y),
@@ -388,15 +414,10 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
         ck.push(f, fix);
     }
 
-    let repairs = ck
-        .pending
-        .iter()
-        .any(|p| matches!(p.fix, Fix::Repair(_)));
+    let repairs = ck.pending.iter().any(|p| matches!(p.fix, Fix::Repair(_)));
     let applied = if rep.opts.writes() && blocked.is_none() && repairs {
         rep.wrote = true;
-        Some(
-            apply(&ck, &table, &t_walk.blocks, &c_walk.blocks).map_err(|e| e.to_string()),
-        )
+        Some(apply(&ck, &table, &t_walk.blocks, &c_walk.blocks).map_err(|e| e.to_string()))
     } else {
         None
     };
@@ -430,7 +451,7 @@ fn fat_copy_findings(
     ck: &mut VolCheck<'_>,
     fat: &FatImage,
     picks: &HashMap<u32, Pick>,
-    holders: &HashMap<u32, Vec<usize>>,
+    owner_of: &[u32],
     owners: &[Owner],
 ) {
     let mut by: BTreeMap<u8, Vec<u32>> = BTreeMap::new();
@@ -488,10 +509,9 @@ fn fat_copy_findings(
                 format!("blocks {first}..{}: {problem}", first + count - 1),
             );
             f.blocks = range(first, count);
-            f.path = holders
-                .get(&first)
-                .and_then(|o| o.first())
-                .map(|&o| owners[o].label.clone());
+            f.path = owners
+                .get(owner_of[first as usize] as usize)
+                .and_then(|o| o.path.clone());
             ck.push(f, fix);
         }
     }
@@ -501,7 +521,7 @@ fn fat_copy_findings(
 /// entries and file size that repair it.
 fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: &mut Owner) {
     let w = o.walk.clone();
-    let label = o.label.clone();
+    let path = o.path.clone();
     let structure = match o.kind {
         Kind::File(_) => "FAT chain".to_string(),
         _ => o.label.clone(),
@@ -544,7 +564,7 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
     }
     if let Some(p) = w.bad_seq {
         let b = w.blocks[p];
-        let seq = match &eff.entries[b as usize] {
+        let seq = match &eff.entry(b) {
             Ok(FatEntry::Used { seq, .. }) => *seq,
             _ => 0,
         };
@@ -590,7 +610,11 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
                     Fix::Repair("rewrote the fragment's chain as the layout places it".into()),
                 );
                 found.clear();
-                freed = kept.iter().copied().filter(|b| !expect.contains(b)).collect();
+                freed = kept
+                    .iter()
+                    .copied()
+                    .filter(|b| !expect.contains(b))
+                    .collect();
                 kept = expect;
             }
         }
@@ -610,7 +634,9 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
                     ),
                     kept.first().copied(),
                 ));
-                fixes.push(Fix::Repair(format!("truncated the file to {new_len} bytes")));
+                fixes.push(Fix::Repair(format!(
+                    "truncated the file to {new_len} bytes"
+                )));
                 let first = kept.first().copied().unwrap_or(NO_BLOCK);
                 table.set_file_chain(idx, new_len, first);
             } else if kept.len() > need {
@@ -639,7 +665,7 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
     }
     for ((code, problem, at), fix) in found.into_iter().zip(fixes) {
         let mut f = ck.finding(code, structure.clone(), problem);
-        f.path = Some(label.clone());
+        f.path = path.clone();
         if let Some(b) = at {
             f.blocks = range(b, 1);
         }
@@ -655,7 +681,7 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
             .fat_writes
             .get(&b)
             .map(|e| Ok(*e))
-            .unwrap_or_else(|| eff.entries[b as usize].clone());
+            .unwrap_or_else(|| eff.entry(b));
         if have != Ok(want) {
             ck.fat_writes.insert(b, want);
         }
@@ -672,12 +698,10 @@ fn lost_findings(ck: &mut VolCheck<'_>, eff: &Effective, claimed: &[bool], cauti
         ck.fat_writes
             .get(&b)
             .map(|e| Ok(*e))
-            .unwrap_or_else(|| eff.entries[b as usize].clone())
+            .unwrap_or_else(|| eff.entry(b))
     };
     let lost: Vec<u32> = (0..eff.total)
-        .filter(|&b| {
-            !claimed[b as usize] && !eff.undecided.contains(&b) && is_used(&state(ck, b))
-        })
+        .filter(|&b| !claimed[b as usize] && !eff.undecided.contains(&b) && is_used(&state(ck, b)))
         .collect();
     if lost.is_empty() {
         return;
