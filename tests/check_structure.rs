@@ -331,14 +331,14 @@ fn a_cross_link_with_a_deleted_file_drops_the_deleted_file() {
     let v = volume();
     let (_, a) = file(&v.img, "SYS:/A.TXT");
     let (_, b) = file(&v.img, "SYS:/B.BIN");
-    nw_ok(&[v.img.clone()], &["rm", "SYS:/B.BIN"]);
+    nw_ok(std::slice::from_ref(&v.img), &["rm", "SYS:/B.BIN"]);
     // The deleted file's chain runs into A.TXT's.
     set_fat(&v.img, b[0], 0, a[2]);
     let fixed = found_and_repaired(&v.img, "cross-link");
     assert!(fixed.iter().any(|f| f.code == "cross-link"
         && matches!(&f.action, Action::Repaired(s) if s.contains("B.BIN"))));
     assert_eq!(cat(&v.img, "SYS:/A.TXT"), a_data());
-    let df = df(&[v.img.clone()], "SYS");
+    let df = df(std::slice::from_ref(&v.img), "SYS");
     assert_eq!(df["deleted_files"], 0, "{df}");
 }
 
@@ -402,26 +402,26 @@ fn a_short_chain_truncates_the_file() {
 fn a_long_chain_loses_its_tail() {
     let v = volume();
     let (_, c) = file(&v.img, "SYS:/DIR/C.TXT");
-    let used = df(&[v.img.clone()], "SYS")["used_blocks"].clone();
+    let used = df(std::slice::from_ref(&v.img), "SYS")["used_blocks"].clone();
     let spare = 3000;
     set_fat(&v.img, c[1], 1, spare);
     set_fat(&v.img, spare, 2, 0xFFFF_FFFF);
     found_and_repaired(&v.img, "chain-long");
     files_read_back(&v.img);
-    assert_eq!(df(&[v.img.clone()], "SYS")["used_blocks"], used);
+    assert_eq!(df(std::slice::from_ref(&v.img), "SYS")["used_blocks"], used);
 }
 
 #[test]
 fn a_lost_chain_is_freed() {
     let v = volume();
-    let used = df(&[v.img.clone()], "SYS")["used_blocks"].clone();
+    let used = df(std::slice::from_ref(&v.img), "SYS")["used_blocks"].clone();
     set_fat(&v.img, 3000, 0, 3001);
     set_fat(&v.img, 3001, 1, 0xFFFF_FFFF);
     let fixed = found_and_repaired(&v.img, "lost-chain");
     assert_eq!(fixed.len(), 1, "{fixed:#?}");
     assert_eq!(fixed[0].blocks.unwrap().first, 3000);
     assert_eq!(fixed[0].blocks.unwrap().count, 2);
-    assert_eq!(df(&[v.img.clone()], "SYS")["used_blocks"], used);
+    assert_eq!(df(std::slice::from_ref(&v.img), "SYS")["used_blocks"], used);
     files_read_back(&v.img);
 }
 

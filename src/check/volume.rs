@@ -375,11 +375,8 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
     }
 
     // Each chain on its own: its end, its sequence numbers, its length.
-    for oi in 0..owners.len() {
-        if owners[oi].frozen || owners[oi].dropped {
-            continue;
-        }
-        chain_findings(&mut ck, &mut table, &eff, &mut owners[oi]);
+    for o in owners.iter_mut().filter(|o| !o.frozen && !o.dropped) {
+        chain_findings(&mut ck, &mut table, &eff, o);
     }
 
     // Lost blocks: in use, owned by no chain.
