@@ -287,6 +287,7 @@ fn a_stale_volume_table_copy_is_outvoted() {
     // Copy 3 valid (CRCs right) but holding another table: no volume.
     let old = VolumeTable {
         entries: vec![],
+        records: vec![],
         nwvol: true,
     }
     .encode();

@@ -8,14 +8,6 @@
 
 use serde::Serialize;
 
-mod fat;
-mod headers;
-pub mod structure;
-mod tree;
-mod volume;
-
-pub use structure::check_structures;
-
 /// How a check runs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions {
@@ -173,7 +165,14 @@ impl Summary {
 /// Where findings go as they are made (the CLI prints them at once).
 pub type Sink<'a> = &'a mut dyn FnMut(Finding);
 
+mod fat;
+mod headers;
 pub mod judge;
 pub mod mirror;
 pub mod owners;
+pub mod structure;
+mod tree;
 pub mod truncated;
+mod volume;
+
+pub use structure::check_structures;

@@ -26,7 +26,8 @@ pub(super) struct Owned {
     pub name: String,
     /// Its first block.
     pub start: u32,
-    /// Its exact length when the layout fixes it (FAT fragments).
+    /// Its exact length when the layout fixes it (FAT and checksum
+    /// fragments).
     pub blocks: Option<u32>,
     /// False when its blocks are known but not that they form a chain
     /// (a plain NetWare FAT): they are claimed, not walked.
@@ -34,8 +35,8 @@ pub(super) struct Owned {
 }
 
 /// Every chain the volume's own structures own, in one place: each
-/// segment's FAT fragment and its copy, the directory table and its copy.
-/// (Checksum fragments join this list when the volume has them.) `nwvol`:
+/// segment's FAT fragment, its copy and its checksum fragment (when the
+/// volume keeps block checksums), the directory table and its copy. `nwvol`:
 /// the volume is nwvol's, whose FAT copies and fragment chains are known;
 /// on a plain NetWare volume only the FAT fragments' places are.
 pub(super) fn owned_chains(vol: &Volume, nwvol: bool) -> Vec<Owned> {
@@ -54,6 +55,15 @@ pub(super) fn owned_chains(vol: &Volume, nwvol: bool) -> Vec<Owned> {
                 name: format!("FAT copy of segment {n}"),
                 start: s.entry.first_block + f,
                 blocks: Some(f),
+                chained: true,
+            });
+        }
+        let (c0, c1) = vol.checksum_fragment(s);
+        if c1 > c0 {
+            out.push(Owned {
+                name: format!("checksums of segment {n}"),
+                start: s.entry.first_block + c0,
+                blocks: Some(c1 - c0),
                 chained: true,
             });
         }
