@@ -57,6 +57,9 @@ pub(super) struct Table {
     pub changed: BTreeSet<u32>,
     /// Problems found.
     pub problems: Vec<Problem>,
+    /// Name keys of the root's live entries, once an entry is to be moved
+    /// there.
+    root_keys: Option<HashSet<String>>,
 }
 
 const FREE_RAW: RawEntry = {
@@ -454,17 +457,23 @@ impl Table {
     /// names; Err(why) otherwise.
     fn move_to_root(&mut self, idx: u32) -> std::result::Result<String, String> {
         let mine = self.keys(idx);
-        let taken = self.dec.iter().enumerate().any(|(i, _)| {
-            i as u32 != idx
-                && self.item(i as u32).is_some_and(|(_, p)| p == ROOT_ID)
-                && !self.deleted(i as u32)
-                && self.keys(i as u32).iter().any(|k| mine.contains(k))
-        });
-        if taken {
-            return Err(format!(
-                "the root directory already has an entry named {}",
-                self.name(idx)
-            ));
+        if self.root_keys.is_none() {
+            let keys = (1..self.dec.len() as u32)
+                .filter(|&i| self.item(i).is_some_and(|(_, p)| p == ROOT_ID) && !self.deleted(i))
+                .flat_map(|i| self.keys(i))
+                .collect();
+            self.root_keys = Some(keys);
+        }
+        // A deleted file needs no free name (salvage picks one).
+        if !self.deleted(idx) {
+            let name = self.name(idx);
+            let root = self.root_keys.get_or_insert_with(HashSet::new);
+            if mine.iter().any(|k| root.contains(k)) {
+                return Err(format!(
+                    "the root directory already has an entry named {name}"
+                ));
+            }
+            root.extend(mine);
         }
         self.set_parent(idx, ROOT_ID);
         Ok(format!("moved {} into the root directory", self.name(idx)))

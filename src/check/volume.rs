@@ -529,6 +529,7 @@ fn fat_copy_findings(
 fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: &mut Owner) {
     let w = o.walk.clone();
     let path = o.path.clone();
+    let label = o.label.clone();
     let structure = match o.kind {
         Kind::File(_) => "FAT chain".to_string(),
         _ => o.label.clone(),
@@ -584,7 +585,14 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
     let mut kept = w.blocks.clone();
     let mut freed: Vec<u32> = Vec::new();
     let mut fixes: Vec<Fix> = Vec::new();
+    let structure_lost = !matches!(o.kind, Kind::File(_)) && kept.is_empty();
     for (code, _, _) in &found {
+        if structure_lost {
+            fixes.push(Fix::Cannot(format!(
+                "the {label}'s first block is lost; nwvol does not rebuild it"
+            )));
+            continue;
+        }
         fixes.push(Fix::Repair(match *code {
             "chain-out-of-range" => "the file is made empty".into(),
             "chain-sequence" => "renumbered the chain's blocks".into(),
