@@ -622,3 +622,89 @@ pub(super) fn file_chain(e: &DirEntry) -> Option<(u32, u32)> {
 pub(super) fn is_used(e: &std::result::Result<FatEntry, String>) -> bool {
     !matches!(e, Ok(FatEntry::Free))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::fat::FatImage;
+    use crate::layout::dirent::{ATTR_DIRECTORY, DirectoryEntry, FileEntry, Trustee, VolumeInfo};
+    use crate::layout::time::DosTime;
+
+    fn dir(parent: u32, name: &str, id: u32) -> RawEntry {
+        DirEntry::Directory(DirectoryEntry {
+            parent,
+            attributes: ATTR_DIRECTORY,
+            name: name.into(),
+            created: DosTime(0),
+            owner: 0,
+            modified: DosTime(0),
+            trustees: [Trustee::default(); 8],
+            inherited_rights: 0,
+            id,
+        })
+        .encode()
+    }
+
+    fn file(parent: u32, name: &str, modified: u32) -> RawEntry {
+        DirEntry::File(FileEntry {
+            parent,
+            attributes: 0,
+            name: name.into(),
+            created: DosTime(0),
+            owner: 0,
+            modified: DosTime(modified),
+            modifier: 0,
+            length: 0,
+            first_block: NO_BLOCK,
+            trustees: [Trustee::default(); 6],
+            deleted: DosTime(0),
+            deleter: 0,
+        })
+        .encode()
+    }
+
+    fn decided(t: &[RawEntry], c: &[RawEntry]) -> Table {
+        let fat = FatImage {
+            total: 64,
+            prim: vec![[0; 8]; 64],
+            copy: vec![[0; 8]; 64],
+        };
+        let eff = Effective::new(&fat, &Default::default());
+        let mut table = Table::decide(t, c, &eff, 4096);
+        table.check_tree();
+        table
+    }
+
+    fn codes(t: &Table) -> Vec<&'static str> {
+        t.problems.iter().map(|p| p.code).collect()
+    }
+
+    #[test]
+    fn a_cycle_is_broken_at_its_lowest_entry() {
+        let info = DirEntry::VolumeInfo(VolumeInfo::default()).encode();
+        let e = vec![info, dir(2, "A", 1), dir(1, "B", 2), file(2, "F.TXT", 0)];
+        let mut t = decided(&e, &e);
+        assert_eq!(codes(&t), vec!["dir-cycle"]);
+        assert_eq!(t.item(1), Some(("A", ROOT_ID)));
+        assert_eq!(t.path("SYS", 3), "SYS:/A/B/F.TXT");
+        assert_eq!(t.changed.iter().copied().collect::<Vec<_>>(), vec![1]);
+        t.problems.clear();
+        t.check_tree();
+        assert!(t.problems.is_empty());
+    }
+
+    #[test]
+    fn stale_long_names_are_freed_and_two_good_copies_are_undecided() {
+        let info = DirEntry::VolumeInfo(VolumeInfo::default()).encode();
+        let rec = LongNameRecord::split(1, "OLD~1.TXT", "old name.txt").unwrap()[0].encode();
+        let t = vec![info, file(0, "NEW.TXT", 1), rec];
+        let mut c = t.clone();
+        c[1] = file(0, "NEW.TXT", 2);
+        let table = decided(&t, &c);
+        assert_eq!(codes(&table), vec!["dir-copy-differs", "long-name-stale"]);
+        assert!(table.problems[0].fix.is_err(), "both copies are consistent");
+        assert!(table.cautious);
+        assert!(table.changed.contains(&2), "the stale record is freed");
+        assert!(!table.changed.contains(&1));
+    }
+}
