@@ -210,6 +210,41 @@ fn a_clean_volume_has_no_finding_and_repair_writes_nothing() {
 }
 
 #[test]
+fn everyday_operations_leave_a_volume_that_checks_clean() {
+    let v = volume();
+    let imgs = std::slice::from_ref(&v.img);
+    let dir = v._dir.path();
+    // Enough names to grow the directory table by a block, long names
+    // among them.
+    let many = dir.join("many");
+    std::fs::create_dir_all(&many).unwrap();
+    for i in 0..40 {
+        std::fs::write(
+            many.join(format!("a file called {i}.txt")),
+            bytes(i, 100 * i as usize),
+        )
+        .unwrap();
+    }
+    nw_ok(imgs, &["put", "-r", many.to_str().unwrap(), "SYS:/MANY"]);
+    nw_ok(imgs, &["mv", "SYS:/A.TXT", "SYS:/renamed file.txt"]);
+    nw_ok(imgs, &["mv", "SYS:/MANY/a file called 3.txt", "SYS:/DIR"]);
+    nw_ok(imgs, &["rm", "SYS:/B.BIN"]);
+    nw_ok(imgs, &["rm", "SYS:/MANY/a file called 5.txt"]);
+    nw_ok(imgs, &["purge", "SYS:/MANY/a file called 5.txt"]);
+    nw_ok(imgs, &["salvage", "SYS:/B.BIN"]);
+    let local = dir.join("c");
+    nw_ok(
+        imgs,
+        &["put", local.to_str().unwrap(), "SYS:/Long Name.txt"],
+    );
+    nw_ok(imgs, &["rm", "-r", "SYS:/MANY"]);
+    let f = check(&v.img, false, false);
+    assert!(f.is_empty(), "{f:#?}");
+    assert_eq!(cat(&v.img, "SYS:/renamed file.txt"), a_data());
+    assert_eq!(cat(&v.img, "SYS:/B.BIN"), b_data());
+}
+
+#[test]
 fn a_flipped_fat_entry_is_rewritten_from_the_copy() {
     let v = volume();
     let (_, a) = file(&v.img, "SYS:/A.TXT");
@@ -424,6 +459,44 @@ fn a_lost_chain_is_freed() {
     assert_eq!(fixed[0].blocks.unwrap().count, 2);
     assert_eq!(df(std::slice::from_ref(&v.img), "SYS")["used_blocks"], used);
     files_read_back(&v.img);
+}
+
+#[test]
+fn repair_reaches_every_member_of_a_mirror() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["m0.img", "m1.img"], "16M", &["--mirror"]);
+    // The same damage on both members (the mirror check sees no
+    // difference; the structure check sees a lost chain).
+    for m in &imgs {
+        set_fat(m, 3000, 0, 3001);
+        set_fat(m, 3001, 1, 0xFFFF_FFFF);
+    }
+    let devs = |paths: &[PathBuf]| -> System {
+        let d = paths
+            .iter()
+            .map(|p| {
+                Arc::new(FileDevice::open(p, &OpenOptions::read_write()).unwrap())
+                    as Arc<dyn Device>
+            })
+            .collect();
+        System::open(d).unwrap()
+    };
+    let run = |sys: &System, repair: bool| {
+        let mut out = Vec::new();
+        let opts = CheckOptions {
+            repair,
+            dry_run: false,
+        };
+        check_structures(sys, &opts, &mut |f| out.push(f)).unwrap();
+        out
+    };
+    let fixed = run(&devs(&imgs), true);
+    assert_eq!(codes(&fixed), vec!["lost-chain"]);
+    assert!(fixed[0].action.corrected());
+    for m in &imgs {
+        let alone = run(&devs(std::slice::from_ref(m)), false);
+        assert!(alone.is_empty(), "{}: {alone:#?}", m.display());
+    }
 }
 
 #[test]
