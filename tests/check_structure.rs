@@ -500,6 +500,55 @@ fn repair_reaches_every_member_of_a_mirror() {
 }
 
 #[test]
+fn a_volume_of_two_segments_checks_clean_and_is_repaired_in_its_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["s0.img", "s1.img"], "16M", &[]);
+    let data = bytes(5, 3 << 20);
+    let local = dir.path().join("big");
+    std::fs::write(&local, &data).unwrap();
+    nw_ok(&imgs, &["put", local.to_str().unwrap(), "SYS:/BIG"]);
+    let open_all = || -> System {
+        let d = imgs
+            .iter()
+            .map(|p| {
+                Arc::new(FileDevice::open(p, &OpenOptions::read_write()).unwrap())
+                    as Arc<dyn Device>
+            })
+            .collect();
+        System::open(d).unwrap()
+    };
+    let run = |repair: bool| {
+        let sys = open_all();
+        assert_eq!(sys.volumes[0].segments.len(), 2, "one volume over both");
+        let mut out = Vec::new();
+        let opts = CheckOptions {
+            repair,
+            dry_run: false,
+        };
+        check_structures(&sys, &opts, &mut |f| out.push(f)).unwrap();
+        out
+    };
+    assert!(run(false).is_empty(), "{:#?}", run(false));
+    // A lost block in the second segment, in both FAT copies there.
+    let sys = open_all();
+    let v = &sys.volumes[0];
+    let b = v.total_blocks - 2;
+    let (g, p, c) = v.fat_location(b).unwrap();
+    let m = &sys.groups[g].members[0].partition;
+    let file = PathBuf::from(m.name());
+    let (p, c) = (m.map(p, 1)[0].device_offset, m.map(c, 1)[0].device_offset);
+    drop(sys);
+    poke(&file, p, &fat_raw(0, 0xFFFF_FFFF));
+    poke(&file, c, &fat_raw(0, 0xFFFF_FFFF));
+    let fixed = run(true);
+    assert_eq!(codes(&fixed), vec!["lost-chain"], "{fixed:#?}");
+    assert_eq!(fixed[0].blocks.unwrap().first, b);
+    assert!(run(false).is_empty());
+    let o = nw(&imgs, &["cat", "SYS:/BIG"]);
+    assert!(o.stdout == data);
+}
+
+#[test]
 fn duplicate_names_are_told_apart_by_renaming() {
     let v = volume();
     let (idx, _) = file(&v.img, "SYS:/B.BIN");
