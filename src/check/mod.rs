@@ -165,7 +165,14 @@ impl Summary {
 /// Where findings go as they are made (the CLI prints them at once).
 pub type Sink<'a> = &'a mut dyn FnMut(Finding);
 
+mod fat;
+mod headers;
 pub mod judge;
 pub mod mirror;
 pub mod owners;
+pub mod structure;
+mod tree;
 pub mod truncated;
+mod volume;
+
+pub use structure::check_structures;

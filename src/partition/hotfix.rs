@@ -113,6 +113,22 @@ impl Partition {
         Ok(())
     }
 
+    /// Rewrites all four header copies and hot-fix table regions from the
+    /// headers and table in use (what `verify --repair` does about a stale
+    /// or damaged copy), a sync after each copy.
+    pub fn rewrite_header_copies(&self) -> Result<()> {
+        self.check_writable()?;
+        let _guard = self.header_lock.lock().expect("header lock");
+        let entries = self.redirects();
+        let mirror = self.mirror();
+        for c in 0..HOTFIX_COPIES {
+            self.write_table_region(c, &entries)?;
+            self.write_header_copy(c, &mirror, &entries)?;
+            self.device.sync()?;
+        }
+        Ok(())
+    }
+
     /// Redirects the 4 KiB unit at logical byte `unit_logical` (a multiple
     /// of 4 KiB) to a free pool slot: writes `data` (the unit's 4096 bytes)
     /// there, then records the redirection in the table of all four copies,

@@ -2,6 +2,8 @@
 //! temporary images, loop devices that detach themselves.
 #![allow(dead_code)]
 
+pub mod netware;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
