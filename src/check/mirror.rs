@@ -29,12 +29,17 @@ const CHUNK: u64 = 8 << 20;
 const OTHER_UNIT: u64 = 4096;
 
 /// Totals of the mirror check.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MirrorStats {
     /// Logical bytes read and compared (per group, not per member).
     pub bytes_compared: u64,
     /// Block copies checked against their checksum.
     pub blocks_checksummed: u64,
+    /// Damaged metadata blocks (FAT, directory table) no member holds a
+    /// good copy of, when repairing: the structure repair may rewrite them
+    /// from the tables' second copies; [`recheck`] then says whether it
+    /// did. Not yet given to the sink.
+    pub deferred: Vec<Finding>,
 }
 
 /// Logical bytes the mirror check reads (for a progress bar).
@@ -74,9 +79,46 @@ pub fn check_mirrors(
         gc.finish();
         stats.bytes_compared += gc.stats.bytes_compared;
         stats.blocks_checksummed += gc.stats.blocks_checksummed;
+        stats.deferred.append(&mut gc.stats.deferred);
         done_before += sys.groups[g].logical_bytes;
     }
     Ok(stats)
+}
+
+/// Gives the deferred findings to the sink after the structure repair: a
+/// block that now matches its checksum on every in-sync member was
+/// rewritten by it and counts as repaired.
+pub fn recheck(sys: &System, deferred: Vec<Finding>, sink: Sink<'_>) -> Result<()> {
+    for mut f in deferred {
+        let vol = f.volume.as_deref().and_then(|v| sys.volume(v));
+        if let (Some(vol), Some(r)) = (vol, f.blocks) {
+            let mut all_good = true;
+            let mut buf = vec![0u8; vol.block_size as usize];
+            let mut entry = [0u8; 4];
+            for b in r.first..r.first + r.count {
+                let (g, off) = vol.block_location(b)?;
+                let Some((eg, eoff)) = vol.checksum_entry(b) else {
+                    all_good = false;
+                    break;
+                };
+                for i in sys.groups[g].in_sync_members() {
+                    let part = &sys.groups[g].members[i].partition;
+                    part.read_logical(&mut buf, off)?;
+                    sys.groups[eg].members[i]
+                        .partition
+                        .read_logical(&mut entry, eoff)?;
+                    if block_crc(&buf) != u32::from_le_bytes(entry) {
+                        all_good = false;
+                    }
+                }
+            }
+            if all_good {
+                f.action = Action::Repaired("rewritten by the structure repair (see below)".into());
+            }
+        }
+        sink(f);
+    }
+    Ok(())
 }
 
 /// A stretch of a group's logical partition.
@@ -212,7 +254,15 @@ impl<'a, 's> GroupCheck<'a, 's> {
 
     fn flush_pending(&mut self) {
         if let Some(p) = self.pending.take() {
-            (self.sink)(p.f);
+            let metadata = matches!(
+                p.f.structure.as_str(),
+                "FAT" | "FAT copy" | "directory table" | "directory table copy"
+            );
+            if self.opts.repair && metadata && p.f.code == "checksum-mismatch" {
+                self.stats.deferred.push(p.f);
+            } else {
+                (self.sink)(p.f);
+            }
         }
     }
 

@@ -174,6 +174,11 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
         }
         mirror_stats = st;
     }
+    if a.only != Some(Only::Mirror) {
+        // After the mirror check, so the members agree on what is read.
+        crate::check::check_structures(&sys, &opts, &mut sink)?;
+    }
+    crate::check::mirror::recheck(&sys, std::mem::take(&mut mirror_stats.deferred), &mut sink)?;
     summary.bytes_compared = mirror_stats.bytes_compared;
     summary.blocks_checksummed = mirror_stats.blocks_checksummed;
     let code = summary.exit_code();
