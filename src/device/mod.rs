@@ -134,6 +134,16 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     }
     /// Makes everything written so far durable (fdatasync).
     fn sync(&self) -> DeviceResult<()>;
+    /// Writes `buf` at `offset` and makes that write durable before it
+    /// returns, without waiting for other data written before it (an
+    /// O_DSYNC write where the device has one; else a write and a sync).
+    /// For small records that must be durable before other writes go out
+    /// (the write-intent record), while a stream of data is still being
+    /// written back.
+    fn write_durable_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+        self.write_at(buf, offset)?;
+        self.sync()
+    }
     /// Makes `len` bytes at `offset` read back as zeros, as cheaply as the
     /// device allows (hole punching, BLKZEROOUT), else by writing zeros.
     fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
@@ -179,6 +189,9 @@ macro_rules! forward_device {
         }
         fn sync(&self) -> DeviceResult<()> {
             (**self).sync()
+        }
+        fn write_durable_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+            (**self).write_durable_at(buf, offset)
         }
         fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
             (**self).zero_range(offset, len)

@@ -68,6 +68,21 @@ impl Partition {
         Ok(())
     }
 
+    /// Like `patch_write`, as one durable write ([`Device::write_durable_at`]).
+    pub(crate) fn patch_write_durable(&self, offset: u64, bytes: &[u8]) -> Result<()> {
+        let align = (self.device.alignment() as u64).max(ALIGN);
+        let start = offset / align * align;
+        let end = (offset + bytes.len() as u64).div_ceil(align) * align;
+        let mut buf = self.aligned_buf((end - start) as usize)?;
+        if start != offset || end != offset + bytes.len() as u64 {
+            self.device.read_at(&mut buf, start)?;
+        }
+        let at = (offset - start) as usize;
+        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        self.device.write_durable_at(&buf, start)?;
+        Ok(())
+    }
+
     /// Writes the first 4 KiB of header copy `copy`: hot-fix header, mirror
     /// header and the table header for `entries`, zeros after them.
     fn write_header_copy(

@@ -95,8 +95,9 @@ impl Partition {
     }
 
     /// Writes this partition's write-intent record (header with the bits
-    /// set counted, and `events`; a failed write is tried once more), then
-    /// fdatasync (never retried: a failed one proves nothing).
+    /// set counted, and `events`) as one durable write (O_DSYNC: only the
+    /// record is written back, not the data streaming to the device); a
+    /// failed write is tried once more, whole.
     pub fn write_wib(&self, rec: &WibRecord, events: u64) -> Result<()> {
         self.check_writable()?;
         let mut h = rec.header;
@@ -106,10 +107,11 @@ impl Partition {
         bytes.extend_from_slice(&h.encode());
         bytes.extend_from_slice(&rec.bitmap);
         let at = self.start_byte + WIB_FIRST_SECTOR as u64 * SECTOR;
-        if self.patch_write(at, &bytes).is_err() {
-            self.patch_write(at, &bytes)?;
+        // The whole record is written again on a retry, so a second
+        // success really is on the disk (unlike a retried fdatasync).
+        if self.patch_write_durable(at, &bytes).is_err() {
+            self.patch_write_durable(at, &bytes)?;
         }
-        self.device.sync()?;
         Ok(())
     }
 }
