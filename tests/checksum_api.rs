@@ -6,7 +6,6 @@ mod common;
 mod files_support;
 
 use files_support::*;
-use nwvol::cache::BlockIo;
 use nwvol::layout::checksum::checksum_blocks;
 use nwvol::layout::fat::{FatEntry, fat_blocks};
 use nwvol::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES, VolumeTable};
