@@ -153,6 +153,19 @@ fn spanning_mirrored_created_and_extended_volumes_keep_checksums() {
     let f = check_raw(&mirror, "SYS");
     let one = check_raw(&mirror[..1], "SYS");
     assert_eq!(f.checked, 2 * one.checked, "both members checked");
+    // A third member added by remirror gets the checksum fragments too
+    // (they are allocated in the FAT).
+    let new = common::img(&dir, "m2.img");
+    common::sparse(&new, 40 << 20);
+    let mut add: Vec<String> = vec!["mirror".into(), "add".into()];
+    for i in &mirror {
+        add.extend(["-d".to_string(), i.display().to_string()]);
+    }
+    add.push(new.display().to_string());
+    common::ok(&add.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    let three = [mirror[0].clone(), mirror[1].clone(), new];
+    let f3 = check_raw(&three, "SYS");
+    assert_eq!(f3.checked, 3 * one.checked, "all three members checked");
 
     // Volume create (with and without checksums) and extend.
     let d0 = format(
