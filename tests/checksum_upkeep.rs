@@ -185,6 +185,10 @@ fn spanning_mirrored_created_and_extended_volumes_keep_checksums() {
     put(&d0, "VOL1:/V.BIN", &bytes(7, 200_000));
     put(&d0, "PLAIN:/P.BIN", &bytes(8, 200_000));
     check_raw(&d0, "VOL1");
+    // Rename carries the record along.
+    nw_ok(&d0, &["volume", "rename", "VOL1", "DATA"]);
+    put(&d0, "DATA:/W.BIN", &bytes(11, 70_000));
+    check_raw(&d0, "DATA");
     let imgs = vec![d0[0].clone(), d1[0].clone()];
     let plain = inspect(&[&d0[0]])["volumes"]
         .as_array()
