@@ -20,6 +20,10 @@ const ENTRY: u64 = CHECKSUM_ENTRY_BYTES as u64;
 /// of entries: 1 GiB of 4 KiB blocks).
 const MAX_PENDING: usize = 256 * 1024;
 
+/// Whole blocks in one write from which their CRCs are computed in
+/// parallel.
+const PARALLEL_BLOCKS: usize = 16;
+
 /// One segment of a volume with checksums, as logical bytes of its group.
 #[derive(Debug, Clone, Copy)]
 struct Span {
@@ -124,21 +128,36 @@ impl ChecksumIo {
         let first = (lo - span.start) / bs;
         let last = (hi - 1 - span.start) / bs;
         let mut whole: Vec<u8> = Vec::new();
+        // Whole blocks of the write: their CRCs are computed from `data`,
+        // in parallel for a long write (the writer's own time).
+        let mut full: Vec<(u64, &[u8])> = Vec::new();
         for i in first..=last {
             let b0 = span.start + i * bs;
             if (span.csum_start..span.csum_end).contains(&b0) {
                 // Not checksummed: the fragment would describe itself.
                 continue;
             }
-            let crc = if b0 >= off && b0 + bs <= off + data.len() as u64 {
+            if b0 >= off && b0 + bs <= off + data.len() as u64 {
                 let at = (b0 - off) as usize;
-                block_crc(&data[at..at + bs as usize])
+                full.push((i, &data[at..at + bs as usize]));
             } else {
                 // A partial write: the whole block from the cache.
                 whole.resize(bs as usize, 0);
                 self.inner.read(group, span.block_size, b0, &mut whole)?;
-                block_crc(&whole)
-            };
+                out.push((
+                    span.csum_start + i * ENTRY,
+                    block_crc(&whole),
+                    span.block_size,
+                ));
+            }
+        }
+        let crcs: Vec<u32> = if full.len() >= PARALLEL_BLOCKS {
+            use rayon::prelude::*;
+            full.par_iter().map(|(_, b)| block_crc(b)).collect()
+        } else {
+            full.iter().map(|(_, b)| block_crc(b)).collect()
+        };
+        for ((i, _), crc) in full.iter().zip(crcs) {
             out.push((span.csum_start + i * ENTRY, crc, span.block_size));
         }
         Ok(())
