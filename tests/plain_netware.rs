@@ -26,6 +26,8 @@ fn inspect_reads_a_hand_laid_netware_partition() {
     assert_eq!(v["name"], "SYS");
     assert_eq!(v["block_size"], 4096);
     assert_eq!(v["total_blocks"], 1000);
+    // No nwvol extension, so no block checksums (and the directory at 2F).
+    assert_eq!(v["checksums"], false);
     assert_eq!(v["stats"]["used_blocks"], 6);
     assert_eq!(v["stats"]["free_blocks"], 994);
     assert_eq!(v["stats"]["files"], 1);

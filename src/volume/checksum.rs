@@ -2,7 +2,8 @@
 //! them up to date on every write, and reading and writing single entries
 //! for `verify`.
 
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::cache::BlockIo;
 use crate::error::{Error, Result};
@@ -14,6 +15,14 @@ use super::Volume;
 pub use crate::layout::checksum::block_crc;
 
 const ENTRY: u64 = CHECKSUM_ENTRY_BYTES as u64;
+
+/// Entries held back before they are written into the cache anyway (1 MiB
+/// of entries: 1 GiB of 4 KiB blocks).
+const MAX_PENDING: usize = 256 * 1024;
+
+/// Whole blocks in one write from which their CRCs are computed in
+/// parallel.
+const PARALLEL_BLOCKS: usize = 16;
 
 /// One segment of a volume with checksums, as logical bytes of its group.
 #[derive(Debug, Clone, Copy)]
@@ -46,15 +55,24 @@ impl Span {
 
 /// A [`BlockIo`] over another (the cache) that keeps the checksum entries
 /// of the volumes with checksums: after each write, the CRC32 of every
-/// whole block the write touched goes into the block's entry, through the
-/// same inner I/O, so data and entries are flushed together. Writes to a
-/// checksum fragment, to the volume tables or outside every volume with
-/// checksums pass through unchanged.
+/// whole block the write touched becomes the block's entry. Entries are
+/// held back and written through the same inner I/O at the next barrier
+/// or sync (or read of a checksum fragment, or when many are pending), so
+/// they reach the disk in the same flush as their data, and a writer does
+/// not wait for the write-back of the checksum block it keeps changing.
+/// Writes to a checksum fragment, to the volume tables or outside every
+/// volume with checksums pass through unchanged.
 #[derive(Debug)]
 pub struct ChecksumIo {
     inner: Arc<dyn BlockIo>,
     /// Per group, the spans of the segments with checksums, by start.
     spans: RwLock<Vec<Vec<Span>>>,
+    /// Entries not yet written: (group, logical byte of the entry) ->
+    /// (value, block size of its volume).
+    pending: Mutex<BTreeMap<(usize, u64), (u32, u32)>>,
+    /// Held while pending entries are written, so that two threads
+    /// flushing never write an entry's older value after its newer one.
+    flushing: Mutex<()>,
 }
 
 impl ChecksumIo {
@@ -64,6 +82,8 @@ impl ChecksumIo {
         let io = ChecksumIo {
             inner,
             spans: RwLock::new(Vec::new()),
+            pending: Mutex::new(BTreeMap::new()),
+            flushing: Mutex::new(()),
         };
         io.set_volumes(volumes);
         io
@@ -91,49 +111,100 @@ impl ChecksumIo {
         *self.spans.write().unwrap_or_else(|e| e.into_inner()) = spans;
     }
 
-    /// Records the checksums of the blocks of `span` that `[off, off +
-    /// data.len())` wrote (the part of it inside the span).
-    fn update(&self, group: usize, span: &Span, off: u64, data: &[u8]) -> Result<()> {
+    /// Computes the checksums of the blocks of `span` that `[off, off +
+    /// data.len())` wrote (the part of it inside the span) and adds their
+    /// entries to `out` as (logical byte of the entry, value, block size).
+    fn update(
+        &self,
+        group: usize,
+        span: &Span,
+        off: u64,
+        data: &[u8],
+        out: &mut Vec<(u64, u32, u32)>,
+    ) -> Result<()> {
         let bs = u64::from(span.block_size);
         let lo = off.max(span.start);
         let hi = (off + data.len() as u64).min(span.end);
         let first = (lo - span.start) / bs;
         let last = (hi - 1 - span.start) / bs;
-        let mut run: Vec<u8> = Vec::new();
-        let mut run_first = first;
         let mut whole: Vec<u8> = Vec::new();
+        // Whole blocks of the write: their CRCs are computed from `data`,
+        // in parallel for a long write (the writer's own time).
+        let mut full: Vec<(u64, &[u8])> = Vec::new();
         for i in first..=last {
             let b0 = span.start + i * bs;
             if (span.csum_start..span.csum_end).contains(&b0) {
                 // Not checksummed: the fragment would describe itself.
-                self.flush_run(group, span, run_first, &mut run)?;
-                run_first = i + 1;
                 continue;
             }
-            let crc = if b0 >= off && b0 + bs <= off + data.len() as u64 {
+            if b0 >= off && b0 + bs <= off + data.len() as u64 {
                 let at = (b0 - off) as usize;
-                block_crc(&data[at..at + bs as usize])
+                full.push((i, &data[at..at + bs as usize]));
             } else {
                 // A partial write: the whole block from the cache.
                 whole.resize(bs as usize, 0);
                 self.inner.read(group, span.block_size, b0, &mut whole)?;
-                block_crc(&whole)
-            };
-            run.extend_from_slice(&crc.to_le_bytes());
+                out.push((
+                    span.csum_start + i * ENTRY,
+                    block_crc(&whole),
+                    span.block_size,
+                ));
+            }
         }
-        self.flush_run(group, span, run_first, &mut run)
+        let crcs: Vec<u32> = if full.len() >= PARALLEL_BLOCKS {
+            use rayon::prelude::*;
+            full.par_iter().map(|(_, b)| block_crc(b)).collect()
+        } else {
+            full.iter().map(|(_, b)| block_crc(b)).collect()
+        };
+        for ((i, _), crc) in full.iter().zip(crcs) {
+            out.push((span.csum_start + i * ENTRY, crc, span.block_size));
+        }
+        Ok(())
     }
 
-    /// Writes the entries collected in `run` (of the span's blocks from
-    /// `first`) and empties it.
-    fn flush_run(&self, group: usize, span: &Span, first: u64, run: &mut Vec<u8>) -> Result<()> {
-        if run.is_empty() {
-            return Ok(());
+    /// Writes every pending entry through the inner I/O, one write per run
+    /// of adjacent entries.
+    pub fn flush_entries(&self) -> Result<()> {
+        let _one = self.flushing.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut run: Vec<u8> = Vec::new();
+        let mut run_at: Option<(usize, u64, u32)> = None;
+        for ((g, at), (crc, bs)) in pending {
+            if let Some((rg, ra, rbs)) = run_at
+                && (rg != g || rbs != bs || ra + run.len() as u64 != at)
+            {
+                self.inner.write(rg, rbs, ra, &run)?;
+                run.clear();
+                run_at = None;
+            }
+            if run_at.is_none() {
+                run_at = Some((g, at, bs));
+            }
+            run.extend_from_slice(&crc.to_le_bytes());
         }
-        self.inner
-            .write(group, span.block_size, span.csum_start + first * ENTRY, run)?;
-        run.clear();
+        if let Some((g, at, bs)) = run_at {
+            self.inner.write(g, bs, at, &run)?;
+        }
         Ok(())
+    }
+
+    /// True when `[offset, offset + len)` of `group` overlaps a checksum
+    /// fragment.
+    fn touches_fragment(&self, group: usize, offset: u64, len: u64) -> bool {
+        let spans = self.spans.read().unwrap_or_else(|e| e.into_inner());
+        spans.get(group).is_some_and(|v| {
+            v.iter()
+                .any(|s| s.csum_start < offset + len && offset < s.csum_end)
+        })
+    }
+}
+
+impl Drop for ChecksumIo {
+    fn drop(&mut self) {
+        // Best effort, like the cache's own write-back at drop: the
+        // entries go into the cache before it is dropped.
+        let _ = self.flush_entries();
     }
 }
 
@@ -143,6 +214,9 @@ impl BlockIo for ChecksumIo {
     }
 
     fn read(&self, group: usize, block_size: u32, offset: u64, buf: &mut [u8]) -> Result<()> {
+        if self.touches_fragment(group, offset, buf.len() as u64) {
+            self.flush_entries()?;
+        }
         self.inner.read(group, block_size, offset, buf)
     }
 
@@ -151,22 +225,54 @@ impl BlockIo for ChecksumIo {
         if data.is_empty() {
             return Ok(());
         }
-        let spans = self.spans.read().unwrap_or_else(|e| e.into_inner());
-        let Some(spans) = spans.get(group) else {
-            return Ok(());
-        };
         let end = offset + data.len() as u64;
-        for span in spans.iter().filter(|s| s.start < end && offset < s.end) {
-            self.update(group, span, offset, data)?;
+        let mut entries = Vec::new();
+        let into_fragment = {
+            let spans = self.spans.read().unwrap_or_else(|e| e.into_inner());
+            let Some(spans) = spans.get(group) else {
+                return Ok(());
+            };
+            for span in spans.iter().filter(|s| s.start < end && offset < s.end) {
+                self.update(group, span, offset, data, &mut entries)?;
+            }
+            spans
+                .iter()
+                .any(|s| s.csum_start < end && offset < s.csum_end)
+        };
+        if entries.is_empty() && !into_fragment {
+            return Ok(());
+        }
+        let full = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            if into_fragment {
+                // A write into a fragment itself (write_checksum) wins
+                // over entries still pending there.
+                let gone: Vec<(usize, u64)> = p
+                    .range((group, offset / ENTRY * ENTRY)..(group, end))
+                    .map(|(k, _)| *k)
+                    .collect();
+                for k in gone {
+                    p.remove(&k);
+                }
+            }
+            for (at, crc, bs) in entries {
+                p.insert((group, at), (crc, bs));
+            }
+            p.len() >= MAX_PENDING
+        };
+        if full {
+            self.flush_entries()?;
         }
         Ok(())
     }
 
     fn barrier(&self) -> Result<()> {
+        self.flush_entries()?;
         self.inner.barrier()
     }
 
     fn sync(&self) -> Result<()> {
+        self.flush_entries()?;
         self.inner.sync()
     }
 }
