@@ -339,3 +339,33 @@ fn interrupted_write_is_judged_by_comparing_not_called_corruption() {
     want[40_960..40_968].copy_from_slice(b"NEW DATA");
     assert_eq!(get_alone(&dir, &imgs[1]), want);
 }
+
+#[test]
+fn free_blocks_a_new_member_never_got_are_not_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut imgs, _) = setup(&dir, 2, 2 << 20);
+    let args = |v: &[&str], imgs: &[PathBuf]| {
+        let mut a: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        a.extend(d_args(imgs));
+        a
+    };
+    // The file's blocks are freed but keep their bytes (and checksums) on
+    // the old members; a member added now gets none of them.
+    let a = args(&["rm", "--purge"], &imgs);
+    let mut a: Vec<&str> = a.iter().map(|s| s.as_str()).collect();
+    a.push("SYS:/DATA.BIN");
+    ok(&a);
+    let new = img(&dir, "m2.img");
+    std::fs::File::create(&new)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let a = args(&["mirror", "add", "-q"], &imgs);
+    let mut a: Vec<&str> = a.iter().map(|s| s.as_str()).collect();
+    let news = new.display().to_string();
+    a.push(&news);
+    ok(&a);
+    imgs.push(new);
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 0, "{out}");
+}

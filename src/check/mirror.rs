@@ -13,6 +13,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use crate::device::aligned::AlignedBuf;
 use crate::error::Result;
 use crate::layout::checksum::block_crc;
+use crate::layout::fat::{FAT_ENTRY_BYTES, fat_blocks};
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
 use crate::mirror::MirrorGroup;
 use crate::partition::wib::WibRecord;
@@ -219,6 +220,19 @@ struct GroupCheck<'a, 's> {
     stats: MirrorStats,
     /// Members' lost tails: (device name, first lost device byte).
     lost: Vec<(String, u64)>,
+    /// The FAT fragment of the segment being checked, as the members
+    /// agree on it.
+    fat: Option<FatCopy>,
+}
+
+/// A segment's FAT fragment read during the pass.
+struct FatCopy {
+    /// (volume, segment).
+    key: (usize, usize),
+    bytes: Vec<u8>,
+    /// Every block of it was the same on every member and passed its
+    /// checksum.
+    clean: bool,
 }
 
 impl<'a, 's> GroupCheck<'a, 's> {
@@ -238,6 +252,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
             sum_blocks: Vec::new(),
             stats: MirrorStats::default(),
             lost: Vec::new(),
+            fat: None,
         }
     }
 
@@ -441,12 +456,34 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 let first_block = s.entry.first_block + ((p.start - s.logical_start()) / bs) as u32;
                 let nblocks = (p.len / bs) as u32;
                 let sums = self.read_checksums(volume, first_block, nblocks)?;
+                // The segment's FAT fragment comes first: where every
+                // member's copy of it is clean, it tells which blocks are
+                // free, and free blocks are not compared (a new member got
+                // none of them, and their old bytes matter to no one).
+                let rel0 = first_block - s.entry.first_block;
+                let fat_len = fat_blocks(s.blocks(), volume.block_size);
+                if rel0 == 0 {
+                    self.fat = Some(FatCopy {
+                        key: (vol, seg),
+                        bytes: vec![0u8; (fat_len as u64 * bs) as usize],
+                        clean: true,
+                    });
+                }
+                let fat_done = rel0 >= fat_len;
+                if all_same && sums.is_none() && !fat_done {
+                    self.keep_fat((vol, seg), rel0, fat_len, bs, copies, None);
+                    return Ok(());
+                }
                 if all_same && sums.is_none() {
                     return Ok(());
                 }
                 for i in 0..nblocks {
                     let b = first_block + i;
+                    let rel = rel0 + i;
                     let off = i as u64 * bs;
+                    if rel >= fat_len && self.is_free((vol, seg), rel) {
+                        continue;
+                    }
                     let unit: Vec<Option<&[u8]>> = copies
                         .iter()
                         .map(|c| c.map(|c| &c[off as usize..(off + bs) as usize]))
@@ -460,6 +497,9 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     }
                     let same = all_same || unit_same(&unit);
                     if same && entries.iter().all(|&e| e == 0) {
+                        if rel < fat_len {
+                            self.keep_fat((vol, seg), rel, fat_len, bs, &unit, Some(true));
+                        }
                         continue;
                     }
                     let logical = p.start + off;
@@ -472,10 +512,14 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     if let Some((_, eoff)) = entry {
                         intent |= self.intent(eoff, 4);
                     }
-                    // Free volume blocks are not copied over each other:
-                    // which blocks are free is read from the FAT, which may
-                    // be the damaged member's.
+                    // Free volume blocks are not copied over each other
+                    // here: the judge is not told, only the FAT above
+                    // (when clean) skips them.
                     let v = judge(&unit, &entries, intent, false);
+                    if rel < fat_len {
+                        let clean = v == Verdict::Clean;
+                        self.keep_fat((vol, seg), rel, fat_len, bs, &unit, Some(clean));
+                    }
                     if v == Verdict::Clean {
                         continue;
                     }
@@ -490,6 +534,47 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 Ok(())
             }
         }
+    }
+
+    /// Keeps the bytes of FAT blocks `rel..` (segment-relative) of segment
+    /// `key` from `copies` (a piece or one block); `clean` says whether the
+    /// members agreed and passed their checksums (None: a piece that was
+    /// all the same with no checksums, so clean).
+    fn keep_fat(
+        &mut self,
+        key: (usize, usize),
+        rel: u32,
+        fat_len: u32,
+        bs: u64,
+        copies: &[Option<&[u8]>],
+        clean: Option<bool>,
+    ) {
+        let Some(f) = self.fat.as_mut().filter(|f| f.key == key) else {
+            return;
+        };
+        if clean == Some(false) {
+            f.clean = false;
+            return;
+        }
+        let Some(src) = copies.iter().flatten().next() else {
+            f.clean = false;
+            return;
+        };
+        let at = (rel as u64 * bs) as usize;
+        let room = ((fat_len - rel.min(fat_len)) as u64 * bs) as usize;
+        let n = src.len().min(room);
+        f.bytes[at..at + n].copy_from_slice(&src[..n]);
+    }
+
+    /// True when the segment's clean FAT says block `rel` is free.
+    fn is_free(&self, key: (usize, usize), rel: u32) -> bool {
+        let Some(f) = self.fat.as_ref().filter(|f| f.key == key && f.clean) else {
+            return false;
+        };
+        let at = rel as usize * FAT_ENTRY_BYTES;
+        f.bytes
+            .get(at..at + FAT_ENTRY_BYTES)
+            .is_some_and(|e| e.iter().all(|&x| x == 0))
     }
 
     fn member_name(&self, k: usize) -> String {

@@ -702,7 +702,8 @@ impl Device for FileDevice {
                 ));
             };
             // SAFETY: one valid iovec over `buf`, borrowed for the call.
-            let r = unsafe { libc::pwritev2(self.file.as_raw_fd(), &iov, 1, loff, libc::RWF_DSYNC) };
+            let r =
+                unsafe { libc::pwritev2(self.file.as_raw_fd(), &iov, 1, loff, libc::RWF_DSYNC) };
             if r < 0 {
                 let e = io::Error::last_os_error();
                 if e.kind() == io::ErrorKind::Interrupted {
