@@ -31,13 +31,15 @@ fn cache(g: &Arc<nwvol::mirror::MirrorGroup>) -> Cache {
     Cache::new(vec![g.clone()], CacheConfig::with_capacity(64 << 20))
 }
 
-/// A write that fails once is retried and lands; the member stays in sync.
+/// A data write that fails once is retried and lands; the member stays in
+/// sync. (Write 1 is the write-intent record, one durable write whose
+/// failure is never retried: see the next test.)
 #[test]
 fn transient_write_error_is_retried() {
     let mems = formatted(&[16 * MIB, 16 * MIB], None);
     let f = faulty(&mems);
     let g = group(devs(&f));
-    f[0].add_rule(FaultRule::nth(FaultOp::Write, 1));
+    f[0].add_rule(FaultRule::nth(FaultOp::Write, 2));
     let c = cache(&g);
     let data = pattern(64 << 10, 1);
     c.write(0, 4096, DATA, &data).unwrap();
@@ -124,6 +126,30 @@ fn full_pool_takes_the_member_out_of_sync() {
     assert_eq!(again.members[1].state(), MemberState::InSync);
     let mut back = vec![0u8; data.len()];
     again.read_logical(&mut back, DATA).unwrap();
+    assert!(back == data, "the survivor holds the data");
+}
+
+/// A failed write of the write-intent record fails the member: the write
+/// and its sync are one durable write, and a retry could hide an error of
+/// the data's write-back that the failed sync reported.
+#[test]
+fn failed_write_intent_record_fails_the_member() {
+    let mems = formatted(&[16 * MIB, 16 * MIB], None);
+    let f = faulty(&mems);
+    let g = group(devs(&f));
+    f[0].add_rule(FaultRule::nth(FaultOp::Write, 1));
+    let c = cache(&g);
+    let data = pattern(64 << 10, 3);
+    c.write(0, 4096, DATA, &data).unwrap();
+    c.sync().unwrap();
+    assert_eq!(f[0].injected(), 1);
+    assert!(!g.members[0].in_sync());
+    assert!(g.members[1].in_sync());
+    let mut back = vec![0u8; data.len()];
+    g.members[1]
+        .partition
+        .read_logical(&mut back, DATA)
+        .unwrap();
     assert!(back == data, "the survivor holds the data");
 }
 

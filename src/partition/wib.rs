@@ -97,7 +97,7 @@ impl Partition {
     /// Writes this partition's write-intent record (header with the bits
     /// set counted, and `events`) as one durable write (O_DSYNC: only the
     /// record is written back, not the data streaming to the device); a
-    /// failed write is tried once more, whole.
+    /// failure is not retried.
     pub fn write_wib(&self, rec: &WibRecord, events: u64) -> Result<()> {
         self.check_writable()?;
         let mut h = rec.header;
@@ -107,12 +107,9 @@ impl Partition {
         bytes.extend_from_slice(&h.encode());
         bytes.extend_from_slice(&rec.bitmap);
         let at = self.start_byte + WIB_FIRST_SECTOR as u64 * SECTOR;
-        // The whole record is written again on a retry, so a second
-        // success really is on the disk (unlike a retried fdatasync).
-        if self.patch_write_durable(at, &bytes).is_err() {
-            self.patch_write_durable(at, &bytes)?;
-        }
-        Ok(())
+        // Not retried: the write and its sync are one call, and a failed
+        // sync is a failed member (the kernel may have dropped the pages).
+        self.patch_write_durable(at, &bytes)
     }
 }
 
