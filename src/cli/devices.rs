@@ -1,12 +1,28 @@
 //! Opening the devices a command names.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 
 use crate::device::Device;
 use crate::device::file::{FileDevice, OpenOptions, is_block_device};
+use crate::device::nbd::{self, NbdDevice, NbdOptions};
+
+/// `--nbd-timeout`, set once by `cli::main`.
+static NBD_TIMEOUT: Mutex<Duration> = Mutex::new(nbd::DEFAULT_TIMEOUT);
+
+/// Sets the bound on every wait for an NBD server.
+pub fn set_nbd_timeout(t: Duration) {
+    *NBD_TIMEOUT.lock().expect("timeout lock") = t;
+}
+
+/// True when the device argument is an NBD URI (recognised by its scheme,
+/// before any file-system lookup).
+pub fn is_nbd(path: &Path) -> bool {
+    path.to_str().is_some_and(nbd::is_nbd_uri)
+}
 
 /// The devices from -d, else from NWVOL_DEVICES.
 pub fn device_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -54,6 +70,16 @@ fn open_with(
     is_format: bool,
     read_lock: bool,
 ) -> Result<Arc<dyn Device>> {
+    if is_nbd(path) {
+        // An export has the size the server gives it: --size creates
+        // image files only.
+        let opts = NbdOptions {
+            write,
+            timeout: *NBD_TIMEOUT.lock().expect("timeout lock"),
+        };
+        let uri = path.to_str().unwrap_or_default();
+        return Ok(Arc::new(NbdDevice::open(uri, &opts)?));
+    }
     if create_size.is_none() && std::fs::symlink_metadata(path).is_err() {
         // Said here: the device layer's message suggests --size, which
         // only format has.

@@ -16,7 +16,7 @@ use super::{EXIT_OK, Output, devices};
 /// Options of `nwvol format`.
 #[derive(Debug, Args)]
 pub struct FormatArgs {
-    /// Devices or image files to format.
+    /// Devices, image files or NBD URIs (nbd://HOST[:PORT]/EXPORT) to format.
     #[arg(required = true, value_name = "DEVICE")]
     pub devices: Vec<PathBuf>,
     /// Make all devices one mirror group (up to 8); without it, several
@@ -138,7 +138,7 @@ pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
 fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> Result<i32> {
     let mut devs: Vec<std::sync::Arc<dyn crate::device::Device>> = Vec::new();
     for p in &a.devices {
-        let missing = std::fs::symlink_metadata(p).is_err();
+        let missing = !devices::is_nbd(p) && std::fs::symlink_metadata(p).is_err();
         let dev = match (a.dry_run, a.size) {
             // A dry run creates nothing: a missing image is planned at --size.
             (true, Some(size)) if missing => std::sync::Arc::new(NotYetCreated {

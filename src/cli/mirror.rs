@@ -104,7 +104,7 @@ pub struct AddArgs {
     /// Overwrite a device that holds something.
     #[arg(long)]
     pub force: bool,
-    /// The new member's device.
+    /// The new member: a device, image file or NBD URI.
     pub new_device: PathBuf,
 }
 

@@ -57,6 +57,10 @@ pub struct Cli {
     /// instead of failing at once.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
     pub wait: u64,
+    /// Longest wait for an NBD server (connect, handshake, each reply)
+    /// before its member is taken as failed.
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub nbd_timeout: std::time::Duration,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -65,7 +69,8 @@ pub struct Cli {
 /// Devices to assemble, for every command but format.
 #[derive(Debug, Args, Clone)]
 pub struct DeviceArgs {
-    /// A member device or image file (repeatable); default: $NWVOL_DEVICES.
+    /// A member device, image file or NBD URI (nbd://HOST[:PORT]/EXPORT,
+    /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES.
     #[arg(short = 'd', long = "device", value_name = "DEVICE")]
     pub devices: Vec<std::path::PathBuf>,
     /// Use O_DIRECT for image files too (raw block devices with 512-byte
@@ -216,6 +221,14 @@ fn parse_cache_size(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
+/// Parses `--nbd-timeout`: seconds, more than 0.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86400.0 => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => Err(format!("{s}: want a number of seconds between 0 and 86400")),
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -229,6 +242,7 @@ pub fn main() -> i32 {
     let out = Output::new(cli.quiet);
     crate::cache::set_default_capacity(cli.cache_size);
     crate::device::file::set_lock_wait(std::time::Duration::from_secs(cli.wait));
+    devices::set_nbd_timeout(cli.nbd_timeout);
     let r = match cli.command {
         Command::Format(a) => format::run(a, &out),
         Command::Inspect(a) => inspect::run(a, &out),

@@ -10,9 +10,11 @@
 //!   and whether it is mounted.
 //! - [`testing`]: devices for tests and fault campaigns.
 //! - [`aligned`]: aligned heap buffers for O_DIRECT.
+//! - [`nbd`]: NBD exports (remote members) as devices.
 
 pub mod aligned;
 pub mod file;
+pub mod nbd;
 pub mod probe;
 pub mod testing;
 
@@ -107,6 +109,8 @@ pub enum DeviceKind {
     Block,
     /// An in-memory or test device.
     Memory,
+    /// An NBD export on another machine (or another process).
+    Nbd,
 }
 
 /// A block device or image file.
