@@ -51,8 +51,14 @@ enum Ready {
 impl Server {
     /// qemu-nbd serving `image` as export `name` on a free loopback port.
     pub fn qemu_tcp(image: &Path, name: &str) -> Server {
+        Server::qemu_tcp_with(image, name, &[])
+    }
+
+    /// qemu-nbd as [`Server::qemu_tcp`], with more arguments (e.g. `-r`).
+    pub fn qemu_tcp_with(image: &Path, name: &str, extra: &[&str]) -> Server {
         let port = free_port();
-        let args = vec![
+        let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        args.extend([
             "-f".into(),
             "raw".into(),
             "-x".into(),
@@ -64,7 +70,7 @@ impl Server {
             "-t".into(),
             "--cache=writeback".into(),
             image.display().to_string(),
-        ];
+        ]);
         Server::start(
             "qemu-nbd",
             args,
@@ -203,6 +209,8 @@ pub enum Mode {
     GarbageReply,
     /// Negotiates, serves reads, and never answers a write.
     StallOnWrite,
+    /// Negotiates, serves reads, and answers the first write with garbage.
+    GarbageOnWrite,
     /// Serves, but holds every reply until the given number of requests
     /// are outstanding (or 5 s pass): shows whether the client pipelines.
     Batch(usize),
@@ -456,7 +464,8 @@ fn serve(
             s.write_all(b"garbage garbage garbage!")?;
             return stall(&s, stop);
         }
-        let aligned = off % min_block as usize == 0 && len % min_block as usize == 0;
+        let aligned =
+            off.is_multiple_of(min_block as usize) && len.is_multiple_of(min_block as usize);
         match typ {
             0 => {
                 let d = data.lock().unwrap();
@@ -470,6 +479,10 @@ fn serve(
                 let mut buf = vec![0u8; len];
                 read_exact(&mut s, &mut buf)?;
                 if mode == Mode::StallOnWrite {
+                    return stall(&s, stop);
+                }
+                if mode == Mode::GarbageOnWrite {
+                    s.write_all(b"not a reply, not at all!")?;
                     return stall(&s, stop);
                 }
                 let mut d = data.lock().unwrap();

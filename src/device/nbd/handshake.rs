@@ -47,7 +47,8 @@ fn io_cause(e: io::Error, timeout: Duration) -> String {
             "the server closed the connection during the handshake".into()
         }
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => format!(
-            "no answer from the server within {} s during the handshake (--nbd-timeout)",
+            "no answer from the server within {} s during the handshake (--nbd-timeout; \
+             a server that takes one client at a time waits while another is connected)",
             timeout.as_secs_f64()
         ),
         _ => format!("handshake failed: {e}"),
@@ -205,8 +206,10 @@ fn go(w: &mut Wire<'_>, export: &str) -> Result<Option<ExportInfo>, String> {
 fn check_blocks(min: u32, pref: u32, max: u32) -> Result<(), String> {
     // The preferred size is only advice; nwvol does not use it.
     let _ = pref;
-    let ok =
-        min.is_power_of_two() && min <= 65536 && max >= min && (max == u32::MAX || max % min == 0);
+    let ok = min.is_power_of_two()
+        && min <= 65536
+        && max >= min
+        && (max == u32::MAX || max.is_multiple_of(min));
     if ok {
         Ok(())
     } else {

@@ -126,7 +126,8 @@ impl NbdDevice {
     fn error(&self, op: &'static str, offset: u64, f: Failure) -> DeviceError {
         let source = match f {
             Failure::Errno(e) => io::Error::other(format!("the server replied {}", errno_name(e))),
-            Failure::Lost(c) => io::Error::new(io::ErrorKind::BrokenPipe, c),
+            // Not BrokenPipe: the CLI takes that for a closed stdout.
+            Failure::Lost(c) => io::Error::new(io::ErrorKind::ConnectionAborted, c),
         };
         DeviceError::Io {
             device: self.name.clone(),
@@ -157,7 +158,7 @@ impl NbdDevice {
 
     fn aligned(&self, offset: u64, len: u64) -> bool {
         let m = self.info.min_block as u64;
-        offset % m == 0 && len % m == 0
+        offset.is_multiple_of(m) && len.is_multiple_of(m)
     }
 
     fn request_bytes(&self) -> u64 {
