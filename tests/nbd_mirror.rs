@@ -1,7 +1,7 @@
 //! Remote mirror members over NBD (issue 8) against real servers started
 //! here: qemu-nbd on loopback TCP and nbdkit on a unix socket, each
 //! serving an image file. A 2-way mirror of a local image and a remote
-//! export takes put, get and mirror add; a server killed in the middle of
+//! export takes put, get, verify and mirror add; a server killed in the middle of
 //! a put leaves the remote member out of sync, and resume after a restart
 //! copies only the regions written while it was away.
 
@@ -120,6 +120,15 @@ fn local_and_qemu_nbd_mirror_takes_put_get_and_an_nbdkit_member() {
         "local alone"
     );
     same_logical(&local, &remote);
+    // verify reads both members (at once) and finds them the same.
+    let v = nw(&both, &["verify"]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
 
     // inspect and mirror status name the remote member by its URI.
     let j = inspect(&[&local, &uri]);
@@ -244,6 +253,16 @@ fn a_server_killed_mid_put_leaves_the_remote_out_of_sync_and_resume_copies_only_
     srv.restart();
     let st = status(&both);
     assert_eq!(member(&st, &srv.uri)["state"], "out of sync", "{st}");
+    // verify names it by its URI, not compared until resumed.
+    let v = nw(&both, &["verify", "--json"]);
+    let out = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(4), "{out}");
+    let f: Value = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|f| f["code"] == "member-not-in-sync")
+        .unwrap_or_else(|| panic!("no member-not-in-sync finding: {out}"));
+    assert_eq!(f["member"], srv.uri.as_str(), "{f}");
     let plan: Value =
         serde_json::from_str(&mirror(&both, "resume", &["--dry-run", "--json"])).unwrap();
     assert_eq!(plan["bytes"].as_u64(), Some(dirty), "{plan}");
@@ -255,6 +274,7 @@ fn a_server_killed_mid_put_leaves_the_remote_out_of_sync_and_resume_copies_only_
     assert_eq!(member(&st, &srv.uri)["state"], "in sync", "{st}");
     assert!(get(std::slice::from_ref(&uri), "SYS:/SECOND.BIN") == data);
     assert!(get(std::slice::from_ref(&uri), "SYS:/FIRST.BIN") == first);
+    assert_eq!(nw(&both, &["verify"]).status.code(), Some(0));
     drop(srv);
     same_logical(&local, &remote);
 }
