@@ -129,6 +129,7 @@ fn run(
         volumes: vec![],
         hotfix: None,
         force: true,
+        checksums: true,
     };
     {
         let devs = vec![local(first), second().0];

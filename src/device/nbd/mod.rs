@@ -35,6 +35,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// this size (or the server's maximum, if smaller) and pipelined, so the
 /// server writes one while the next is still arriving.
 const REQUEST_BYTES: u32 = 4 << 20;
+/// Data of one read request at most: smaller than writes, so that the
+/// server reads the next piece while the last one is on the wire and the
+/// reply reader copies it out.
+const READ_REQUEST_BYTES: u32 = 1 << 20;
 /// Largest WRITE_ZEROES request when the server states no maximum.
 const ZERO_REQUEST_BYTES: u64 = 1 << 30;
 
@@ -161,14 +165,19 @@ impl NbdDevice {
         offset.is_multiple_of(m) && len.is_multiple_of(m)
     }
 
-    fn request_bytes(&self) -> u64 {
-        REQUEST_BYTES.min(self.info.max_block) as u64
+    fn request_bytes(&self, cmd: u16) -> u64 {
+        let cap = if cmd == CMD_READ {
+            READ_REQUEST_BYTES
+        } else {
+            REQUEST_BYTES
+        };
+        cap.min(self.info.max_block) as u64
     }
 
     /// Reads an aligned range, pipelined in requests of at most the
     /// request size.
     fn read_aligned(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
-        let step = self.request_bytes();
+        let step = self.request_bytes(CMD_READ);
         let reqs: Vec<Request> = (0..buf.len() as u64)
             .step_by(step as usize)
             .map(|at| Request {
@@ -196,7 +205,7 @@ impl NbdDevice {
         } else {
             0
         };
-        let step = self.request_bytes();
+        let step = self.request_bytes(CMD_WRITE);
         let mut reqs = Vec::new();
         let mut at = 0u64;
         while at < len {
