@@ -104,6 +104,7 @@ fn local(p: &Path) -> Arc<dyn Device> {
         write: true,
         create_size: None,
         direct: false,
+        read_lock: false,
     };
     Arc::new(FileDevice::open(p, &o).expect("open image"))
 }

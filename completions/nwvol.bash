@@ -239,7 +239,7 @@ _nwvol() {
 
     case "${cmd}" in
         nwvol)
-            opts="-q -h -V --quiet --cache-size --wait --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
+            opts="-q -h -V --quiet --cache-size --wait --nbd-timeout --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,6 +253,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -261,7 +265,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__cat)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +284,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -291,7 +299,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__df)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,6 +321,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -321,7 +333,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__format)
-            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --no-checksums --quiet --cache-size --wait --help"
+            opts="-f -n -q -h --mirror --block-size --volume --hotfix --size --force --dry-run --direct --no-checksums --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -351,6 +363,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -359,7 +375,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__get)
-            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --help"
+            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -378,6 +394,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -795,7 +815,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__hotfix)
-            opts="-q -h --quiet --cache-size --wait --help list help"
+            opts="-q -h --quiet --cache-size --wait --nbd-timeout --help list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,6 +826,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -859,7 +883,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__hotfix__subcmd__list)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -881,6 +905,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -889,7 +917,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__inspect)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,6 +936,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -919,7 +951,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__ls)
-            opts="-d -R -q -h --device --direct --recursive --dos --deleted --json --quiet --cache-size --wait --help"
+            opts="-d -R -q -h --device --direct --recursive --dos --deleted --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -941,6 +973,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -949,7 +985,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror)
-            opts="-q -h --quiet --cache-size --wait --help add resume status remove split help"
+            opts="-q -h --quiet --cache-size --wait --nbd-timeout --help add resume status remove split help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +999,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -971,7 +1011,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__add)
-            opts="-d -q -h --device --direct --dry-run --max-rate --json --force --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --dry-run --max-rate --json --force --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -994,6 +1034,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1103,7 +1147,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__remove)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1125,6 +1169,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1133,7 +1181,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__resume)
-            opts="-d -q -h --device --direct --dry-run --max-rate --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --dry-run --max-rate --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,6 +1207,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1167,7 +1219,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__split)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1186,6 +1238,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1197,7 +1253,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__status)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1219,6 +1275,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1227,7 +1287,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mkdir)
-            opts="-d -p -q -h --device --direct --parents --quiet --cache-size --wait --help"
+            opts="-d -p -q -h --device --direct --parents --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1246,6 +1306,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1257,7 +1321,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mv)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1276,6 +1340,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1287,7 +1355,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__purge)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1306,6 +1374,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1317,7 +1389,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__put)
-            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --help"
+            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1336,6 +1408,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1347,7 +1423,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__rm)
-            opts="-d -r -q -h --device --direct --recursive --purge --quiet --cache-size --wait --help"
+            opts="-d -r -q -h --device --direct --recursive --purge --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1366,6 +1442,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1377,7 +1457,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__salvage)
-            opts="-d -l -q -h --device --direct --list --quiet --cache-size --wait --help"
+            opts="-d -l -q -h --device --direct --list --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1396,6 +1476,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1407,7 +1491,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__stat)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1429,6 +1513,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1437,7 +1525,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__verify)
-            opts="-d -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1463,6 +1551,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1471,7 +1563,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume)
-            opts="-q -h --quiet --cache-size --wait --help create extend rename list help"
+            opts="-q -h --quiet --cache-size --wait --nbd-timeout --help create extend rename list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1485,6 +1577,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1493,7 +1589,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__create)
-            opts="-d -q -h --device --direct --block-size --no-checksums --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --block-size --no-checksums --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1519,6 +1615,10 @@ _nwvol() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1527,7 +1627,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__extend)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1546,6 +1646,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1641,7 +1745,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__list)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1660,6 +1764,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1671,7 +1779,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__rename)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --help"
+            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1690,6 +1798,10 @@ _nwvol() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
