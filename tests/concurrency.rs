@@ -129,10 +129,11 @@ fn readers_share_and_keep_a_writer_out() {
             .spawn()
             .unwrap(),
     );
+    // Probe with a write that changes nothing (the file does not exist)
+    // until it is refused as busy.
     until(|| {
-        !run(&["mkdir", "-d", s(&a), "-d", s(&b), "SYS:/X"])
-            .status
-            .success()
+        let o = run(&["rm", "-d", s(&a), "-d", s(&b), "SYS:/NOT-THERE"]);
+        String::from_utf8_lossy(&o.stderr).contains("device busy")
     });
     // Another reader shares the lock.
     let out = ok(&["ls", "-d", s(&a), "-d", s(&b), "SYS:/"]);
