@@ -167,12 +167,26 @@ impl MirrorGroup {
         x.events += 1;
         let created = table.created;
         let new = MirrorHeader::new(created, x);
-        for i in self.in_sync_members() {
-            self.members[i].partition.write_mirror_header(new.clone())?;
-        }
-        for p in extra {
-            p.write_mirror_header(new.clone())?;
-        }
+        // Every member at once: each waits on its own device's syncs.
+        let mut parts: Vec<&Partition> = self
+            .in_sync_members()
+            .into_iter()
+            .map(|i| &self.members[i].partition)
+            .collect();
+        parts.extend(extra.iter().copied());
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|p| {
+                    let new = new.clone();
+                    s.spawn(move || p.write_mirror_header(new))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("table writer thread"))
+                .collect::<Result<Vec<()>>>()
+        })?;
         *table = new.clone();
         Ok(new)
     }

@@ -115,13 +115,17 @@ impl Partition {
 
     /// Writes this partition's copy of the mirror table into all four
     /// header copies (the hot-fix header and table unchanged), a sync after
-    /// each copy.
+    /// each half: copies 0 and 1, sync, copies 2 and 3, sync. A crash
+    /// tears at most one half, and the other holds a whole table (old or
+    /// new), which reconciliation picks by its event counter.
     pub fn write_mirror_header(&self, mirror: MirrorHeader) -> Result<()> {
         self.check_writable()?;
         let _guard = self.header_lock.lock().expect("header lock");
         let entries = self.redirects();
-        for c in 0..HOTFIX_COPIES {
-            self.write_header_copy(c, &mirror, &entries)?;
+        for half in [0..HOTFIX_COPIES / 2, HOTFIX_COPIES / 2..HOTFIX_COPIES] {
+            for c in half {
+                self.write_header_copy(c, &mirror, &entries)?;
+            }
             self.device.sync()?;
         }
         *self.mirror.write().expect("mirror header lock") = mirror;
