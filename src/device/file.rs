@@ -485,6 +485,35 @@ impl FileDevice {
     }
 }
 
+/// Test hook: with `NWVOL_TEST_KILL_AFTER_WRITES=N` in the environment the
+/// process SIGKILLs itself right after its Nth device write (counted over
+/// every [`FileDevice`], member and thread), so the fault campaign
+/// (tests/fault_campaign.rs) can cut a command short at an exact write.
+/// Unset, it costs one load per write.
+mod kill_switch {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static LIMIT: OnceLock<u64> = OnceLock::new();
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+
+    /// Counts one write; kills the process at the chosen one.
+    pub(super) fn after_write() {
+        let limit = *LIMIT.get_or_init(|| {
+            std::env::var("NWVOL_TEST_KILL_AFTER_WRITES")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        });
+        if limit != 0 && WRITES.fetch_add(1, Ordering::Relaxed) + 1 == limit {
+            // SAFETY: kill(2) on our own pid; nothing is borrowed.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+        }
+    }
+}
+
 /// How long a lock or exclusive open that looks held is retried.
 ///
 /// When another thread of this process spawns a child, the child holds
@@ -629,46 +658,9 @@ impl Device for FileDevice {
     }
 
     fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
-        let mut total = 0u64;
-        for b in bufs {
-            total = total.saturating_add(b.len() as u64);
-        }
-        self.check_range("write", offset, total)?;
-        self.check_writable("write", offset)?;
-        if total == 0 {
-            return Ok(());
-        }
-        if self.direct {
-            if !self.aligned(offset) || !self.aligned(total) {
-                return Err(self.io_err(
-                    "write",
-                    offset,
-                    io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!(
-                            "direct I/O needs offsets and lengths that are multiples of {} bytes \
-                             ({total} bytes asked)",
-                            self.align
-                        ),
-                    ),
-                ));
-            }
-            let all_aligned = bufs
-                .iter()
-                .all(|b| is_aligned_ptr(b.as_ptr(), self.align) && self.aligned(b.len() as u64));
-            if !all_aligned {
-                return self.write_bounced(bufs, offset, total);
-            }
-        }
-        let mut iovs: Vec<libc::iovec> = bufs
-            .iter()
-            .filter(|b| !b.is_empty())
-            .map(|b| libc::iovec {
-                iov_base: b.as_ptr() as *mut libc::c_void,
-                iov_len: b.len(),
-            })
-            .collect();
-        self.pwritev_all(&mut iovs, offset)
+        let r = self.write_vectored_inner(bufs, offset);
+        kill_switch::after_write();
+        r
     }
 
     fn write_durable_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
@@ -807,6 +799,50 @@ impl Device for FileDevice {
 }
 
 impl FileDevice {
+    /// The write itself, without the test hook.
+    fn write_vectored_inner(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        let mut total = 0u64;
+        for b in bufs {
+            total = total.saturating_add(b.len() as u64);
+        }
+        self.check_range("write", offset, total)?;
+        self.check_writable("write", offset)?;
+        if total == 0 {
+            return Ok(());
+        }
+        if self.direct {
+            if !self.aligned(offset) || !self.aligned(total) {
+                return Err(self.io_err(
+                    "write",
+                    offset,
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!(
+                            "direct I/O needs offsets and lengths that are multiples of {} bytes \
+                             ({total} bytes asked)",
+                            self.align
+                        ),
+                    ),
+                ));
+            }
+            let all_aligned = bufs
+                .iter()
+                .all(|b| is_aligned_ptr(b.as_ptr(), self.align) && self.aligned(b.len() as u64));
+            if !all_aligned {
+                return self.write_bounced(bufs, offset, total);
+            }
+        }
+        let mut iovs: Vec<libc::iovec> = bufs
+            .iter()
+            .filter(|b| !b.is_empty())
+            .map(|b| libc::iovec {
+                iov_base: b.as_ptr() as *mut libc::c_void,
+                iov_len: b.len(),
+            })
+            .collect();
+        self.pwritev_all(&mut iovs, offset)
+    }
+
     /// O_DIRECT write of unaligned memory: gather into aligned chunks.
     fn write_bounced(&self, bufs: &[IoSlice<'_>], offset: u64, total: u64) -> DeviceResult<()> {
         let chunk = (total as usize).min(BOUNCE_MAX);
