@@ -397,7 +397,10 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
     // gets copied.
     sys.io.sync()?;
     let id = random_u32();
-    let table = g.add_member_record(id, plan.bytes())?;
+    // The new member first, holding the table that lists it; then the
+    // survivors' tables (the same header). A kill in between leaves a
+    // member `mirror resume` continues, never a listed one with no header.
+    let table = g.next_table_with_member(id, plan.bytes())?;
     write_partition(
         newdev.as_ref(),
         &NewPartition {
@@ -406,11 +409,13 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
             data_sectors: need as u32,
             disk_signature: random_u32(),
             created: crate::layout::time::DosTime::now(),
-            mirror: table,
+            mirror: table.clone(),
         },
     )
     .with_context(|| format!("{name}: writing the new partition"))?;
     newdev.sync()?;
+    let listed_table = g.add_member_record(id, plan.bytes())?;
+    debug_assert_eq!(listed_table, table);
     let target = Partition::open(newdev.clone())?;
     if !target.device.reads_zeros() {
         // Free space reads back as zeros on the new member too.

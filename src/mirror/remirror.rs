@@ -196,28 +196,22 @@ impl MirrorGroup {
     /// [`MAX_MEMBERS`].
     pub fn add_member_record(&self, id: u32, total: u64) -> Result<MirrorHeader> {
         let name = self.name();
-        self.update_table(&[], |x| {
-            let listed = x
-                .members
-                .iter()
-                .filter(|m| m.state != MemberState::Removed)
-                .count();
-            x.members.retain(|m| m.state != MemberState::Removed);
-            if listed >= MAX_MEMBERS {
-                return Err(Error::Invalid(format!(
-                    "{name}: the group already has {MAX_MEMBERS} members, the most a mirror group holds"
-                )));
-            }
-            x.members.push(MemberRecord {
-                id,
-                state: MemberState::Remirroring,
-                flags: 0,
-                checkpoint: 0,
-                progress: 0,
-                total,
-            });
-            Ok(())
-        })
+        self.update_table(&[], |x| push_member_record(x, &name, id, total))
+    }
+
+    /// The table [`MirrorGroup::add_member_record`] would write next, not
+    /// written: the new member's partition is created holding it before
+    /// any survivor lists the member, so a run cut short in between leaves
+    /// either a device the group does not know or one `mirror resume`
+    /// continues (its newer table is the authority), never a listed member
+    /// without a header.
+    pub fn next_table_with_member(&self, id: u32, total: u64) -> Result<MirrorHeader> {
+        let name = self.name();
+        let table = self.table.lock().expect("mirror table lock");
+        let mut x = table_ext(&table)?;
+        push_member_record(&mut x, &name, id, total)?;
+        x.events += 1;
+        Ok(MirrorHeader::new(table.created, x))
     }
 
     /// Copies `plan` from the in-sync members to `target` (member `id`),
@@ -484,6 +478,31 @@ impl MirrorGroup {
     }
 }
 
+/// Appends a remirroring record for member `id` (dropping removed ones);
+/// refused at [`MAX_MEMBERS`].
+fn push_member_record(x: &mut MirrorExt, name: &str, id: u32, total: u64) -> Result<()> {
+    let listed = x
+        .members
+        .iter()
+        .filter(|m| m.state != MemberState::Removed)
+        .count();
+    x.members.retain(|m| m.state != MemberState::Removed);
+    if listed >= MAX_MEMBERS {
+        return Err(Error::Invalid(format!(
+            "{name}: the group already has {MAX_MEMBERS} members, the most a mirror group holds"
+        )));
+    }
+    x.members.push(MemberRecord {
+        id,
+        state: MemberState::Remirroring,
+        flags: 0,
+        checkpoint: 0,
+        progress: 0,
+        total,
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,3 +517,4 @@ mod tests {
         assert_eq!(p.union(&q).ranges, vec![(0, 30)]);
     }
 }
+
