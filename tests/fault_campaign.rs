@@ -128,7 +128,9 @@ impl Outcome {
 
 /// `FAULT_SEED` when set: rerun one trial.
 fn only_seed() -> Option<u64> {
-    std::env::var("FAULT_SEED").ok().and_then(|s| s.parse().ok())
+    std::env::var("FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
 }
 
 // ---------------------------------------------------------------------------
@@ -505,7 +507,9 @@ fn check_files(p: &Plan, dir: &Path, out: &mut Outcome) {
                 let line = format!(
                     "{who}: {name}: {what} (allowed: {})",
                     ok.iter()
-                        .map(|a| a.as_ref().map_or("absent".into(), |d| format!("{} bytes", d.len())))
+                        .map(|a| a
+                            .as_ref()
+                            .map_or("absent".into(), |d| format!("{} bytes", d.len())))
                         .collect::<Vec<_>>()
                         .join(" or ")
                 );
@@ -655,8 +659,14 @@ fn io_base() -> (Vec<Vec<u8>>, BTreeMap<String, Vec<u8>>) {
         let name = format!("C{i}.DAT");
         let len = rng.range(0, 70_000) as usize;
         let data = rng.bytes(len);
-        v.write_file(0, &name, &mut data.as_slice(), Some(data.len() as u64), times())
-            .unwrap();
+        v.write_file(
+            0,
+            &name,
+            &mut data.as_slice(),
+            Some(data.len() as u64),
+            times(),
+        )
+        .unwrap();
         files.insert(name, data);
     }
     v.sync().unwrap();
@@ -667,10 +677,7 @@ fn io_base() -> (Vec<Vec<u8>>, BTreeMap<String, Vec<u8>>) {
 
 /// Opens the volume over the given images as they are now, with healthy
 /// devices; `only` picks one member.
-fn reopen(
-    images: &[Vec<u8>],
-    only: Option<usize>,
-) -> nwvol::Result<(System, Vec<Arc<MemDevice>>)> {
+fn reopen(images: &[Vec<u8>], only: Option<usize>) -> nwvol::Result<(System, Vec<Arc<MemDevice>>)> {
     let mems: Vec<Arc<MemDevice>> = images
         .iter()
         .enumerate()
@@ -692,7 +699,10 @@ fn findings(sys: &System, repair: bool) -> Vec<String> {
     };
     let r = check_mirrors(sys, &opts, &[], &|_| {}, &mut |x: Finding| {
         if x.code != "member-not-in-sync" && !(repair && x.action.corrected()) {
-            f.push(format!("{} {:?} {:?}: {}", x.code, x.member, x.blocks, x.problem));
+            f.push(format!(
+                "{} {:?} {:?}: {}",
+                x.code, x.member, x.blocks, x.problem
+            ));
         }
     });
     if let Err(e) = r {

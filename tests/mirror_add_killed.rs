@@ -30,7 +30,15 @@ fn mirror_add_killed_at_any_write_resumes_or_adds_again() {
     let base = tempfile::tempdir().unwrap();
     let (a0, b0) = (img(&base, "a.img"), img(&base, "b.img"));
     let s = |p: &Path| p.display().to_string();
-    ok(&["format", "-q", "--size", "16M", "--mirror", &s(&a0), &s(&b0)]);
+    ok(&[
+        "format",
+        "-q",
+        "--size",
+        "16M",
+        "--mirror",
+        &s(&a0),
+        &s(&b0),
+    ]);
     let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
     let src = img(&base, "DATA.BIN");
     std::fs::write(&src, &data).unwrap();
@@ -74,7 +82,11 @@ fn mirror_add_killed_at_any_write_resumes_or_adds_again() {
             ok_s(&again);
         }
         let out = ok_s(&status);
-        assert_eq!(out.matches("in sync").count(), 3, "kill at write {n}: {out}");
+        assert_eq!(
+            out.matches("in sync").count(),
+            3,
+            "kill at write {n}: {out}"
+        );
         let mut v = vec!["verify".to_string(), "-q".into()];
         v.extend(all);
         ok_s(&v);

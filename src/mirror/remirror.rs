@@ -517,4 +517,3 @@ mod tests {
         assert_eq!(p.union(&q).ranges, vec![(0, 30)]);
     }
 }
-
