@@ -163,7 +163,7 @@ enum Kill {
     Nth(u64),
 }
 
-const IMG_SIZE: &str = "32M";
+const IMG_SIZE: &str = "16M";
 const FILES: usize = 14;
 
 /// The images every trial starts from: a 2-way mirror holding committed
@@ -355,7 +355,7 @@ fn plan(victim: Victim, base: &Base, dir: &Path, rng: &mut Rng) -> Plan {
         }
         Victim::MirrorAdd => {
             let c = dir.join("c.img");
-            common::sparse(&c, 32 << 20);
+            common::sparse(&c, 16 << 20);
             members.push(c.clone());
             added = Some(c.clone());
             let mut args = s(&["mirror", "add", "-q"]);

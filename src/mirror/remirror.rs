@@ -154,8 +154,12 @@ fn table_ext(h: &MirrorHeader) -> Result<MirrorExt> {
 
 impl MirrorGroup {
     /// Changes the group's mirror table with `f`, bumps its event counter
-    /// and writes it (four copies, synced) to every in-sync member and to
-    /// `extra` partitions. Returns the new table.
+    /// and writes it (four copies, synced) to `extra` partitions, then to
+    /// every in-sync member. Returns the new table. The partition the
+    /// change is about (a remirror's target) comes first: killed in
+    /// between, it holds the newest table, which assembly takes as the
+    /// authority, and the survivors' older one is never the only record
+    /// of a finished copy (the target alone would read as remirroring).
     pub fn update_table(
         &self,
         extra: &[&Partition],
@@ -167,13 +171,16 @@ impl MirrorGroup {
         x.events += 1;
         let created = table.created;
         let new = MirrorHeader::new(created, x);
-        // Every member at once: each waits on its own device's syncs.
-        let mut parts: Vec<&Partition> = self
+        // The partition the change is about first (see above), then every
+        // in-sync member at once: each waits on its own device's syncs.
+        for p in extra {
+            p.write_mirror_header(new.clone())?;
+        }
+        let parts: Vec<&Partition> = self
             .in_sync_members()
             .into_iter()
             .map(|i| &self.members[i].partition)
             .collect();
-        parts.extend(extra.iter().copied());
         std::thread::scope(|s| {
             let handles: Vec<_> = parts
                 .iter()
