@@ -440,11 +440,15 @@ fn recover(p: &Plan, killed: bool, out: &mut Outcome) {
             out.fail("mirror add exited 0 but the new member does not open");
         }
     }
-    let mut rep = s(&["verify", "--repair", "-q"]);
+    let mut rep = s(&["verify", "--repair", "--json"]);
     rep.extend(all.clone());
     let o = nw(&rep);
     if !matches!(code(&o), Some(0 | 1)) {
-        out.fail(format!("verify --repair: {}", brief(&o)));
+        out.fail(format!(
+            "verify --repair: {}: {}",
+            brief(&o),
+            String::from_utf8_lossy(&o.stdout).replace('\n', " | ")
+        ));
     }
     let mut v = s(&["verify", "-q"]);
     v.extend(all.clone());
