@@ -106,11 +106,16 @@ pub(super) fn chain_agrees(eff: &Effective, first: u32, length: u32, block_size:
 
 impl Table {
     /// Decides the table from its two copies. `eff` is the decided FAT.
+    /// `interrupted[i]` says a write-intent bit covers entry `i` (in the
+    /// table or its copy): a write was cut short there, so two copies that
+    /// are equally consistent are both states the volume was in, and the
+    /// table's is taken.
     pub fn decide(
         table: &[RawEntry],
         copy: &[RawEntry],
         eff: &Effective,
         block_size: u32,
+        interrupted: &[bool],
     ) -> Table {
         let mut t = Table::default();
         let n = table.len().max(copy.len());
@@ -197,6 +202,18 @@ impl Table {
                             fix: Ok(format!("rewrote entry {idx} of the table from the copy")),
                         });
                         (*b, db)
+                    } else if interrupted.get(i).copied().unwrap_or(false) {
+                        t.changed.insert(idx);
+                        t.problems.push(Problem {
+                            code: "dir-copy-differs",
+                            structure: "directory table copy",
+                            idx,
+                            problem: format!(
+                                "{problem}; a write was cut short there (write-intent bit set)"
+                            ),
+                            fix: Ok(format!("rewrote entry {idx} of the copy from the table")),
+                        });
+                        (*a, da)
                     } else {
                         t.problems.push(Problem {
                             code: "dir-copy-differs",
@@ -670,7 +687,7 @@ mod tests {
             copy: vec![[0; 8]; 64],
         };
         let eff = Effective::new(&fat, &Default::default());
-        let mut table = Table::decide(t, c, &eff, 4096);
+        let mut table = Table::decide(t, c, &eff, 4096, &[]);
         table.check_tree();
         table
     }

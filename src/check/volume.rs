@@ -150,6 +150,35 @@ impl VolCheck<'_> {
     }
 }
 
+/// For each directory entry, whether a write-intent bit covers it in the
+/// table or its copy (a write there was cut short).
+fn interrupted_entries(
+    sys: &System,
+    vol: &Volume,
+    table: &[u32],
+    copy: &[u32],
+    n: usize,
+) -> Vec<bool> {
+    let per = (vol.block_size as usize / DIRENT_BYTES).max(1);
+    let wibs: Vec<_> = sys.groups.iter().map(|g| g.write_intent()).collect();
+    let covered = |chain: &[u32], i: usize| -> bool {
+        let Some(&b) = chain.get(i / per) else {
+            return false;
+        };
+        let Ok((g, off)) = vol.block_location(b) else {
+            return false;
+        };
+        let at = off + ((i % per) * DIRENT_BYTES) as u64;
+        let w = &wibs[g];
+        w.header
+            .bits_for_range(at, DIRENT_BYTES as u64)
+            .any(|bit| w.get(bit))
+    };
+    (0..n)
+        .map(|i| covered(table, i) || covered(copy, i))
+        .collect()
+}
+
 fn range(first: u32, count: u32) -> Option<BlockRange> {
     Some(BlockRange { first, count })
 }
@@ -233,7 +262,14 @@ pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>)
             Fix::Cannot("the entries only one copy holds have no second copy to compare".into()),
         );
     }
-    let mut table = Table::decide(&t_raw, &c_raw, &eff, vol.block_size);
+    let interrupted = interrupted_entries(
+        sys,
+        vol,
+        &t_walk.blocks,
+        &c_walk.blocks,
+        t_raw.len().max(c_raw.len()),
+    );
+    let mut table = Table::decide(&t_raw, &c_raw, &eff, vol.block_size, &interrupted);
     table.check_tree();
 
     // Every chain, walked and claimed.
