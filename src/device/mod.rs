@@ -168,6 +168,27 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// The part `[skip, skip + len)` of a list of slices, as slices (a run
+/// split where a device or a hot-fix redirection needs it).
+pub fn slice_range<'a>(bufs: &'a [IoSlice<'_>], mut skip: u64, mut len: u64) -> Vec<IoSlice<'a>> {
+    let mut out = Vec::new();
+    for b in bufs {
+        let bl = b.len() as u64;
+        if skip >= bl {
+            skip -= bl;
+            continue;
+        }
+        let take = (bl - skip).min(len);
+        out.push(IoSlice::new(&b[skip as usize..(skip + take) as usize]));
+        len -= take;
+        skip = 0;
+        if len == 0 {
+            break;
+        }
+    }
+    out
+}
+
 macro_rules! forward_device {
     () => {
         fn name(&self) -> &str {

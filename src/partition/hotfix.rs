@@ -55,21 +55,14 @@ impl Partition {
     /// surrounding aligned span when `offset` or the length is not aligned
     /// (O_DIRECT devices refuse unaligned writes).
     pub(crate) fn patch_write(&self, offset: u64, bytes: &[u8]) -> Result<()> {
-        let align = (self.device.alignment() as u64).max(ALIGN);
-        let start = offset / align * align;
-        let end = (offset + bytes.len() as u64).div_ceil(align) * align;
-        let mut buf = self.aligned_buf((end - start) as usize)?;
-        if start != offset || end != offset + bytes.len() as u64 {
-            self.device.read_at(&mut buf, start)?;
-        }
-        let at = (offset - start) as usize;
-        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        let (buf, start) = self.patched(offset, bytes)?;
         self.device.write_at(&buf, start)?;
         Ok(())
     }
 
-    /// Like `patch_write`, as one durable write ([`Device::write_durable_at`]).
-    pub(crate) fn patch_write_durable(&self, offset: u64, bytes: &[u8]) -> Result<()> {
+    /// The aligned sectors around `bytes` at `offset`, with `bytes` in
+    /// them (the rest read from the device), and where they start.
+    fn patched(&self, offset: u64, bytes: &[u8]) -> Result<(AlignedBuf, u64)> {
         let align = (self.device.alignment() as u64).max(ALIGN);
         let start = offset / align * align;
         let end = (offset + bytes.len() as u64).div_ceil(align) * align;
@@ -79,6 +72,12 @@ impl Partition {
         }
         let at = (offset - start) as usize;
         buf[at..at + bytes.len()].copy_from_slice(bytes);
+        Ok((buf, start))
+    }
+
+    /// Like `patch_write`, as one durable write ([`Device::write_durable_at`]).
+    pub(crate) fn patch_write_durable(&self, offset: u64, bytes: &[u8]) -> Result<()> {
+        let (buf, start) = self.patched(offset, bytes)?;
         self.device.write_durable_at(&buf, start)?;
         Ok(())
     }

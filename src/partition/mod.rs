@@ -6,6 +6,7 @@ pub mod hotfix;
 pub mod plan;
 pub mod wib;
 
+pub use crate::device::slice_range;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IoSlice;
 use std::sync::{Arc, Mutex, RwLock};
@@ -547,24 +548,4 @@ impl Partition {
     pub fn mirror(&self) -> MirrorHeader {
         self.mirror.read().expect("mirror header lock").clone()
     }
-}
-
-/// The part `[skip, skip + len)` of a list of slices, as slices.
-pub fn slice_range<'a>(bufs: &'a [IoSlice<'a>], mut skip: u64, mut len: u64) -> Vec<IoSlice<'a>> {
-    let mut out = Vec::new();
-    for b in bufs {
-        let bl = b.len() as u64;
-        if skip >= bl {
-            skip -= bl;
-            continue;
-        }
-        let take = (bl - skip).min(len);
-        out.push(IoSlice::new(&b[skip as usize..(skip + take) as usize]));
-        len -= take;
-        skip = 0;
-        if len == 0 {
-            break;
-        }
-    }
-    out
 }

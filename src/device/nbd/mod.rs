@@ -215,7 +215,7 @@ impl NbdDevice {
                 flags,
                 offset: offset + at,
                 len: n as u32,
-                payload: pieces(bufs, at, n),
+                payload: super::slice_range(bufs, at, n),
             });
             at += n;
         }
@@ -328,26 +328,6 @@ impl Device for NbdDevice {
             r => r.map_err(|f| self.error("zero", offset, f)),
         }
     }
-}
-
-/// The slices covering `len` bytes of `bufs` from byte `skip` on.
-fn pieces<'a>(bufs: &'a [IoSlice<'_>], mut skip: u64, mut len: u64) -> Vec<IoSlice<'a>> {
-    let mut out = Vec::new();
-    for b in bufs {
-        let bl = b.len() as u64;
-        if skip >= bl {
-            skip -= bl;
-            continue;
-        }
-        let take = (bl - skip).min(len);
-        out.push(IoSlice::new(&b[skip as usize..(skip + take) as usize]));
-        len -= take;
-        skip = 0;
-        if len == 0 {
-            break;
-        }
-    }
-    out
 }
 
 /// Zeros written as data, in requests of the request size, pipelined.
