@@ -6,11 +6,9 @@
 mod common;
 mod files_support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::*;
 use files_support::*;
@@ -206,36 +204,44 @@ fn a_killed_remirror_resumes_from_its_checkpoint() {
     let seed = std::process::id() as u64;
     for round in 0..2u64 {
         let new = img(&dir, &format!("n{round}.img"));
-        sparse(&new, 300 << 20);
-        let v = with(
-            &[&imgs[0], &imgs[1]],
-            &[
-                "add",
-                "--json",
-                "--max-rate",
-                "100M/s",
-                new.to_str().unwrap(),
-            ],
-        );
-        let child = nwvol()
-            .args(&v)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut k = Killer(child);
-        // After the first progress line, and a random moment past the
-        // first checkpoint (64 MiB at 100 MiB/s).
-        let mut lines = BufReader::new(k.0.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("a progress line").unwrap();
-        assert!(first.contains("\"progress\""), "{first}");
-        let ms = 800 + (seed.wrapping_mul(31).wrapping_add(round * 337)) % 700;
-        std::thread::sleep(Duration::from_millis(ms));
-        unsafe {
-            libc::kill(k.0.id() as i32, libc::SIGKILL);
+        // Killed at its Nth device write (the test hook), N growing from a
+        // seed-dependent start until a checkpoint was saved before the
+        // kill: exact, not a race against the clock.
+        let mut k = 40 + (seed.wrapping_mul(31).wrapping_add(round * 7)) % 10;
+        let mine = format!("n{round}.img");
+        loop {
+            sparse(&new, 300 << 20);
+            let v = with(&[&imgs[0], &imgs[1]], &["add", new.to_str().unwrap()]);
+            let child = nwvol()
+                .args(&v)
+                .env("NWVOL_TEST_KILL_AFTER_WRITES", k.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut kd = Killer(child);
+            let st = kd.0.wait().unwrap();
+            assert!(!st.success(), "mirror add ran to the end before write {k}");
+            let all = [imgs[0].as_path(), imgs[1].as_path(), new.as_path()];
+            let st = status(&all);
+            let cp = st["groups"][0]["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["device"].as_str().is_some_and(|d| d.ends_with(&mine)))
+                .filter(|m| m["state"] == "remirroring")
+                .and_then(|m| m["checkpoint_bytes"].as_u64())
+                .unwrap_or(0);
+            if cp > 0 {
+                break;
+            }
+            // No checkpoint yet: start over, killed later.
+            let _ = nwvol()
+                .args(with(&all, &["remove", new.to_str().unwrap()]))
+                .output();
+            k += 10;
+            assert!(k < 400, "no checkpoint before any kill point: {st}");
         }
-        let _ = k.0.wait();
-        drop(lines);
         let all = [imgs[0].as_path(), imgs[1].as_path(), new.as_path()];
         let st = status(&all);
         let m = st["groups"][0]["members"]
