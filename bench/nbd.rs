@@ -27,29 +27,12 @@ use nwvol::format::{FormatOptions, format};
 use nwvol::mirror::assemble::assemble;
 use nwvol::partition::Partition;
 
-const MIB: u64 = 1 << 20;
+mod common;
+
+use common::{MIB, env_u64, median};
 /// Where the data goes in the logical partition: past the volume's FAT.
 const DATA: u64 = 64 * MIB;
 const BLOCK: u32 = 65536;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
 
 /// Image size holding `mib` of data past DATA, with the pool and headers.
 fn image_bytes(mib: u64) -> u64 {

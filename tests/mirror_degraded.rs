@@ -6,20 +6,11 @@
 mod common;
 mod files_support;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use common::*;
 use files_support::*;
-use nwvol::device::Device;
-use nwvol::device::file::{FileDevice, OpenOptions};
 use nwvol::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
-use nwvol::partition::Partition;
-
-fn part(p: &Path) -> Partition {
-    let d = Arc::new(FileDevice::open(p, &OpenOptions::read_only()).unwrap()) as Arc<dyn Device>;
-    Partition::open(d).unwrap()
-}
 
 #[test]
 fn member_missing_during_a_write_is_out_of_sync_when_it_returns() {

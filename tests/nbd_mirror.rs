@@ -10,42 +10,13 @@ mod files_support;
 mod nbd_support;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Arc;
 
 use common::*;
 use files_support::*;
 use nbd_support::*;
-use nwvol::device::Device;
-use nwvol::device::file::{FileDevice, OpenOptions};
-use nwvol::partition::Partition;
 use serde_json::Value;
-
-fn part(p: &Path) -> Partition {
-    let d = Arc::new(FileDevice::open(p, &OpenOptions::read_only()).unwrap()) as Arc<dyn Device>;
-    Partition::open(d).unwrap()
-}
-
-/// The logical partitions on two image files are byte for byte the same.
-fn same_logical(a: &Path, b: &Path) {
-    let (pa, pb) = (part(a), part(b));
-    assert_eq!(pa.logical_bytes(), pb.logical_bytes());
-    let n = pa.logical_bytes();
-    let chunk = 4 << 20;
-    let (mut ba, mut bb) = (vec![0u8; chunk], vec![0u8; chunk]);
-    let mut off = 0u64;
-    while off < n {
-        let k = (n - off).min(chunk as u64) as usize;
-        pa.read_logical(&mut ba[..k], off).unwrap();
-        pb.read_logical(&mut bb[..k], off).unwrap();
-        assert!(
-            ba[..k] == bb[..k],
-            "{a:?} and {b:?} differ in logical {off}+{k}"
-        );
-        off += k as u64;
-    }
-}
 
 /// `nwvol get` of one file from the devices, to memory.
 fn get(devs: &[PathBuf], file: &str) -> Vec<u8> {

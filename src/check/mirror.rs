@@ -50,15 +50,6 @@ pub fn total_bytes(sys: &System) -> u64 {
     sys.groups.iter().map(|g| g.logical_bytes).sum()
 }
 
-fn checksum_entry(vol: &Volume, b: u32) -> Option<(usize, u64)> {
-    vol.checksum_entry(b)
-}
-
-/// True when volume block `b` holds checksums.
-pub(crate) fn is_checksum_block(vol: &Volume, b: u32) -> bool {
-    vol.is_checksum_block(b)
-}
-
 /// Checks every group: members against each other and blocks against
 /// their checksums. `progress` is called with the bytes done so far.
 ///
@@ -271,10 +262,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
 
     fn flush_pending(&mut self) {
         if let Some(p) = self.pending.take() {
-            let metadata = matches!(
-                p.f.structure.as_str(),
-                "FAT" | "FAT copy" | "directory table" | "directory table copy"
-            );
+            let metadata = super::owners::TABLES.contains(&p.f.structure.as_str());
             if self.opts.repair && metadata && p.f.code == "checksum-mismatch" {
                 self.stats.deferred.push(p.f);
             } else {
@@ -538,8 +526,8 @@ impl<'a, 's> GroupCheck<'a, 's> {
                         continue;
                     }
                     let logical = p.start + off;
-                    let entry = checksum_entry(volume, b);
-                    if !same && is_checksum_block(volume, b) {
+                    let entry = volume.checksum_entry(b);
+                    if !same && volume.is_checksum_block(b) {
                         self.sum_blocks.push((vol, b, logical));
                         continue;
                     }
@@ -642,14 +630,14 @@ impl<'a, 's> GroupCheck<'a, 's> {
         let mut per_member = vec![vec![0u32; n as usize]; self.members.len()];
         let mut i = 0u32;
         while i < n {
-            let Some((g, off)) = checksum_entry(vol, first + i) else {
+            let Some((g, off)) = vol.checksum_entry(first + i) else {
                 i += 1;
                 continue;
             };
             // Entries of consecutive blocks of one segment are consecutive.
             let mut run = 1u32;
             while i + run < n
-                && checksum_entry(vol, first + i + run) == Some((g, off + 4 * run as u64))
+                && vol.checksum_entry(first + i + run) == Some((g, off + 4 * run as u64))
             {
                 run += 1;
             }
@@ -830,7 +818,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
     /// Records `crc` as block's checksum on every compared member.
     fn write_checksum(&mut self, block: Option<(usize, u32)>, crc: u32) -> Result<()> {
         let Some((vol, b)) = block else { return Ok(()) };
-        let Some((g, off)) = checksum_entry(&self.sys.volumes[vol], b) else {
+        let Some((g, off)) = self.sys.volumes[vol].checksum_entry(b) else {
             return Ok(());
         };
         let bytes = crc.to_le_bytes();
@@ -868,7 +856,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
             let mut rebuilt = copies[0].clone();
             let mut data = vec![0u8; bs];
             for d in first..first + seg.blocks() {
-                let Some((_, eoff)) = checksum_entry(volume, d) else {
+                let Some((_, eoff)) = volume.checksum_entry(d) else {
                     continue;
                 };
                 if eoff < logical || eoff >= logical + bs as u64 {

@@ -103,11 +103,11 @@ impl Owners {
     }
 }
 
+/// The tables the structure repair can rewrite from their second copy.
+pub(crate) const TABLES: [&str; 4] = ["FAT", "FAT copy", "directory table", "directory table copy"];
+
 fn is_structure(s: &str) -> bool {
-    matches!(
-        s,
-        "FAT" | "FAT copy" | "checksums" | "directory table" | "directory table copy"
-    )
+    s == "checksums" || TABLES.contains(&s)
 }
 
 /// The blocks of the volume's checksum fragments.
@@ -116,7 +116,7 @@ fn checksum_blocks(vol: &Volume) -> Vec<u32> {
     for s in &vol.segments {
         let first = s.entry.first_block;
         for b in first..first + s.blocks() {
-            if super::mirror::is_checksum_block(vol, b) {
+            if vol.is_checksum_block(b) {
                 v.push(b);
             }
         }

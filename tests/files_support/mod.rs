@@ -11,6 +11,7 @@ use std::sync::Arc;
 use nwvol::device::Device;
 use nwvol::device::file::{FileDevice, OpenOptions};
 use nwvol::layout::fat::fat_blocks;
+use nwvol::partition::Partition;
 use nwvol::system::System;
 use nwvol::volume::fat::Fat;
 
@@ -186,4 +187,31 @@ pub fn set_mtime(p: &Path, secs: u64) {
 pub fn mtime(p: &Path) -> i64 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(p).unwrap().mtime()
+}
+
+/// A member's partition, opened read-only.
+pub fn part(p: &Path) -> Partition {
+    let d = Arc::new(FileDevice::open(p, &OpenOptions::read_only()).unwrap()) as Arc<dyn Device>;
+    Partition::open(d).unwrap()
+}
+
+/// Asserts that the logical partitions of two members are byte for byte
+/// the same.
+pub fn same_logical(a: &Path, b: &Path) {
+    let (pa, pb) = (part(a), part(b));
+    assert_eq!(pa.logical_bytes(), pb.logical_bytes());
+    let n = pa.logical_bytes();
+    let chunk = 4 << 20;
+    let (mut ba, mut bb) = (vec![0u8; chunk], vec![0u8; chunk]);
+    let mut off = 0u64;
+    while off < n {
+        let k = (n - off).min(chunk as u64) as usize;
+        pa.read_logical(&mut ba[..k], off).unwrap();
+        pb.read_logical(&mut bb[..k], off).unwrap();
+        assert!(
+            ba[..k] == bb[..k],
+            "{a:?} and {b:?} differ in logical {off}+{k}"
+        );
+        off += k as u64;
+    }
 }
