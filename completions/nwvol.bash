@@ -1457,7 +1457,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__salvage)
-            opts="-d -l -q -h --device --direct --list --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -l -q -h --device --direct --list --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

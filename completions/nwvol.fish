@@ -150,6 +150,7 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l wait -d 'When a 
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l nbd-timeout -d 'Longest wait for an NBD server (connect, handshake, each reply) before its member is taken as failed' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l direct -d 'Use O_DIRECT for image files too (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s l -l list -d 'Only list what could be restored, even for a file\'s path'
+complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -l json -d 'List as one JSON object (the `ls --json` shape; implies --list)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s q -l quiet -d 'Print nothing but errors'
 complete -c nwvol -n "__fish_nwvol_using_subcommand salvage" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand purge" -s d -l device -d 'A member device, image file or NBD URI (nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES' -r -F

@@ -11,14 +11,51 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Roff text: a backslash and a hyphen printed as such, a line that would
+/// start with a control character made plain.
+fn roff_text(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+/// One manual page: clap_mangen's sections, with EXIT STATUS (from
+/// `nwvol::cli::exit_status`) before VERSION, as man-pages(7) orders them.
+fn page(cmd: clap::Command, command: Option<&str>) -> Vec<u8> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut buf = Vec::new();
+    man.render_title(&mut buf).expect("title");
+    man.render_name_section(&mut buf).expect("name");
+    man.render_synopsis_section(&mut buf).expect("synopsis");
+    man.render_description_section(&mut buf)
+        .expect("description");
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut buf).expect("options");
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut buf)
+            .expect("subcommands");
+    }
+    if cmd.get_after_help().is_some() || cmd.get_after_long_help().is_some() {
+        man.render_extra_section(&mut buf).expect("extra");
+    }
+    buf.extend_from_slice(b".SH \"EXIT STATUS\"\n");
+    for (code, what) in nwvol::cli::exit_status(command) {
+        buf.extend_from_slice(format!(".TP\n\\fB{code}\\fR\n{}\n", roff_text(what)).as_bytes());
+    }
+    if cmd.get_version().is_some() {
+        man.render_version_section(&mut buf).expect("version");
+    }
+    buf
+}
+
 fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let cmd = nwvol::cli::Cli::command();
-    let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut buf)
-        .expect("render nwvol.1");
-    out.push((root().join("man/nwvol.1"), buf));
+    out.push((root().join("man/nwvol.1"), page(cmd.clone(), None)));
     for sub in cmd.get_subcommands() {
         let name = format!("nwvol-{}", sub.get_name());
         // clap names are &'static str; a test may leak a few bytes.
@@ -27,11 +64,11 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
             .clone()
             .name(static_name)
             .bin_name(format!("nwvol {}", sub.get_name()));
-        let mut buf = Vec::new();
-        clap_mangen::Man::new(sub)
-            .render(&mut buf)
-            .expect("render subcommand page");
-        out.push((root().join(format!("man/{name}.1")), buf));
+        let exit_of = sub.get_name().strip_prefix("nwvol-").map(str::to_string);
+        out.push((
+            root().join(format!("man/{name}.1")),
+            page(sub, exit_of.as_deref()),
+        ));
     }
     for (shell, file) in [
         (Shell::Bash, "nwvol.bash"),

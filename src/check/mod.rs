@@ -148,18 +148,6 @@ impl Summary {
             self.uncorrected += 1;
         }
     }
-
-    /// fsck's exit code for the run: 0 nothing wrong, 1 all corrected, 4
-    /// errors left uncorrected.
-    pub fn exit_code(&self) -> i32 {
-        if self.uncorrected > 0 {
-            4
-        } else if self.corrected > 0 {
-            1
-        } else {
-            0
-        }
-    }
 }
 
 /// Where findings go as they are made (the CLI prints them at once).

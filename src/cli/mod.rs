@@ -33,6 +33,88 @@ pub const EXIT_FAILURE: i32 = 1;
 /// Exit code: the command line was wrong.
 pub const EXIT_USAGE: i32 = 2;
 
+/// The exit codes of a subcommand (`None`: of `nwvol` as a whole), for the
+/// EXIT STATUS section of the manual pages.
+pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
+    const COMMON: &[(i32, &str)] = &[
+        (EXIT_OK, "success"),
+        (
+            EXIT_FAILURE,
+            "failure; one line on standard error, `nwvol: <what>: <why>`, names the device, volume or path and the cause",
+        ),
+        (
+            EXIT_USAGE,
+            "usage error (an unknown option, a missing or malformed argument)",
+        ),
+    ];
+    const SOME_PATHS: &[(i32, &str)] = &[
+        (EXIT_OK, "success: every path was done"),
+        (
+            EXIT_FAILURE,
+            "failure, or some of several paths failed: each failure has its own line on standard error and the other paths were done",
+        ),
+        (
+            EXIT_USAGE,
+            "usage error (an unknown option, a missing or malformed argument)",
+        ),
+    ];
+    const INSPECT: &[(i32, &str)] = &[
+        (
+            EXIT_OK,
+            "success; warnings about damaged copies that another copy covers may be printed",
+        ),
+        (
+            EXIT_FAILURE,
+            "failure: no NetWare partition could be read, or a volume could not be assembled (it is shown as failed)",
+        ),
+        (
+            EXIT_USAGE,
+            "usage error (an unknown option, a missing or malformed argument)",
+        ),
+    ];
+    const VERIFY: &[(i32, &str)] = &[
+        (verify::EXIT_CLEAN, "nothing wrong was found"),
+        (
+            verify::EXIT_CORRECTED,
+            "errors were found and all of them corrected (--repair)",
+        ),
+        (
+            EXIT_USAGE,
+            "usage error (an unknown option, a missing or malformed argument)",
+        ),
+        (
+            verify::EXIT_UNCORRECTED,
+            "errors were left uncorrected: without --repair, or where repair cannot tell the good copy",
+        ),
+        (
+            verify::EXIT_OPERATIONAL,
+            "operational error: a device missing, unreadable or not a NetWare disk",
+        ),
+    ];
+    const TOP: &[(i32, &str)] = &[
+        (EXIT_OK, "success"),
+        (
+            EXIT_FAILURE,
+            "failure; one line on standard error, `nwvol: <what>: <why>`, names the device, volume or path and the cause",
+        ),
+        (
+            EXIT_USAGE,
+            "usage error (an unknown option, a missing or malformed argument)",
+        ),
+        (
+            verify::EXIT_UNCORRECTED,
+            "nwvol verify only, which exits as fsck does (0, 1, 4, 8): see nwvol-verify(1)",
+        ),
+    ];
+    match command {
+        None => TOP,
+        Some("verify") => VERIFY,
+        Some("inspect") => INSPECT,
+        Some("ls" | "cat" | "get" | "put" | "mkdir" | "rm" | "mv" | "df") => SOME_PATHS,
+        _ => COMMON,
+    }
+}
+
 /// nwvol: format, inspect, remirror and verify NetWare-style volumes.
 #[derive(Debug, Parser)]
 #[command(
@@ -166,7 +248,8 @@ nwvol mv SYS:/DATA/A.TXT SYS:/DATA/B.TXT SYS:/ARCHIVE"
     /// List deleted files, or restore one.
     #[command(
         after_help = "Examples:\n  nwvol salvage -d disk0.img SYS:/DATA              # list\n  \
-nwvol salvage SYS:/DATA/OLD.TXT                   # restore"
+nwvol salvage SYS:/DATA/OLD.TXT                   # restore\n  \
+nwvol salvage --json SYS:/ | jq '.entries[].path'"
     )]
     Salvage(salvage::SalvageArgs),
     /// Free the space of deleted files for good.

@@ -2,11 +2,12 @@
 
 use anyhow::{Result, bail};
 use clap::Args;
+use serde_json::{Value, json};
 
 use crate::volume::index::Node;
 use crate::volume::{NwPath, OpenMode, OpenVolume};
 
-use super::nwpath::{attr_letters, deleted_at, open_system, parse};
+use super::nwpath::{FILES_JSON_VERSION, attr_letters, deleted_at, entry_json, open_system, parse};
 use super::{DeviceArgs, EXIT_OK, Output};
 
 /// Options of `nwvol salvage`.
@@ -17,6 +18,9 @@ pub struct SalvageArgs {
     /// Only list what could be restored, even for a file's path.
     #[arg(short, long)]
     pub list: bool,
+    /// List as one JSON object (the `ls --json` shape; implies --list).
+    #[arg(long)]
+    pub json: bool,
     /// A directory (lists the deleted files in and below it) or a deleted
     /// file's path (restores it; the most recently deleted one when there
     /// are several).
@@ -33,6 +37,23 @@ fn deleted_below(v: &OpenVolume, dir: u32, out: &mut Vec<u32>) {
     }
 }
 
+/// Lists deleted entries: lines for people, or one `ls --json`-shaped object.
+fn show_all(out: &Output, v: &OpenVolume, nodes: &[&Node], as_json: bool) -> Result<()> {
+    if as_json {
+        let entries: Vec<Value> = nodes.iter().map(|n| entry_json(v, n)).collect();
+        out.json(&json!({
+            "nwvol_json": FILES_JSON_VERSION,
+            "command": "salvage",
+            "entries": entries,
+        }))?;
+        return Ok(());
+    }
+    for n in nodes {
+        show(out, v, n)?;
+    }
+    Ok(())
+}
+
 fn show(out: &Output, v: &OpenVolume, n: &Node) -> Result<()> {
     out.line(format!(
         "{} {:>10}  deleted {}  {}",
@@ -47,8 +68,9 @@ fn show(out: &Output, v: &OpenVolume, n: &Node) -> Result<()> {
 /// Runs `nwvol salvage`.
 pub fn run(a: SalvageArgs, out: &Output) -> Result<i32> {
     let p: NwPath = parse(&a.path)?;
-    let sys = open_system(&a.dev, !a.list)?;
-    let mode = if a.list {
+    let list = a.list || a.json;
+    let sys = open_system(&a.dev, !list)?;
+    let mode = if list {
         OpenMode::ReadOnly
     } else {
         OpenMode::Write
@@ -59,11 +81,8 @@ pub fn run(a: SalvageArgs, out: &Output) -> Result<i32> {
     {
         let mut found = Vec::new();
         deleted_below(&v, dir, &mut found);
-        for i in found {
-            if let Some(n) = v.index().get(i) {
-                show(out, &v, n)?;
-            }
-        }
+        let nodes: Vec<&Node> = found.iter().filter_map(|&i| v.index().get(i)).collect();
+        show_all(out, &v, &nodes, a.json)?;
         return Ok(EXIT_OK);
     }
     let (dir, name) = v.resolve_parent(&p)?;
@@ -77,10 +96,8 @@ pub fn run(a: SalvageArgs, out: &Output) -> Result<i32> {
         bail!("{p}: no deleted file of that name");
     }
     cands.sort_by_key(|n| (deleted_at(n).0, n.index));
-    if a.list {
-        for n in cands {
-            show(out, &v, n)?;
-        }
+    if list {
+        show_all(out, &v, &cands, a.json)?;
         return Ok(EXIT_OK);
     }
     let idx = cands.last().map(|n| n.index).unwrap_or(0);

@@ -19,8 +19,25 @@ use crate::check::truncated::{restore_length, truncated_image};
 /// Version of the `verify --json` records.
 pub const VERIFY_JSON_VERSION: u32 = 1;
 
-/// Exit code: an operational error (a device missing or unreadable).
+/// Exit code (fsck's): nothing wrong.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit code (fsck's): errors found, all of them corrected.
+pub const EXIT_CORRECTED: i32 = 1;
+/// Exit code (fsck's): errors left uncorrected.
+pub const EXIT_UNCORRECTED: i32 = 4;
+/// Exit code (fsck's): an operational error (a device missing or unreadable).
 pub const EXIT_OPERATIONAL: i32 = 8;
+
+/// fsck's exit code for a run's totals.
+fn exit_code(s: &Summary) -> i32 {
+    if s.uncorrected > 0 {
+        EXIT_UNCORRECTED
+    } else if s.corrected > 0 {
+        EXIT_CORRECTED
+    } else {
+        EXIT_CLEAN
+    }
+}
 
 /// Which checks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,12 +74,13 @@ pub fn run(a: VerifyArgs, out: &Output) -> Result<i32> {
         Ok(code) => Ok(code),
         Err(e) => {
             if super::output::is_broken_pipe(&e) {
-                return Ok(0);
+                return Ok(EXIT_CLEAN);
             }
             out.error(super::output::one_line(&e));
             if a.json {
                 let _ = out.json(&json!({
                     "nwvol_json": VERIFY_JSON_VERSION,
+                    "command": "verify",
                     "type": "error",
                     "error": super::output::one_line(&e),
                     "exit_code": EXIT_OPERATIONAL,
@@ -140,6 +158,7 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
             let mut v = serde_json::to_value(&f).unwrap_or(Value::Null);
             if let Some(o) = v.as_object_mut() {
                 o.insert("nwvol_json".into(), json!(VERIFY_JSON_VERSION));
+                o.insert("command".into(), json!("verify"));
                 o.insert("type".into(), json!("finding"));
             }
             // A closed pipe ends the output, not the check.
@@ -181,12 +200,13 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
     crate::check::mirror::recheck(&sys, std::mem::take(&mut mirror_stats.deferred), &mut sink)?;
     summary.bytes_compared = mirror_stats.bytes_compared;
     summary.blocks_checksummed = mirror_stats.blocks_checksummed;
-    let code = summary.exit_code();
+    let code = exit_code(&summary);
     let secs = started.elapsed().as_secs_f64();
     if json {
         let mut v = serde_json::to_value(&summary).unwrap_or(Value::Null);
         if let Some(o) = v.as_object_mut() {
             o.insert("nwvol_json".into(), json!(VERIFY_JSON_VERSION));
+            o.insert("command".into(), json!("verify"));
             o.insert("type".into(), json!("summary"));
             o.insert("repair".into(), json!(opts.writes()));
             o.insert("dry_run".into(), json!(opts.dry_run));
