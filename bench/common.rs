@@ -87,3 +87,41 @@ pub fn drop_caches() {
     let _ = Command::new("sync").status();
     let _ = std::fs::write("/proc/sys/vm/drop_caches", "3");
 }
+
+/// Appends one JSON line to the file named by $NWVOL_BENCH_RECORDS, the
+/// records bench/report.sh turns into the report; nothing when unset.
+fn record(v: serde_json::Value) {
+    let Ok(path) = std::env::var("NWVOL_BENCH_RECORDS") else {
+        return;
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .expect("open $NWVOL_BENCH_RECORDS");
+    writeln!(f, "{v}").expect("write $NWVOL_BENCH_RECORDS");
+}
+
+/// One row of the report: a figure, nwvol's and the baseline's values as
+/// printed, their ratio and the target the issue sets (`>= 0.9`,
+/// `<= 0.2`, or empty when there is none).
+pub fn record_figure(
+    bench: &str,
+    figure: &str,
+    nwvol: &str,
+    baseline: &str,
+    ratio: f64,
+    target: &str,
+) {
+    record(serde_json::json!({
+        "kind": "figure", "bench": bench, "figure": figure, "nwvol": nwvol,
+        "baseline": baseline, "ratio": ratio, "target": target,
+    }));
+}
+
+/// One point of the throughput-against-members plot.
+pub fn record_point(series: &str, members: usize, mb_per_s: f64) {
+    record(serde_json::json!({
+        "kind": "point", "series": series, "members": members, "mb_per_s": mb_per_s,
+    }));
+}

@@ -28,7 +28,7 @@ use nwvol::partition::Partition;
 
 mod common;
 
-use common::{MIB, env_u64, median};
+use common::{MIB, env_u64, median, record_figure, record_point};
 /// Where the data goes in the logical partition: past the volume's FAT.
 const DATA: u64 = 64 * MIB;
 const BLOCK: u32 = 65536;
@@ -239,6 +239,37 @@ Throughput is the logical data rate (MB/s of data each member receives); medians
         }
         let (b, d, x, f) = (median(buf), median(dir_), median(dd), median(fio));
         let best = b.max(d);
+        let target = match n {
+            1 => ">= 1.0",
+            2 => ">= 0.9",
+            4 => ">= 0.8",
+            _ => "",
+        };
+        let mode = if d > b { "O_DIRECT" } else { "buffered" };
+        record_figure(
+            "engine",
+            &format!("write {mib} MiB, {n} member(s), against {n} concurrent dd"),
+            &format!("{best:.0} MB/s ({mode})"),
+            &format!("{x:.0} MB/s"),
+            best / x,
+            target,
+        );
+        record_figure(
+            "engine",
+            &format!("write {mib} MiB, {n} member(s), against fio direct=1"),
+            &format!("{best:.0} MB/s ({mode})"),
+            &format!("{f:.0} MB/s"),
+            best / f,
+            "",
+        );
+        for (series, v) in [
+            ("nwvol buffered", b),
+            ("nwvol O_DIRECT", d),
+            ("dd (buffered)", x),
+            ("fio (direct)", f),
+        ] {
+            record_point(series, n, v);
+        }
         out.push_str(&format!(
             "| {n} | {b:.0} | {d:.0} | {x:.0} | {f:.0} | {:.2} | {:.2} | {:.2} |\n",
             best / x,
@@ -261,6 +292,14 @@ Throughput is the logical data rate (MB/s of data each member receives); medians
             out.push_str("\nLoop device: not available here (losetup failed).\n");
         } else {
             let (b, d) = (median(b), median(d));
+            record_figure(
+                "engine",
+                "loop device, buffered against O_DIRECT (O_DIRECT is the default on block devices)",
+                &format!("{b:.0} MB/s buffered"),
+                &format!("{d:.0} MB/s O_DIRECT"),
+                b / d,
+                "",
+            );
             out.push_str(&format!(
                 "\nOne member on a loop device: buffered {b:.0} MB/s, O_DIRECT {d:.0} MB/s (buffered / direct {:.2}).\n",
                 b / d
@@ -271,6 +310,14 @@ Throughput is the logical data rate (MB/s of data each member receives); medians
         "\nPeak RSS of the benchmark process (all runs): {:.0} MiB.\n",
         peak_rss_mib()
     ));
+    record_figure(
+        "engine",
+        "peak RSS of the benchmark process, against the cache size",
+        &format!("{:.0} MiB", peak_rss_mib()),
+        &format!("{} MiB", cfg.capacity / MIB),
+        peak_rss_mib() / (cfg.capacity / MIB) as f64,
+        "",
+    );
     let _ = std::fs::remove_dir_all(&dir);
     println!("{out}");
     let res = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results");

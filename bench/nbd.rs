@@ -29,7 +29,7 @@ use nwvol::partition::Partition;
 
 mod common;
 
-use common::{MIB, env_u64, median};
+use common::{MIB, env_u64, median, record_figure};
 /// Where the data goes in the logical partition: past the volume's FAT.
 const DATA: u64 = 64 * MIB;
 const BLOCK: u32 = 65536;
@@ -238,6 +238,22 @@ directory, same disk). Medians of {reps} runs, both set-ups measured in each run
         ratios_w.join(", "),
         ratios_r.join(", ")
     ));
+    record_figure(
+        "nbd",
+        "2-way mirror write, local + NBD member against local + local",
+        &format!("{nw:.0} MB/s"),
+        &format!("{lw:.0} MB/s"),
+        nw / lw,
+        ">= 0.7",
+    );
+    record_figure(
+        "nbd",
+        "2-way mirror read, local + NBD member against local + local",
+        &format!("{nr:.0} MB/s"),
+        &format!("{lr:.0} MB/s"),
+        nr / lr,
+        "",
+    );
     println!("{out}");
     let res = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results");
     let _ = std::fs::create_dir_all(&res);

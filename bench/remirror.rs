@@ -161,6 +161,30 @@ assembly included). Logical partition {} MiB. Medians of {reps} runs.\n\n",
         mbs(c_resync, x),
         x / f
     ));
+    record_figure(
+        "remirror",
+        "full remirror (volume full), rate against dd",
+        &format!("{:.0} MB/s", mbs(c_full, f)),
+        &format!("{:.0} MB/s", mbs(lb, d)),
+        mbs(c_full, f) / mbs(lb, d),
+        ">= 0.8",
+    );
+    record_figure(
+        "remirror",
+        "remirror of a 10% allocated volume, time against full remirror",
+        &format!("{t:.2} s"),
+        &format!("{f:.2} s"),
+        t / f,
+        "<= 0.2",
+    );
+    record_figure(
+        "remirror",
+        "resync after 1% written with a member absent, time against full remirror",
+        &format!("{x:.2} s"),
+        &format!("{f:.2} s"),
+        x / f,
+        "<= 0.05",
+    );
     println!("{out}");
     std::fs::create_dir_all("bench/results").unwrap();
     std::fs::write("bench/results/remirror.md", &out).unwrap();
