@@ -75,6 +75,45 @@ fn capacity_bounds_memory() {
     assert!(cache.stats().evictions > 0);
 }
 
+/// Buffers of evicted blocks are reused for new ones (a stream neither
+/// allocates nor zeroes memory per block): what another block held before
+/// never shows through, whether the new block is written whole, written in
+/// part (the rest read from the members) or read.
+#[test]
+fn reused_buffers_never_show_old_bytes() {
+    let mems = formatted(&[24 * MIB], None);
+    let g = plain(&mems);
+    let cache = Cache::new(vec![g.clone()], CacheConfig::with_capacity(MIB as u64));
+    let mut model = vec![0u8; 8 * MIB];
+    g.members[0]
+        .partition
+        .read_logical(&mut model, DATA)
+        .unwrap();
+    // Fill the cache, and evict, with one pattern...
+    let first = pattern(4 * MIB, 11);
+    cache.write(0, 65536, DATA, &first).unwrap();
+    model[..first.len()].copy_from_slice(&first);
+    cache.sync().unwrap();
+    // ...then touch other blocks: a few bytes of each, which must load the
+    // rest from the member, not keep a recycled buffer's bytes.
+    for i in 0..64u64 {
+        let at = 4 * MIB as u64 + i * 65536 + 100 + i;
+        let bytes = [i as u8 ^ 0x5a; 7];
+        cache.write(0, 65536, DATA + at, &bytes).unwrap();
+        model[at as usize..at as usize + 7].copy_from_slice(&bytes);
+    }
+    let mut back = vec![0u8; model.len()];
+    cache.read(0, 65536, DATA, &mut back).unwrap();
+    assert!(back == model, "the cache shows bytes no write put there");
+    cache.sync().unwrap();
+    g.members[0]
+        .partition
+        .read_logical(&mut back, DATA)
+        .unwrap();
+    assert!(back == model, "the member holds bytes no write put there");
+    assert!(cache.stats().evictions > 0);
+}
+
 /// Partial-block writes read the rest of the block first.
 #[test]
 fn partial_block_write_keeps_the_rest() {

@@ -99,6 +99,11 @@ pub(crate) struct State {
     pub(crate) dirty: BTreeSet<Key>,
     tick: u64,
     pub(crate) used: u64,
+    /// Buffers of evicted blocks, kept for new blocks: a stream through
+    /// the cache then neither allocates nor zeroes (nor faults in) fresh
+    /// memory for every block. At most `spare_limit` bytes.
+    spare: Vec<AlignedBuf>,
+    spare_bytes: u64,
     /// Bytes of Dirty, Writeback and WritebackDirty blocks.
     pub(crate) dirty_bytes: u64,
     /// A flush is running (one at a time).
@@ -140,18 +145,39 @@ impl State {
         );
     }
 
-    pub(crate) fn remove(&mut self, key: &Key) {
-        if let Some(e) = self.map.remove(key) {
-            self.lru.remove(&e.tick);
-            self.used -= e.len;
-            if matches!(
-                e.state,
-                BlockState::Dirty | BlockState::Writeback | BlockState::WritebackDirty
-            ) {
-                self.dirty_bytes -= e.len;
-            }
-            self.dirty.remove(key);
+    pub(crate) fn remove(&mut self, key: &Key) -> Option<Entry> {
+        let e = self.map.remove(key)?;
+        self.lru.remove(&e.tick);
+        self.used -= e.len;
+        if matches!(
+            e.state,
+            BlockState::Dirty | BlockState::Writeback | BlockState::WritebackDirty
+        ) {
+            self.dirty_bytes -= e.len;
         }
+        self.dirty.remove(key);
+        Some(e)
+    }
+
+    /// Keeps the buffer of a removed entry for a new block, when nobody
+    /// else holds it and the spares stay under `limit` bytes.
+    fn recycle(&mut self, e: Entry, limit: u64) {
+        if self.spare_bytes + e.len > limit {
+            return;
+        }
+        if let Ok(block) = Arc::try_unwrap(e.block) {
+            let buf = block.data.into_inner().unwrap_or_else(|p| p.into_inner());
+            self.spare_bytes += buf.len() as u64;
+            self.spare.push(buf);
+        }
+    }
+
+    /// A spare buffer of exactly `len` bytes, if one is kept.
+    fn take_spare(&mut self, len: u64) -> Option<AlignedBuf> {
+        let i = self.spare.iter().rposition(|b| b.len() as u64 == len)?;
+        let buf = self.spare.swap_remove(i);
+        self.spare_bytes -= len;
+        Some(buf)
     }
 
     /// Marks a block dirty after its buffer changed.
@@ -202,7 +228,9 @@ impl State {
             }
         }
         for k in victims {
-            self.remove(&k);
+            if let Some(e) = self.remove(&k) {
+                self.recycle(e, capacity / 16);
+            }
             self.stats.evictions += 1;
         }
         self.used + need <= capacity
@@ -284,10 +312,16 @@ impl Inner {
         bs.min(self.groups[group].logical_bytes - start)
     }
 
+    /// A block of `len` bytes whose contents the caller fills whole (a
+    /// recycled buffer holds another block's old bytes).
     fn new_block(&self, len: u64) -> Result<Arc<Block>> {
-        let buf = AlignedBuf::new(len as usize, BUF_ALIGN).map_err(|e| {
-            Error::Invalid(format!("cannot allocate a {len} byte cache buffer: {e}"))
-        })?;
+        let spare = self.lock().take_spare(len);
+        let buf = match spare {
+            Some(b) => b,
+            None => AlignedBuf::new(len as usize, BUF_ALIGN).map_err(|e| {
+                Error::Invalid(format!("cannot allocate a {len} byte cache buffer: {e}"))
+            })?,
+        };
         Ok(Arc::new(Block {
             data: RwLock::new(buf),
             valid: AtomicBool::new(false),
