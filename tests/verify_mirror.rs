@@ -369,3 +369,58 @@ fn free_blocks_a_new_member_never_got_are_not_divergence() {
     let (code, out) = verify(&imgs, &[]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// Image files are compared in place through read-only mappings, where a
+/// read error arrives as SIGBUS: a member truncated while verify reads it
+/// gives one error line and exit 8 (or, truncated before verify opened
+/// it, the truncated-member finding and exit 4), never a death by signal.
+#[test]
+fn member_truncated_during_verify_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = img(&dir, "a.img");
+    let b = img(&dir, "b.img");
+    ok(&[
+        "format",
+        "-q",
+        "--size",
+        "1G",
+        "--mirror",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    let child = nwvol()
+        .args([
+            "verify",
+            "-d",
+            a.to_str().unwrap(),
+            "-d",
+            b.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&b)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(4) | Some(8)),
+        "verify ended with {:?}: {err}",
+        out.status
+    );
+    if code == Some(8) {
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(
+            lines[0].starts_with("nwvol: ") && lines[0].contains("--direct"),
+            "{err}"
+        );
+    }
+}
