@@ -7,15 +7,15 @@
 //! regenerate` (see tests/corpus/README.md for the file format).
 
 mod common;
+mod corpus_support;
 use common::*;
+use corpus_support::*;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 const MIB: usize = 1 << 20;
-/// Shorter zero runs than this stay inside a span of a corpus file.
-const ZERO_GAP: usize = 16;
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -58,16 +58,7 @@ fn parse_case(name: &str, text: &str) -> Case {
         } else if let Some(v) = l.strip_prefix("expect ") {
             c.expect.push(v.to_string());
         } else {
-            let (off, hex) = l
-                .split_once(' ')
-                .unwrap_or_else(|| panic!("{name}:{}: not `OFFSET HEX`: {l:?}", i + 1));
-            let off = u64::from_str_radix(off, 16).expect("hex offset");
-            assert!(hex.len() % 2 == 0, "{name}:{}: odd hex length", i + 1);
-            let bytes = (0..hex.len())
-                .step_by(2)
-                .map(|j| u8::from_str_radix(&hex[j..j + 2], 16).expect("hex byte"))
-                .collect::<Vec<u8>>();
-            assert!(off + bytes.len() as u64 <= size, "{name}: span past size");
+            let (off, bytes) = parse_span(l, &format!("{name}:{}", i + 1));
             c.spans.push((off, bytes));
         }
     }
@@ -81,10 +72,7 @@ fn parse_case(name: &str, text: &str) -> Case {
 
 /// Writes the case's image to `path` (sparse: only the spans are written).
 fn write_image(c: &Case, path: &Path) {
-    sparse(path, c.size);
-    for (off, b) in &c.spans {
-        poke(path, *off, b);
-    }
+    write_spans(path, c.size, &c.spans);
 }
 
 /// The text of a corpus file for an image.
@@ -97,32 +85,7 @@ fn encode_case(size: usize, exit: i32, expect: &[&str], comment: &str, bytes: &[
     for e in expect {
         writeln!(t, "expect {e}").unwrap();
     }
-    // Non-zero spans; zero runs shorter than ZERO_GAP stay inside a span,
-    // and a span never crosses a 512-byte sector boundary.
-    for (si, sector) in bytes.chunks(512).enumerate() {
-        let mut i = 0;
-        while i < sector.len() {
-            if sector[i] == 0 {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            let mut end = i + 1;
-            let mut j = end;
-            while j < sector.len() && j < end + ZERO_GAP {
-                if sector[j] != 0 {
-                    end = j + 1;
-                }
-                j += 1;
-            }
-            write!(t, "{:08x} ", si * 512 + start).unwrap();
-            for b in &sector[start..end] {
-                write!(t, "{b:02x}").unwrap();
-            }
-            t.push('\n');
-            i = end;
-        }
-    }
+    t.push_str(&encode_spans(bytes));
     t
 }
 
@@ -233,14 +196,6 @@ struct Geo {
     dir_block: u32,
 }
 
-fn le32(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes(b[o..o + 4].try_into().unwrap())
-}
-
-fn put32(b: &mut [u8], o: usize, v: u32) {
-    b[o..o + 4].copy_from_slice(&v.to_le_bytes());
-}
-
 fn geo(b: &[u8]) -> Geo {
     let part = le32(b, 446 + 8) as usize * 512;
     let part_sectors = le32(b, 446 + 12);
@@ -279,21 +234,6 @@ fn set_entry(b: &mut [u8], g: &Geo, field: usize, v: u32) {
         put32(b, g.voltab + c * 16384 + 32 + field, v);
     }
     reseal_voltab(b, g);
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// One corpus case: what is done to the formatted base image, and what

@@ -3,9 +3,16 @@
 //! a member; verify reports it and, with `--repair`, gives the file its
 //! length back (the lost tail reads as zeros) so the mirror check can
 //! rewrite the lost bytes from a good member.
+//!
+//! The file counts as cut short only when the partition's own marker is
+//! still in it and gives the MBR's sector count: an MBR count that is
+//! itself damaged, or a file cut before the partition begins, is not a
+//! length repair can give back (growing the file would not bring back a
+//! partition), and assembly reports it as the error it is.
 
 use std::path::Path;
 
+use crate::layout::marker::PartitionMarker;
 use crate::layout::mbr::Mbr;
 
 /// An image file shorter than the partition its MBR describes.
@@ -18,19 +25,28 @@ pub struct Truncated {
 }
 
 /// Whether `path` is a regular file cut short; None for anything else
-/// (a block device, a file that is whole, something not NetWare).
+/// (a block device, a file that is whole, something not NetWare, a file
+/// whose partition marker is gone or disagrees with its MBR).
 pub fn truncated_image(path: &Path) -> Option<Truncated> {
-    use std::io::Read;
+    use std::os::unix::fs::FileExt;
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() {
         return None;
     }
+    let file = std::fs::File::open(path).ok()?;
     let mut s0 = [0u8; 512];
-    std::fs::File::open(path).ok()?.read_exact(&mut s0).ok()?;
+    file.read_exact_at(&mut s0, 0).ok()?;
     let mbr = Mbr::decode(&s0).ok()?;
     let (_, e) = mbr.netware()?;
     let need = (u64::from(e.start_lba) + u64::from(e.sectors)) * 512;
-    (meta.len() < need).then_some(Truncated {
+    if meta.len() >= need {
+        return None;
+    }
+    let mut marker = [0u8; 512];
+    file.read_exact_at(&mut marker, u64::from(e.start_lba) * 512)
+        .ok()?;
+    let m = PartitionMarker::decode(&marker).ok()?;
+    (m.sectors == e.sectors).then_some(Truncated {
         have: meta.len(),
         need,
     })
