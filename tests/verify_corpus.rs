@@ -70,6 +70,9 @@ impl Want {
     }
 }
 
+/// An image's non-zero bytes: (offset, bytes).
+type Spans = Vec<(u64, Vec<u8>)>;
+
 /// One verify case as stored.
 #[derive(Debug)]
 struct Case {
@@ -80,7 +83,7 @@ struct Case {
     after: i32,
     after_findings: Vec<Want>,
     error: Vec<String>,
-    images: Vec<(u64, Vec<(u64, Vec<u8>)>)>,
+    images: Vec<(u64, Spans)>,
 }
 
 fn parse_case(name: &str, text: &str) -> Case {
@@ -126,8 +129,15 @@ fn parse_case(name: &str, text: &str) -> Case {
             img.1.push((off, b));
         }
     }
-    for (v, w) in [(c.verify, "verify"), (c.repair, "repair"), (c.after, "after")] {
-        assert!([0, 1, 4, 8].contains(&v), "{name}: needs `{w}` 0, 1, 4 or 8");
+    for (v, w) in [
+        (c.verify, "verify"),
+        (c.repair, "repair"),
+        (c.after, "after"),
+    ] {
+        assert!(
+            [0, 1, 4, 8].contains(&v),
+            "{name}: needs `{w}` 0, 1, 4 or 8"
+        );
     }
     assert!(!c.images.is_empty(), "{name}: no image");
     if c.verify == 8 {
@@ -248,10 +258,16 @@ fn run_case(c: &Case, dir: &Path) {
             check_findings(&what, &found, &c.findings, &imgs);
         }
     }
-    assert!(contents(&imgs) == before, "{name}: verify wrote to the images");
+    assert!(
+        contents(&imgs) == before,
+        "{name}: verify wrote to the images"
+    );
     if c.repair == 8 {
         refused(c, &imgs, &["--repair"]);
-        assert!(contents(&imgs) == before, "{name}: exit 8 but the images changed");
+        assert!(
+            contents(&imgs) == before,
+            "{name}: exit 8 but the images changed"
+        );
         return;
     }
     // --repair: the findings, each repaired or left as it is.
@@ -333,10 +349,10 @@ fn verify_corpus_cases() {
                                 .unwrap_or_default();
                             failed.lock().unwrap().push(format!("{}: {msg}", c.name));
                         }
-                        (Ok(()), true) => failed.lock().unwrap().push(format!(
-                            "{}: passes now: rename it without `bug-`",
-                            c.name
-                        )),
+                        (Ok(()), true) => failed
+                            .lock()
+                            .unwrap()
+                            .push(format!("{}: passes now: rename it without `bug-`", c.name)),
                         _ => {}
                     }
                 }
@@ -378,8 +394,7 @@ impl Base {
 }
 
 const BIG_NAME: &str = "SYS:/SUB/BIG.BIN";
-const LONG_NAME: &str =
-    "A long file name that needs two long-name records, since it runs past ninety-six bytes of UTF-8.txt";
+const LONG_NAME: &str = "A long file name that needs two long-name records, since it runs past ninety-six bytes of UTF-8.txt";
 
 /// Formats and fills a base: directory SUB, SUB/BIG.BIN (3 blocks),
 /// SMALL.TXT, a file with a long name (two records) and DEL.TXT, deleted.
@@ -808,13 +823,15 @@ fn regenerate() {
     }
     let out = corpus_dir();
     std::fs::create_dir_all(&out).unwrap();
+    // NWVOL_CORPUS_ONLY=TEXT remakes only the cases whose name holds TEXT;
+    // otherwise the old files go first (a renamed case leaves none behind).
+    let only = std::env::var("NWVOL_CORPUS_ONLY").ok();
     for e in std::fs::read_dir(&out).unwrap() {
         let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "txt") {
+        if only.is_none() && p.extension().is_some_and(|x| x == "txt") {
             std::fs::remove_file(p).unwrap();
         }
     }
-    let only = std::env::var("NWVOL_CORPUS_ONLY").ok();
     let mut names = std::collections::BTreeSet::new();
     for d in CASES {
         assert!(names.insert(d.name), "two cases named {}", d.name);

@@ -7,6 +7,7 @@ use crate::layout::LayoutError;
 use crate::layout::hotfix::{
     HotfixTableHeader, TABLE_HEADER_SECTOR, copy_first_sector, decode_table,
 };
+use crate::layout::marker::PartitionMarker;
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES, VTX_OFFSET, VolumeTable};
 use crate::mirror::MirrorGroup;
 use crate::partition::{CopyStatus, Partition};
@@ -43,6 +44,99 @@ pub(super) fn check_headers(sys: &System, rep: &mut Report<'_, '_>) -> Result<()
             rep.emit(pending, blocked, applied.as_ref());
         }
     }
+    for g in &sys.groups {
+        for m in &g.members {
+            check_marker(g, &m.partition, rep)?;
+            check_wib(g, &m.partition, rep)?;
+        }
+    }
+    Ok(())
+}
+
+/// A finding about one member's structure.
+fn member_finding(
+    g: &MirrorGroup,
+    p: &Partition,
+    code: &'static str,
+    structure: &str,
+    problem: String,
+) -> Finding {
+    let mut f = Finding::new(code, structure, problem);
+    f.member = Some(p.name().to_string());
+    f.group = Some(g.name());
+    f
+}
+
+/// The partition marker (partition sector 0) of a partition found through
+/// its MBR: assembly only warns about it; repair writes it again from the
+/// MBR entry's sector count, which the rest of the partition was opened
+/// with.
+fn check_marker(g: &MirrorGroup, p: &Partition, rep: &mut Report<'_, '_>) -> Result<()> {
+    if p.mbr.is_none() {
+        return Ok(()); // a bare partition was found by its marker
+    }
+    let Ok(sectors) = u32::try_from(p.sectors) else {
+        return Ok(());
+    };
+    let mut sector = [0u8; 512];
+    p.device.read_at(&mut sector, p.start_byte)?;
+    let why = match PartitionMarker::decode(&sector) {
+        Err(e) => e.to_string(),
+        Ok(m) if m.sectors != sectors => format!(
+            "sector count {} differs from the MBR entry's {sectors}",
+            m.sectors
+        ),
+        Ok(_) => return Ok(()),
+    };
+    let f = member_finding(
+        g,
+        p,
+        "marker-damaged",
+        "partition marker",
+        format!("the partition marker is damaged: {why}"),
+    );
+    let pending = vec![Pending::new(
+        f,
+        Fix::Repair("rewrote the marker from the MBR entry".into()),
+    )];
+    let blocked = (!p.writable()).then_some(PLAIN);
+    let applied = (rep.opts.writes() && blocked.is_none()).then(|| {
+        p.patch_write_durable(p.start_byte, &PartitionMarker { sectors }.encode())
+            .map_err(|e| e.to_string())
+    });
+    rep.emit(pending, blocked, applied.as_ref());
+    Ok(())
+}
+
+/// The write-intent record (partition sectors 2-31) of an nwvol
+/// partition: it is read leniently (a member whose record does not read
+/// gets the group's bits at its next write), so a damaged one loses the
+/// bits a resync after a crash needs. Repair writes the group's bits, as
+/// the in-sync members' records hold them.
+fn check_wib(g: &MirrorGroup, p: &Partition, rep: &mut Report<'_, '_>) -> Result<()> {
+    if p.ext.is_none() {
+        return Ok(()); // plain NetWare: no record
+    }
+    let Err(e) = p.read_wib() else {
+        return Ok(());
+    };
+    let f = member_finding(
+        g,
+        p,
+        "wib-damaged",
+        "write-intent record",
+        format!("the write-intent record does not read: {e}"),
+    );
+    let pending = vec![Pending::new(
+        f,
+        Fix::Repair("rewrote the record with the group's write-intent bits".into()),
+    )];
+    let applied = rep.opts.writes().then(|| {
+        let events = p.mirror().ext.map(|x| x.events).unwrap_or(0);
+        p.write_wib(&g.write_intent(), events)
+            .map_err(|e| e.to_string())
+    });
+    rep.emit(pending, None, applied.as_ref());
     Ok(())
 }
 

@@ -11,14 +11,6 @@ use super::*;
 /// Cases nwvol gets wrong today: stored as `bug-NAME.txt`, which the test
 /// expects to fail (and reports when one passes).
 pub const KNOWN_BUGS: &[&str] = &[
-    // verify does not look at the partition marker (assembly only warns).
-    "marker-zeroed",
-    "marker-text-bitflip",
-    "marker-count-zeroed",
-    // verify does not look at the write-intent record (it is read leniently).
-    "wib-zeroed",
-    "wib-bitflip",
-    "wib-bits-out-of-range",
     // A free entry against an entry that does not decode is left undecided,
     // even where the block's checksum shows which copy rotted.
     "dir-block-zeroed",
@@ -137,6 +129,21 @@ pub const CASES: &[Damage] = &[
         apply: |m, g| zero(&mut m[0], g.part + 20, 4),
         ..D
     },
+    Damage {
+        name: "marker-count-bitflip",
+        what: "bit 16 of the marker's partition sector count flipped: it no longer equals the MBR entry's",
+        findings: &["marker-damaged; structure=partition marker; member=0"],
+        apply: |m, g| flip(&mut m[0], g.part + 20 + 2, 0),
+        ..D
+    },
+    Damage {
+        name: "mirror-member1-marker-zeroed",
+        base: Base::Mirror,
+        what: "member 1's partition marker zeroed",
+        findings: &["marker-damaged; structure=partition marker; member=1"],
+        apply: |m, g| zero(&mut m[1], g.part, 512),
+        ..D
+    },
     // ---------------------------------------------------------------
     // NWVOLEXT: one copy.
     Damage {
@@ -190,6 +197,14 @@ pub const CASES: &[Damage] = &[
             put32(&mut m[0], g.wib() + 16, 200_000);
             seal_sector(&mut m[0], g.wib());
         },
+        ..D
+    },
+    Damage {
+        name: "mirror-member1-wib-zeroed",
+        base: Base::Mirror,
+        what: "member 1's write-intent header sector zeroed",
+        findings: &["wib-damaged; structure=write-intent record; member=1"],
+        apply: |m, g| zero(&mut m[1], g.wib(), 512),
         ..D
     },
     Damage {
@@ -991,7 +1006,10 @@ pub const CASES: &[Damage] = &[
         name: "long-name-record-bitflip",
         what: "one bit of the long name's first record's name piece flipped in both copies (its CRC\n\
                fails; checksums resealed): the record is freed, and so the name's other record",
-        findings: &["dir-entry-damaged; structure=directory table", "long-name-bad; structure=directory table"],
+        findings: &[
+            "dir-entry-damaged; structure=directory table",
+            "long-name-bad; structure=directory table",
+        ],
         apply: |m, g| {
             let r = g.long[0];
             flip(&mut m[0], g.ent(r) + 40, 1);
