@@ -63,11 +63,26 @@ pub fn check_mirrors(
     progress: &(dyn Fn(u64) + Sync),
     sink: Sink<'_>,
 ) -> Result<MirrorStats> {
+    check_mirrors_without(sys, opts, lost, &[], progress, sink)
+}
+
+/// [`check_mirrors`], where the members with partition IDs `left_out` were
+/// given but not assembled (truncated images, already reported as
+/// `member-truncated`): they are not reported missing.
+pub fn check_mirrors_without(
+    sys: &System,
+    opts: &CheckOptions,
+    lost: &[(String, u64)],
+    left_out: &[u32],
+    progress: &(dyn Fn(u64) + Sync),
+    sink: Sink<'_>,
+) -> Result<MirrorStats> {
     let mut stats = MirrorStats::default();
     let mut done_before = 0u64;
     for g in 0..sys.groups.len() {
         let mut gc = GroupCheck::new(sys, g, *opts, sink);
         gc.lost = lost.to_vec();
+        gc.left_out = left_out.to_vec();
         gc.members_state();
         gc.run(&|d| progress(done_before + d))?;
         gc.finish();
@@ -213,6 +228,8 @@ struct GroupCheck<'a, 's> {
     stats: MirrorStats,
     /// Members' lost tails: (device name, first lost device byte).
     lost: Vec<(String, u64)>,
+    /// Partition IDs of given members left out of assembly (truncated).
+    left_out: Vec<u32>,
     /// The FAT fragment of the segment being checked, as the members
     /// agree on it.
     fat: Option<FatCopy>,
@@ -245,6 +262,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
             sum_blocks: Vec::new(),
             stats: MirrorStats::default(),
             lost: Vec::new(),
+            left_out: Vec::new(),
             fat: None,
         }
     }
@@ -291,6 +309,9 @@ impl<'a, 's> GroupCheck<'a, 's> {
             }
         }
         for id in self.group.missing.clone() {
+            if self.left_out.contains(&id) {
+                continue; // given, but truncated: reported as such
+            }
             let mut f = self.base(
                 "member-missing",
                 "mirror table",

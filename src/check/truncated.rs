@@ -12,6 +12,8 @@
 
 use std::path::Path;
 
+use crate::layout::ext::ExtHeader;
+use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, HotfixHeader};
 use crate::layout::marker::PartitionMarker;
 use crate::layout::mbr::Mbr;
 
@@ -22,6 +24,10 @@ pub struct Truncated {
     pub have: u64,
     /// Bytes the partition needs.
     pub need: u64,
+    /// The partition's ID, from its nwvol extension header (or hot-fix
+    /// header copy 0) when that is still in the file: the mirror table
+    /// of the other members lists it.
+    pub partition_id: Option<u32>,
 }
 
 /// Whether `path` is a regular file cut short; None for anything else
@@ -46,9 +52,28 @@ pub fn truncated_image(path: &Path) -> Option<Truncated> {
     file.read_exact_at(&mut marker, u64::from(e.start_lba) * 512)
         .ok()?;
     let m = PartitionMarker::decode(&marker).ok()?;
-    (m.sectors == e.sectors).then_some(Truncated {
+    if m.sectors != e.sectors {
+        return None;
+    }
+    let start = u64::from(e.start_lba) * 512;
+    let id = |sector: u64| {
+        let mut b = [0u8; 512];
+        file.read_exact_at(&mut b, start + sector * 512)
+            .ok()
+            .map(|()| b)
+    };
+    let partition_id = id(1)
+        .and_then(|b| ExtHeader::decode_opt(&b).ok().flatten())
+        .map(|x| x.partition_id)
+        .or_else(|| {
+            id(u64::from(HOTFIX_FIRST_SECTOR))
+                .and_then(|b| HotfixHeader::decode(&b).ok())
+                .map(|h| h.partition_id)
+        });
+    Some(Truncated {
         have: meta.len(),
         need,
+        partition_id,
     })
 }
 

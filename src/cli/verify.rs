@@ -134,6 +134,7 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
     // them); repair gives them their length back.
     let mut paths = super::devices::device_paths(&a.dev.devices)?;
     let mut lost: Vec<(String, u64)> = Vec::new();
+    let mut left_out: Vec<u32> = Vec::new();
     let mut early: Vec<Finding> = Vec::new();
     paths.retain(|p| {
         let Some(t) = truncated_image(p) else {
@@ -172,6 +173,9 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
             false
         };
         early.push(f);
+        if !keep {
+            left_out.extend(t.partition_id);
+        }
         keep
     });
     if paths.is_empty() {
@@ -217,7 +221,9 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
                 b.set_position(done);
             }
         };
-        let st = crate::check::mirror::check_mirrors(&sys, &opts, &lost, &progress, &mut sink)?;
+        let st = crate::check::mirror::check_mirrors_without(
+            &sys, &opts, &lost, &left_out, &progress, &mut sink,
+        )?;
         if let Some(b) = bar {
             b.finish_and_clear();
         }

@@ -15,8 +15,6 @@ pub const KNOWN_BUGS: &[&str] = &[
     // even where the block's checksum shows which copy rotted.
     "dir-block-zeroed",
     "dir-copy-block-zeroed",
-    // The truncated member, left out of assembly, is also called missing.
-    "mirror-member1-truncated",
     // Volume table blocks of a 2-way mirror that differ are never resolved,
     // though the volume table copies' vote tells the good one.
     "mirror-member1-voltab-copy2-zeroed",
