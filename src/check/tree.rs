@@ -160,8 +160,14 @@ impl Table {
                          o: &std::result::Result<DirEntry, LayoutError>| {
                             match d {
                                 Err(_) => 0,
-                                // Free against a damaged entry: no decision.
-                                Ok(DirEntry::Free) if o.is_err() => 0,
+                                // Free against an entry that does not
+                                // decode: the free one, since the copies are
+                                // written together and a torn write cannot
+                                // cut an entry; unless a write was cut short
+                                // there (then the one was never written).
+                                Ok(DirEntry::Free) if o.is_err() => {
+                                    u8::from(!interrupted.get(i).copied().unwrap_or(false))
+                                }
                                 Ok(e) => {
                                     let other = o.as_ref().ok().filter(|x| consistent(x, None));
                                     1 + u8::from(consistent(e, other))

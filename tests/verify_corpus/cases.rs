@@ -11,10 +11,6 @@ use super::*;
 /// Cases nwvol gets wrong today: stored as `bug-NAME.txt`, which the test
 /// expects to fail (and reports when one passes).
 pub const KNOWN_BUGS: &[&str] = &[
-    // A free entry against an entry that does not decode is left undecided,
-    // even where the block's checksum shows which copy rotted.
-    "dir-block-zeroed",
-    "dir-copy-block-zeroed",
     // Volume table blocks of a 2-way mirror that differ are never resolved,
     // though the volume table copies' vote tells the good one.
     "mirror-member1-voltab-copy2-zeroed",
