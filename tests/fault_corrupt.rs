@@ -352,6 +352,17 @@ fn trial(base: &Base, seed: u64) -> (Outcome, Option<String>) {
         Some(0) => {}
         Some(1) => out.repaired = Some(format!("{what} -> {}", found.join(", "))),
         Some(4) => refused = Some(format!("{what} -> {}", found.join(", "))),
+        // A partition table that no longer parses: the device is not
+        // taken as a member at all, and nwvol never rewrites an MBR it
+        // cannot read. The error names it; the other members, given
+        // alone, hold everything (checked below).
+        Some(8)
+            if what.contains("mbr:")
+                && err.contains(&format!("m{victim}.img: MBR"))
+                && !err.contains('\n') =>
+        {
+            refused = Some(format!("{what} -> exit 8: {err}"));
+        }
         _ => out.fail(format!(
             "verify --repair after {what}: exit {code:?}: {found:?} {err}"
         )),
@@ -380,7 +391,12 @@ fn trial(base: &Base, seed: u64) -> (Outcome, Option<String>) {
             r.push_str(&format!(" [the damaged member alone: {}]", bad.join("; ")));
         }
     }
-    let bad = unreadable(base, &imgs, dir.path());
+    let assembles = code != Some(8);
+    let bad = if assembles {
+        unreadable(base, &imgs, dir.path())
+    } else {
+        Vec::new()
+    };
     if !bad.is_empty() {
         out.lose(format!("after {what}: all members: {}", bad.join("; ")));
     }
@@ -419,11 +435,15 @@ fn corrupt_campaign() {
     assert_eq!(tally.lost + tally.failures, 0, "see the lines above");
 }
 
-/// A few seeds of the campaign, one per region, in the default run.
+/// Seeds of the campaign that found bugs, and a few more, in the default
+/// run: 8000003 (a volume table copy damaged on one of two members was
+/// left as undecided) and 8000044 (a directory block repaired from the
+/// good member still read as damaged from the cache by the structure
+/// check, which then reported the table and its copy as differing).
 #[test]
 fn corruption_of_one_member_is_repaired() {
     let base = Base::new(2);
-    for seed in 0..4 {
+    for seed in [8_000_003, 8_000_044, 0, 2, 3] {
         let (out, refused) = trial(&base, seed);
         assert!(out.lost.is_empty(), "seed {seed}: {:?}", out.lost);
         assert!(out.failed.is_empty(), "seed {seed}: {:?}", out.failed);
