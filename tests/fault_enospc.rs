@@ -384,11 +384,12 @@ fn both_full_trial(rig: &mut Rig, rng: &mut Rng, fill: &Fill) -> (Outcome, Optio
         }
         let (name, data, o) = rig.put(rng, len);
         if !o.status.success() {
-            break o;
+            break (name, o);
         }
         total += len as u64;
         rig.files.insert(name, data);
     };
+    let (failed_name, failed) = failed;
     let err = stderr(&failed);
     let lines: Vec<&str> = err
         .lines()
@@ -406,8 +407,22 @@ fn both_full_trial(rig: &mut Rig, rng: &mut Rng, fill: &Fill) -> (Outcome, Optio
         ));
     }
     // The old state: every file put before, from the members as they
-    // assemble now, and from the one still in sync alone.
+    // assemble now, and from the one still in sync alone; the file that
+    // did not fit is not there.
     rig.check_files(None, &mut out);
+    let stat = |name: &str| {
+        rig.run(&rig.args(&["stat", &format!("SYS:/{name}")]))
+            .status
+            .success()
+    };
+    if stat(&failed_name) {
+        out.fail(format!("the put that failed left {failed_name}"));
+    }
+    if let Some(name) = rig.files.keys().next()
+        && !stat(name)
+    {
+        out.fail(format!("stat of {name}, put before, fails"));
+    }
     let st = rig.states();
     match st.iter().position(|s| s == "in sync") {
         Some(i) => rig.check_files(Some(&rig.members[i].clone()), &mut out),
@@ -485,7 +500,7 @@ fn enospc_at_fdatasync_on_a_buffered_member_gives_it_up_and_add_brings_it_back()
 
 #[test]
 fn enospc_on_every_member_fails_the_put_and_keeps_the_files() {
-    let Some(mut rig) = Rig::new(Path2::LoopDirect, 24 * MIB, 32 * MIB, true) else {
+    let Some(mut rig) = Rig::new(Path2::ImageBuffered, 24 * MIB, 32 * MIB, true) else {
         return;
     };
     let (out, _) = both_full_trial(&mut rig, &mut Rng(3), &fast_fill());
@@ -504,11 +519,21 @@ fn enospc_campaign() {
             continue;
         }
         let mut rng = Rng(seed);
-        let path = PATHS[(t % 4) as usize];
         // Every third trial fills both members; the others one. Sizes from
         // many small files (the fill point lands in directory, FAT and
         // checksum blocks too) to a few big ones.
         let both = t % 3 == 2;
+        // Both members full on loop devices would test the kernel, not
+        // nwvol: the loop driver drops the tail of a request that came up
+        // short without an error (see one_member_trial), and on both
+        // members at once no good copy is left (seed 7000005 lost a file
+        // committed before so, found by verify as damaged on every
+        // member). Both full: image files, which get every ENOSPC.
+        let path = if both {
+            [Path2::ImageBuffered, Path2::ImageDirect][(t % 2) as usize]
+        } else {
+            PATHS[(t % 4) as usize]
+        };
         let (min, max) = match rng.range(0, 2) {
             0 => (1, 64 << 10),
             1 => (64 << 10, MIB),
