@@ -11,6 +11,7 @@ log=$(mktemp "${TMPDIR:-/tmp}/fault_campaign.XXXXXX.log")
 start=$(date +%s)
 cargo test --release --test fault_campaign -- --ignored --nocapture --test-threads 2 >"$log" 2>&1
 status=$?
+cargo test --release --test fault_enospc --test fault_corrupt -- --ignored --nocapture --test-threads 1 >>"$log" 2>&1 || status=1
 end=$(date +%s)
 grep -E '^(DATA LOST|FAILURE)' "$log" | head -40
 printf '\n%-10s %8s %10s %9s %20s %8s\n' kind trials data_lost failures repaired_divergence seconds

@@ -54,6 +54,9 @@ pub enum Why {
     Free,
     /// The other copies could not be read.
     OnlyReadable,
+    /// The structure holding it (a volume table copy) decodes and passes
+    /// its own CRCs on this member, and not on the others.
+    Validates,
 }
 
 impl Why {
@@ -67,6 +70,7 @@ impl Why {
             }
             Why::Free => "the block is free space",
             Why::OnlyReadable => "it is the copy that reads",
+            Why::Validates => "its volume table copy decodes and passes its CRCs",
         }
     }
 }
@@ -164,6 +168,30 @@ pub fn judge(copies: &[Option<&[u8]>], checksums: &[u32], intent: bool, free: bo
         };
     }
     Verdict::Undecided
+}
+
+/// Judges a unit of a structure that carries its own CRCs (a volume
+/// table copy): `valid[i]` tells whether member i's whole structure
+/// decodes. Where the members whose copy is valid all hold the same bytes
+/// and another member's differ, theirs is good; otherwise None (and
+/// [`judge`] decides).
+pub fn judge_by_validity(copies: &[Option<&[u8]>], valid: &[bool]) -> Option<Verdict> {
+    let good = (0..copies.len()).find(|&i| valid[i] && copies[i].is_some())?;
+    if (0..copies.len()).any(|i| valid[i] && copies[i] != copies[good]) {
+        return None;
+    }
+    let bad: Vec<usize> = (0..copies.len())
+        .filter(|&i| copies[i] != copies[good])
+        .collect();
+    if bad.is_empty() {
+        return None;
+    }
+    Some(Verdict::Repair {
+        good,
+        bad,
+        why: Why::Validates,
+        new_checksum: None,
+    })
 }
 
 #[cfg(test)]
@@ -282,6 +310,26 @@ mod tests {
             false,
         );
         assert!(matches!(v, Verdict::Corrupt { .. }));
+    }
+
+    #[test]
+    fn the_copy_whose_structure_validates_is_good() {
+        let v = judge_by_validity(&[Some(A), Some(B)], &[false, true]);
+        assert_eq!(
+            v,
+            Some(Verdict::Repair {
+                good: 1,
+                bad: vec![0],
+                why: Why::Validates,
+                new_checksum: None,
+            })
+        );
+        // Valid copies that disagree, or none valid: not decided here.
+        assert_eq!(judge_by_validity(&[Some(A), Some(B)], &[true, true]), None);
+        assert_eq!(
+            judge_by_validity(&[Some(A), Some(B)], &[false, false]),
+            None
+        );
     }
 
     #[test]

@@ -14,13 +14,13 @@ use crate::device::aligned::AlignedBuf;
 use crate::error::Result;
 use crate::layout::checksum::block_crc;
 use crate::layout::fat::{FAT_ENTRY_BYTES, fat_blocks};
-use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
+use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES, VolumeTable};
 use crate::mirror::MirrorGroup;
 use crate::partition::wib::WibRecord;
 use crate::system::System;
 use crate::volume::Volume;
 
-use super::judge::{Verdict, Why, judge};
+use super::judge::{Verdict, Why, judge, judge_by_validity};
 use super::owners::{Owner, Owners};
 use super::{Action, BlockRange, ByteRange, CheckOptions, Finding, Sink};
 
@@ -192,6 +192,32 @@ fn regions(sys: &System, g: usize) -> Vec<Region> {
         });
     }
     out
+}
+
+/// For each volume table copy the piece holds whole (the tables start at
+/// logical byte 0): whether each member's copy decodes, CRCs included.
+/// A copy the piece cuts is None.
+fn voltab_validity(p: &Piece, copies: &[Option<&[u8]>]) -> Vec<Option<Vec<bool>>> {
+    let size = VOLTAB_COPY_BYTES as u64;
+    (0..VOLTAB_COPIES as u64)
+        .map(|k| {
+            let start = k * size;
+            if start < p.start || start + size > p.start + p.len {
+                return None;
+            }
+            let rel = (start - p.start) as usize;
+            Some(
+                copies
+                    .iter()
+                    .map(|c| {
+                        c.is_some_and(|c| {
+                            VolumeTable::decode(&c[rel..rel + VOLTAB_COPY_BYTES]).is_ok()
+                        })
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// One read of the pass: a piece of a region.
@@ -465,6 +491,11 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 if all_same {
                     return Ok(());
                 }
+                let tables = if what == "volume tables" {
+                    voltab_validity(p, copies)
+                } else {
+                    Vec::new()
+                };
                 let mut off = 0u64;
                 while off < p.len {
                     let n = OTHER_UNIT.min(p.len - off);
@@ -476,7 +507,12 @@ impl<'a, 's> GroupCheck<'a, 's> {
                         let logical = p.start + off;
                         let intent = self.intent(logical, n);
                         let free = what == "unused space";
-                        let v = judge(&unit, &vec![0; unit.len()], intent, free);
+                        let copy = (logical / VOLTAB_COPY_BYTES as u64) as usize;
+                        let v = tables
+                            .get(copy)
+                            .and_then(|valid| valid.as_deref())
+                            .and_then(|valid| judge_by_validity(&unit, valid))
+                            .unwrap_or_else(|| judge(&unit, &vec![0; unit.len()], intent, free));
                         self.act(v, &unit, logical, None, what.to_string(), None, 0);
                     }
                     off += n;

@@ -91,6 +91,11 @@ pub fn check_structures(sys: &System, opts: &CheckOptions, sink: Sink<'_>) -> Re
         sink,
         wrote: false,
     };
+    // The mirror repair writes members directly, past the cache: a block
+    // cached before it (the directory read at assembly) may be the bad
+    // copy it rewrote, which would show here as a difference between the
+    // tables' copies that is not on any member any more.
+    sys.cache.drop_clean();
     super::headers::check_headers(sys, &mut rep)?;
     super::headers::check_volume_tables(sys, &mut rep)?;
     for vol in &sys.volumes {

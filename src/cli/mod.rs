@@ -345,6 +345,13 @@ pub fn main() -> i32 {
         Command::Mirror(a) => mirror::run(a, &out),
         Command::Verify(a) => verify::run(a, &out),
     };
+    // Even when quiet: the mirror runs degraded until the user acts.
+    for f in nwpath::member_failures() {
+        eprintln!(
+            "nwvol: warning: {f}; the other members hold the data: once the device is fixed, \
+run nwvol mirror resume"
+        );
+    }
     match r {
         Ok(code) => code,
         Err(e) => {

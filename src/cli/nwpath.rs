@@ -3,6 +3,7 @@
 //! (NetWare attribute letters, times, JSON).
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use crate::layout::dirent::{
     ATTR_RENAME_INHIBIT, ATTR_SHAREABLE, ATTR_SYSTEM, ATTR_TRANSACTIONAL,
 };
 use crate::layout::time::DosTime;
+use crate::mirror::MirrorGroup;
 use crate::system::System;
 use crate::volume::index::Node;
 use crate::volume::{NwPath, OpenVolume};
@@ -21,11 +23,43 @@ use super::{DeviceArgs, devices};
 /// Version of the JSON shapes of the file commands (docs/JSON.md).
 pub const FILES_JSON_VERSION: u32 = 1;
 
+/// The groups opened for writing in this run: `main` reports the members
+/// that failed in them, since a write survives a member's failure.
+static WRITTEN: Mutex<Vec<Arc<MirrorGroup>>> = Mutex::new(Vec::new());
+
 /// Assembles the devices: read-only, or for writing (exclusive locks).
 pub fn open_system(dev: &DeviceArgs, write: bool) -> Result<System> {
     let paths = devices::device_paths(&dev.devices)?;
     let devs = devices::open_all(&paths, write, dev.direct)?;
-    Ok(System::open(devs)?)
+    let sys = System::open(devs)?;
+    if write {
+        WRITTEN
+            .lock()
+            .expect("written groups lock")
+            .extend(sys.groups.iter().cloned());
+    }
+    Ok(sys)
+}
+
+/// The members given up while this run wrote, one message each.
+pub fn member_failures() -> Vec<String> {
+    WRITTEN
+        .lock()
+        .expect("written groups lock")
+        .iter()
+        .flat_map(|g| g.failures())
+        .collect()
+}
+
+/// True when the error is a mirror group without an in-sync member left:
+/// nothing more can be written, so the command stops there.
+pub fn is_no_member(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<crate::Error>(),
+            Some(crate::Error::NoInSyncMember { .. })
+        )
+    })
 }
 
 /// Parses a `VOLUME:/PATH` argument.

@@ -10,7 +10,7 @@ use crate::layout::time::DosTime;
 use crate::volume::file::{FileTimes, MAX_FILE_BYTES, too_big};
 use crate::volume::{OpenMode, OpenVolume};
 
-use super::nwpath::{base_name, item_error, open_system, parse, unix_mtime};
+use super::nwpath::{base_name, is_no_member, item_error, open_system, parse, unix_mtime};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol put`.
@@ -187,6 +187,10 @@ pub fn run(a: PutArgs, _out: &Output) -> Result<i32> {
             }
         })();
         if let Err(e) = r {
+            if is_no_member(&e) {
+                // Every member failed: the rest would fail the same way.
+                return Err(e.context(src.display().to_string()));
+            }
             item_error(src.display(), &e);
             p.failed += 1;
         }

@@ -2,6 +2,7 @@
 //! temporary images, loop devices that detach themselves.
 #![allow(dead_code)]
 
+pub mod campaign;
 pub mod netware;
 
 use std::path::{Path, PathBuf};
@@ -86,8 +87,16 @@ impl LoopDev {
     /// Attaches `file`; None (with the reason printed) where loop devices
     /// are unavailable.
     pub fn attach(file: &Path) -> Option<LoopDev> {
+        Self::attach_with(file, &[])
+    }
+
+    /// Attaches `file` with more losetup options (`--direct-io=on`,
+    /// `--sector-size 4096`); None (with the reason printed) where loop
+    /// devices are unavailable.
+    pub fn attach_with(file: &Path, options: &[&str]) -> Option<LoopDev> {
         let o = Command::new("losetup")
             .args(["--find", "--show"])
+            .args(options)
             .arg(file)
             .output();
         match o {
@@ -115,6 +124,79 @@ impl LoopDev {
 impl Drop for LoopDev {
     fn drop(&mut self) {
         let _ = Command::new("losetup").arg("-d").arg(&self.path).status();
+    }
+}
+
+/// A tmpfs of a fixed size mounted on a directory (the file system that
+/// fills up in the ENOSPC tests); unmounted on drop, even when a test
+/// fails. Declare loop devices over it after it, so they detach first.
+pub struct Tmpfs {
+    /// The mount point.
+    pub dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` bytes on `dir` (created if missing); None
+    /// (with the reason printed) where mounting is not permitted.
+    pub fn mount(dir: &Path, size: u64) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let o = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output();
+        match o {
+            Ok(o) if o.status.success() => Some(Tmpfs {
+                dir: dir.to_path_buf(),
+            }),
+            Ok(o) => {
+                eprintln!(
+                    "skipping: cannot mount a tmpfs: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipping: mount unavailable: {e}");
+                None
+            }
+        }
+    }
+
+    /// Grows (or shrinks) the tmpfs to `size` bytes, keeping its files.
+    pub fn resize(&self, size: u64) {
+        let st = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.dir)
+            .status()
+            .expect("run mount");
+        assert!(
+            st.success(),
+            "remount {} to {size} bytes",
+            self.dir.display()
+        );
+    }
+
+    /// Bytes still free.
+    pub fn free(&self) -> u64 {
+        let c = std::ffi::CString::new(self.dir.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: statvfs fills the zeroed struct through the pointer.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+        assert_eq!(r, 0, "statvfs {}", self.dir.display());
+        st.f_bavail as u64 * st.f_frsize as u64
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let done = Command::new("umount")
+            .arg(&self.dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !done {
+            // Still busy (a loop device not yet gone): detach it lazily.
+            let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        }
     }
 }
 
