@@ -11,9 +11,6 @@ use super::*;
 /// Cases nwvol gets wrong today: stored as `bug-NAME.txt`, which the test
 /// expects to fail (and reports when one passes).
 pub const KNOWN_BUGS: &[&str] = &[
-    // Volume table blocks of a 2-way mirror that differ are never resolved,
-    // though the volume table copies' vote tells the good one.
-    "mirror-member1-voltab-copy2-zeroed",
     // The structure check reads the member whose copy failed its checksum
     // and reports the other member's good entry as a difference.
     "mirror-member0-dir-entry-bitflip",
