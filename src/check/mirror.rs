@@ -381,19 +381,13 @@ impl<'a, 's> GroupCheck<'a, 's> {
         }
         let group = self.group;
         let members = self.members.clone();
-        // Image files are compared in place, in their read-only mappings,
-        // instead of being copied out (the reader thread then only faults
-        // the pages in, ahead of the comparison). Not while repairing:
-        // repair writes the members the comparison would be looking at.
-        let in_place = !self.opts.writes();
         std::thread::scope(|s| -> Result<()> {
             // One reader per member, two chunks ahead; buffers come back
-            // through `ret` so memory stays at a few chunks per member. A
-            // chunk read in place comes as no buffer.
-            let mut rx: Vec<Receiver<(Option<AlignedBuf>, Result<()>)>> = Vec::new();
+            // through `ret` so memory stays at a few chunks per member.
+            let mut rx: Vec<Receiver<(AlignedBuf, Result<()>)>> = Vec::new();
             let mut ret: Vec<SyncSender<AlignedBuf>> = Vec::new();
             for &mi in &members {
-                let (tx, r) = sync_channel::<(Option<AlignedBuf>, Result<()>)>(2);
+                let (tx, r) = sync_channel::<(AlignedBuf, Result<()>)>(2);
                 let (btx, brx) = sync_channel::<AlignedBuf>(4);
                 // Page-aligned buffers, so O_DIRECT reads need no bounce.
                 for _ in 0..3 {
@@ -413,24 +407,14 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     .map(|(_, at)| at.saturating_sub(part.logical_start_byte()));
                 s.spawn(move || {
                     for p in pieces {
-                        let truncated = lost_from.is_some_and(|at| p.start + p.len > at);
-                        if in_place
-                            && !truncated
-                            && let Some(bytes) = part.mapped_logical(p.start, p.len)
-                        {
-                            fault_in(bytes);
-                            if tx.send((None, Ok(()))).is_err() {
-                                return;
-                            }
-                            continue;
-                        }
                         let Ok(mut buf) = brx.recv() else { return };
-                        let r = if truncated {
-                            Err(crate::Error::Invalid("the image was truncated here".into()))
-                        } else {
-                            part.read_logical(&mut buf[..p.len as usize], p.start)
+                        let r = match lost_from {
+                            Some(at) if p.start + p.len > at => {
+                                Err(crate::Error::Invalid("the image was truncated here".into()))
+                            }
+                            _ => part.read_logical(&mut buf[..p.len as usize], p.start),
                         };
-                        if tx.send((Some(buf), r)).is_err() {
+                        if tx.send((buf, r)).is_err() {
                             return;
                         }
                     }
@@ -446,12 +430,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 let n = p.len as usize;
                 let copies: Vec<Option<&[u8]>> = bufs
                     .iter()
-                    .zip(&members)
-                    .map(|((b, r), &mi)| match b {
-                        _ if r.is_err() => None,
-                        Some(b) => Some(&b[..n]),
-                        None => group.members[mi].partition.mapped_logical(p.start, p.len),
-                    })
+                    .map(|(b, r)| r.is_ok().then_some(&b[..n]))
                     .collect();
                 let errors: Vec<Option<String>> = bufs
                     .iter()
@@ -462,9 +441,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 self.stats.bytes_compared += p.len;
                 progress(done);
                 for ((b, _), t) in bufs.into_iter().zip(&ret) {
-                    if let Some(b) = b {
-                        let _ = t.send(b);
-                    }
+                    let _ = t.send(b);
                 }
             }
             drop(ret);
@@ -1014,18 +991,6 @@ impl<'a, 's> GroupCheck<'a, 's> {
 }
 
 /// True when every readable copy is the same and none failed.
-/// Touches one byte of every page of `bytes`, so that the page faults
-/// (and the readahead they start) happen in the reader thread, not in the
-/// comparison.
-fn fault_in(bytes: &[u8]) {
-    let mut sum = 0u8;
-    for i in (0..bytes.len()).step_by(4096) {
-        // SAFETY: `i` is in bounds; a volatile read is not optimised away.
-        sum ^= unsafe { std::ptr::read_volatile(bytes.as_ptr().add(i)) };
-    }
-    std::hint::black_box(sum);
-}
-
 fn unit_same(unit: &[Option<&[u8]>]) -> bool {
     let mut it = unit.iter();
     let Some(Some(first)) = it.next() else {

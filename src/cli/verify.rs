@@ -68,38 +68,8 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-/// What a SIGBUS means here: the mirror check reads image files through
-/// read-only mappings, where a read error (or the file shrinking under
-/// it) arrives as that signal instead of an error return.
-const SIGBUS_MESSAGE: &[u8] =
-    b"nwvol: verify: a read error in an image file read through a memory \
-mapping (an I/O error, or the file was truncated meanwhile); run verify again with --direct to \
-read it without a mapping and have the error reported\n";
-
-extern "C" fn on_sigbus(_: libc::c_int) {
-    // SAFETY: write(2) and _exit(2) are async-signal-safe; the message is
-    // static.
-    unsafe {
-        libc::write(2, SIGBUS_MESSAGE.as_ptr().cast(), SIGBUS_MESSAGE.len());
-        libc::_exit(EXIT_OPERATIONAL);
-    }
-}
-
-/// Turns a SIGBUS into a one-line error and exit code 8.
-fn catch_sigbus() {
-    // SAFETY: installs a handler that only calls async-signal-safe
-    // functions.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_sigbus as *const () as libc::sighandler_t;
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
-    }
-}
-
 /// Runs `nwvol verify`; errors that stop the check exit with 8.
 pub fn run(a: VerifyArgs, out: &Output) -> Result<i32> {
-    catch_sigbus();
     match verify(&a, out) {
         Ok(code) => Ok(code),
         Err(e) => {

@@ -64,8 +64,6 @@ pub struct FileDevice {
     direct: bool,
     writable: bool,
     fresh: bool,
-    /// The image mapped read-only, made on first use ([`Device::mapped`]).
-    map: OnceLock<Option<memmap2::Mmap>>,
 }
 
 // ioctl numbers libc does not define (see linux/fs.h).
@@ -274,7 +272,6 @@ impl FileDevice {
             direct: opts.direct,
             writable: opts.write,
             fresh: false,
-            map: OnceLock::new(),
         })
     }
 
@@ -332,7 +329,6 @@ impl FileDevice {
             direct: opts.direct,
             writable: true,
             fresh: true,
-            map: OnceLock::new(),
         })
     }
 
@@ -799,28 +795,6 @@ impl Device for FileDevice {
 
     fn reads_zeros(&self) -> bool {
         self.fresh
-    }
-
-    /// Image files opened without O_DIRECT only: their length was checked
-    /// at open and every process that would change it (another nwvol) is
-    /// kept out by the lock this one holds. A read error in a mapping is a
-    /// SIGBUS, not an error return: the CLI turns it into a one-line error
-    /// that names `--direct`, which reads without a mapping.
-    fn mapped(&self) -> Option<&[u8]> {
-        if self.kind != DeviceKind::Image || self.direct || self.size == 0 {
-            return None;
-        }
-        self.map
-            .get_or_init(|| {
-                let len = usize::try_from(self.size).ok()?;
-                // SAFETY: a read-only shared mapping of our own open file;
-                // see above for why its length stays.
-                let m = unsafe { memmap2::MmapOptions::new().len(len).map(&self.file) }.ok()?;
-                // Read front to back, once: ask for large readahead.
-                let _ = m.advise(memmap2::Advice::Sequential);
-                Some(m)
-            })
-            .as_deref()
     }
 }
 

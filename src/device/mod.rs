@@ -166,13 +166,6 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     fn reads_zeros(&self) -> bool {
         false
     }
-    /// The whole device mapped read-only into memory, where reading it in
-    /// place is cheaper than copying it out (image files); `None` where it
-    /// is not (block devices, NBD, test devices). A long read-only pass
-    /// (verify) compares members in place through it.
-    fn mapped(&self) -> Option<&[u8]> {
-        None
-    }
 }
 
 /// The part `[skip, skip + len)` of a list of slices, as slices (a run
@@ -230,9 +223,6 @@ macro_rules! forward_device {
         }
         fn reads_zeros(&self) -> bool {
             (**self).reads_zeros()
-        }
-        fn mapped(&self) -> Option<&[u8]> {
-            (**self).mapped()
         }
     };
 }

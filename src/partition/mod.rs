@@ -518,21 +518,6 @@ impl Partition {
         Ok(())
     }
 
-    /// The logical bytes `[logical, logical + len)` in place, in the
-    /// device's read-only mapping ([`Device::mapped`]), when the device has
-    /// one and no hot-fix redirection splits the range; else `None` (read
-    /// them with [`Partition::read_logical`]).
-    pub fn mapped_logical(&self, logical: u64, len: u64) -> Option<&[u8]> {
-        self.check_range(logical, len).ok()?;
-        let map = self.device.mapped()?;
-        let extents = self.map(logical, len);
-        let [e] = extents.as_slice() else {
-            return None;
-        };
-        let start = usize::try_from(e.device_offset).ok()?;
-        map.get(start..start.checked_add(usize::try_from(len).ok()?)?)
-    }
-
     /// Writes logical bytes given as slices, one vectored write per extent.
     pub fn write_logical(&self, bufs: &[IoSlice<'_>], logical: u64) -> Result<()> {
         let total: u64 = bufs.iter().map(|b| b.len() as u64).sum();
