@@ -180,17 +180,25 @@ impl IndexBuilder {
                 long_slots: Vec::new(),
             };
             if let Some(recs) = long.remove(&idx) {
-                let (slots, recs): (Vec<u32>, Vec<LongNameRecord>) = recs.into_iter().unzip();
-                let matching = recs.iter().all(|r| r.alias == node.dos_name());
-                match LongNameRecord::join(&recs) {
-                    Ok(n) if matching => {
-                        node.long_name = Some(n);
-                        node.long_slots = slots;
+                // Records carrying another DOS name are stale on their own
+                // (left by a crash during a rename); the rest make the name.
+                let (mine, other): (Vec<_>, Vec<_>) = recs
+                    .into_iter()
+                    .partition(|(_, r)| r.alias == node.dos_name());
+                let mut gone: Vec<u32> = other.into_iter().map(|(s, _)| s).collect();
+                if !mine.is_empty() {
+                    let (slots, recs): (Vec<u32>, Vec<LongNameRecord>) = mine.into_iter().unzip();
+                    match LongNameRecord::join(&recs) {
+                        Ok(n) => {
+                            node.long_name = Some(n);
+                            node.long_slots = slots;
+                        }
+                        Err(_) => gone.extend(slots),
                     }
-                    _ => {
-                        ix.orphans.entry(idx).or_default().extend(&slots);
-                        stale.extend(slots);
-                    }
+                }
+                if !gone.is_empty() {
+                    ix.orphans.entry(idx).or_default().extend(&gone);
+                    stale.extend(gone);
                 }
             }
             if let Some(id) = node.dir_id()
