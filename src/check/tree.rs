@@ -436,7 +436,9 @@ impl Table {
                 Err(e) => self.free_records(
                     "long-name-bad",
                     &slots,
-                    format!("long-name records {slots:?} of entry {target} do not make a name: {e}"),
+                    format!(
+                        "long-name records {slots:?} of entry {target} do not make a name: {e}"
+                    ),
                 ),
             }
         }

@@ -1313,12 +1313,29 @@ mod tests {
         let ev = rec.events();
         assert_eq!(ev.len(), 5);
         assert_eq!(ev[0].range(), Some((0, 1024)));
-        assert!(matches!(&ev[0], Recorded::Write { member: 0, durable: false, data, .. }
-            if data[..512] == [1; 512] && data[512..] == [2; 512]));
+        assert!(
+            matches!(&ev[0], Recorded::Write { member: 0, durable: false, data, .. }
+            if data[..512] == [1; 512] && data[512..] == [2; 512])
+        );
         assert_eq!(ev[1], Recorded::Mark("after a's write".into()));
-        assert!(matches!(&ev[2], Recorded::Write { member: 1, offset: 512, durable: true, .. }));
+        assert!(matches!(
+            &ev[2],
+            Recorded::Write {
+                member: 1,
+                offset: 512,
+                durable: true,
+                ..
+            }
+        ));
         assert_eq!(ev[3], Recorded::Sync { member: 0 });
-        assert_eq!(ev[4], Recorded::Zero { member: 1, offset: 512, len: 512 });
+        assert_eq!(
+            ev[4],
+            Recorded::Zero {
+                member: 1,
+                offset: 512,
+                len: 512
+            }
+        );
         assert_eq!(ev[1].member(), None);
         // The writes reached the wrapped devices.
         assert_eq!(a.inner().snapshot()[600], 2);

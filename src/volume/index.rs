@@ -464,6 +464,22 @@ mod tests {
     }
 
     #[test]
+    fn a_renames_old_records_do_not_hide_the_new_name() {
+        // A crash during a rename: the entry already carries the new alias,
+        // the old name's records are not yet freed.
+        let mut b = IndexBuilder::default();
+        b.add(2, Ok(entry(&file(0, "MOVEDU~1.TXT", 0))));
+        let old = LongNameRecord::split(2, "AFILEW~1.TXT", "A file with a long name.txt").unwrap();
+        let new = LongNameRecord::split(2, "MOVEDU~1.TXT", "Moved under another name.txt").unwrap();
+        b.add(3, Ok(DirEntry::LongName(old[0].clone())));
+        b.add(4, Ok(DirEntry::LongName(new[0].clone())));
+        let (ix, stale) = b.build();
+        assert_eq!(ix.get(2).unwrap().name(), "Moved under another name.txt");
+        assert_eq!(ix.get(2).unwrap().long_slots, vec![4]);
+        assert_eq!(stale, vec![3]);
+    }
+
+    #[test]
     fn duplicate_names_are_refused() {
         let mut ix = Index::default();
         let n = |i, item| Node {
