@@ -744,4 +744,19 @@ mod tests {
         assert!(table.changed.contains(&2), "the stale record is freed");
         assert!(!table.changed.contains(&1));
     }
+
+    #[test]
+    fn a_renames_old_records_are_freed_and_the_new_name_kept() {
+        // A crash during a rename: the entry has the new alias, the old
+        // name's records are not yet freed.
+        let info = DirEntry::VolumeInfo(VolumeInfo::default()).encode();
+        let old = LongNameRecord::split(1, "OLD~1.TXT", "old name.txt").unwrap()[0].encode();
+        let new = LongNameRecord::split(1, "NEW~1.TXT", "new name.txt").unwrap()[0].encode();
+        let t = vec![info, file(0, "NEW~1.TXT", 1), old, new];
+        let table = decided(&t, &t);
+        assert_eq!(codes(&table), vec!["long-name-stale"]);
+        assert!(table.changed.contains(&2), "the old record is freed");
+        assert!(!table.changed.contains(&3), "the new record is kept");
+        assert_eq!(table.long.get(&1).map(String::as_str), Some("new name.txt"));
+    }
 }
