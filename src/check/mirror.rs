@@ -998,12 +998,6 @@ impl<'a, 's> GroupCheck<'a, 's> {
     /// Flushes the last finding and makes the repairs durable.
     fn finish(&mut self) {
         self.flush_pending();
-        if self.written.iter().any(|&w| w) {
-            // Repairs went to the members, not through the cache: blocks
-            // read before them (the tables read to name owners) are stale,
-            // and the structure check after this one must see the repair.
-            self.sys.cache.drop_clean();
-        }
         for (mi, w) in self.written.iter().enumerate() {
             if *w && let Err(e) = self.group.members[mi].partition.device.sync() {
                 let mut f = self.base(
