@@ -14,6 +14,9 @@
 //! - I/O errors: through the library, the Nth device call of a put or a
 //!   remove fails (transient or persistent, one member or all) for N = 1
 //!   until the operation no longer reaches it.
+//! - Crash states (kind `crash`, in tests/crash_states.rs): the writes of
+//!   a workload recorded between flush points, and the states a power cut
+//!   could leave at each built from them, CrashMonkey style.
 
 mod common;
 mod engine_support;

@@ -1,10 +1,14 @@
 #!/bin/sh
 # Runs the fault campaign (issue 7, point 4): SIGKILL trials against the real
-# binary and I/O errors through the library; not part of `cargo test`.
-# Prints a summary table per kind; exits non-zero when data was lost or a
-# trial failed. Trial details (seeds) are in the log named at the end;
-# FAULT_SEED=<seed> reruns one SIGKILL trial, FAULT_TRIALS=<n> sets the
-# trials per command (default 44).
+# binary and I/O errors through the library (tests/fault_campaign.rs), full
+# members and corruption (tests/fault_enospc.rs, tests/fault_corrupt.rs), and
+# crash states built from recorded writes (tests/crash_states.rs); not part of
+# `cargo test`. Prints one summary table (a crash state is a trial); exits
+# non-zero when data was lost or a trial failed. Trial details (seeds) are in
+# the log named at the end; FAULT_SEED=<seed> reruns one SIGKILL trial,
+# FAULT_TRIALS=<n> sets the trials per command (default 44); CRASH_STATES=<n>
+# sets the crash states wanted (default 10000), CRASH_ONLY=<workload>:<point>
+# reruns one flush point.
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp "${TMPDIR:-/tmp}/fault_campaign.XXXXXX.log")
@@ -12,6 +16,8 @@ start=$(date +%s)
 cargo test --release --test fault_campaign -- --ignored --nocapture --test-threads 2 >"$log" 2>&1
 status=$?
 cargo test --release --test fault_enospc --test fault_corrupt -- --ignored --nocapture --test-threads 1 >>"$log" 2>&1 || status=1
+# The crash states use both cores themselves: after the others.
+cargo test --release --test crash_states -- --ignored --nocapture >>"$log" 2>&1 || status=1
 end=$(date +%s)
 grep -E '^(DATA LOST|FAILURE)' "$log" | head -40
 printf '\n%-10s %8s %10s %9s %20s %8s\n' kind trials data_lost failures repaired_divergence seconds
@@ -19,5 +25,6 @@ sed -n 's/^campaign: //p' "$log" | while read -r line; do
     eval "$(echo "$line" | tr ' ' '\n' | sed 's/^\([a-z_]*\)=/\1=/')"
     printf '%-10s %8s %10s %9s %20s %8s\n' "$kind" "$trials" "$data_lost" "$failures" "$repaired_divergence" "$seconds"
 done
+grep '^crash states:' "$log"
 echo "wall time: $((end - start)) s (including the build); log: $log"
 exit $status

@@ -404,44 +404,58 @@ impl Table {
             }
         }
         for (target, recs) in by_target {
-            let (slots, recs): (Vec<u32>, Vec<LongNameRecord>) = recs.into_iter().unzip();
             let alias = self.item(target).map(|(n, _)| n.to_string());
-            let why = match &alias {
-                None => Some(format!(
-                    "long-name records {slots:?} name entry {target}, which is not a file or directory"
-                )),
-                Some(a) if recs.iter().any(|r| &r.alias != a) => Some(format!(
-                    "long-name records {slots:?} carry another DOS name than entry {target} ({a})"
-                )),
-                Some(_) => match LongNameRecord::join(&recs) {
-                    Ok(n) => {
-                        self.long.insert(target, n);
-                        self.long_slots.insert(target, slots.clone());
-                        None
-                    }
-                    Err(e) => Some(format!(
-                        "long-name records {slots:?} of entry {target} do not make a name: {e}"
-                    )),
-                },
-            };
-            if let Some(problem) = why {
-                let code = if alias.is_some() && !problem.contains("another DOS name") {
-                    "long-name-bad"
-                } else {
-                    "long-name-stale"
+            // Records carrying another DOS name than their entry's are
+            // stale on their own (a crash between the steps of a rename
+            // leaves the old name's or the new name's); the others make
+            // the entry's name.
+            let (mine, other): (Vec<_>, Vec<_>) = recs
+                .into_iter()
+                .partition(|(_, r)| alias.as_deref() == Some(r.alias.as_str()));
+            if !other.is_empty() {
+                let slots: Vec<u32> = other.iter().map(|(s, _)| *s).collect();
+                let problem = match &alias {
+                    None => format!(
+                        "long-name records {slots:?} name entry {target}, which is not a file or directory"
+                    ),
+                    Some(a) => format!(
+                        "long-name records {slots:?} carry another DOS name than entry {target} ({a})"
+                    ),
                 };
-                for &s in &slots {
-                    self.set_free(s);
+                self.free_records("long-name-stale", &slots, problem);
+            }
+            if mine.is_empty() {
+                continue;
+            }
+            let (slots, recs): (Vec<u32>, Vec<LongNameRecord>) = mine.into_iter().unzip();
+            match LongNameRecord::join(&recs) {
+                Ok(n) => {
+                    self.long.insert(target, n);
+                    self.long_slots.insert(target, slots);
                 }
-                self.problems.push(Problem {
-                    code,
-                    structure: "directory table",
-                    idx: slots[0],
-                    problem,
-                    fix: Ok("freed the records; the entry keeps its DOS name".into()),
-                });
+                Err(e) => self.free_records(
+                    "long-name-bad",
+                    &slots,
+                    format!(
+                        "long-name records {slots:?} of entry {target} do not make a name: {e}"
+                    ),
+                ),
             }
         }
+    }
+
+    /// Frees long-name records that make no name (`problem` says why).
+    fn free_records(&mut self, code: &'static str, slots: &[u32], problem: String) {
+        for &s in slots {
+            self.set_free(s);
+        }
+        self.problems.push(Problem {
+            code,
+            structure: "directory table",
+            idx: slots[0],
+            problem,
+            fix: Ok("freed the records; the entry keeps its DOS name".into()),
+        });
     }
 
     fn check_dir_ids(&mut self) {
@@ -729,5 +743,20 @@ mod tests {
         assert!(table.cautious);
         assert!(table.changed.contains(&2), "the stale record is freed");
         assert!(!table.changed.contains(&1));
+    }
+
+    #[test]
+    fn a_renames_old_records_are_freed_and_the_new_name_kept() {
+        // A crash during a rename: the entry has the new alias, the old
+        // name's records are not yet freed.
+        let info = DirEntry::VolumeInfo(VolumeInfo::default()).encode();
+        let old = LongNameRecord::split(1, "OLD~1.TXT", "old name.txt").unwrap()[0].encode();
+        let new = LongNameRecord::split(1, "NEW~1.TXT", "new name.txt").unwrap()[0].encode();
+        let t = vec![info, file(0, "NEW~1.TXT", 1), old, new];
+        let table = decided(&t, &t);
+        assert_eq!(codes(&table), vec!["long-name-stale"]);
+        assert!(table.changed.contains(&2), "the old record is freed");
+        assert!(!table.changed.contains(&3), "the new record is kept");
+        assert_eq!(table.long.get(&1).map(String::as_str), Some("new name.txt"));
     }
 }

@@ -7,6 +7,9 @@
 //! - [`BarrierDevice`]: every write waits for the writes of the other
 //!   members of a [`Rendezvous`], proving they are in flight at once.
 //! - [`GateDevice`]: writes stall until a [`Gate`] opens.
+//! - [`RecordingDevice`]: records every write and flush point of one
+//!   member into a [`Recorder`] shared by all members, in the order they
+//!   took effect, for building crash states.
 //!
 //! Wrap a device in `Arc` to keep a handle on it while a layer above owns
 //! it: `Arc<D>` is a [`Device`] too.
@@ -829,6 +832,228 @@ impl<D: Device> Device for GateDevice<D> {
     }
 }
 
+// ---------------------------------------------------------------------------
+// RecordingDevice and Recorder
+
+/// What a [`RecordingDevice`] saw, in the order it took effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// A write that returned: `write_at` or `write_vectored_at` (a vectored
+    /// write is one record), or `write_durable_at` (`durable`: it was
+    /// durable, on its own, when it returned; writes before it were not
+    /// made durable by it).
+    Write {
+        /// The member (see [`Recorder::register`]).
+        member: usize,
+        /// Byte offset.
+        offset: u64,
+        /// The bytes written.
+        data: Arc<[u8]>,
+        /// True for `write_durable_at`.
+        durable: bool,
+    },
+    /// A `zero_range` that returned: `len` bytes at `offset` read back as
+    /// zeros from then on.
+    Zero {
+        /// The member.
+        member: usize,
+        /// Byte offset.
+        offset: u64,
+        /// Bytes zeroed.
+        len: u64,
+    },
+    /// A `sync` that returned: a flush point. Every write of the member
+    /// recorded before it is durable.
+    Sync {
+        /// The member.
+        member: usize,
+    },
+    /// A marker from [`Recorder::mark`] (the test's own events, e.g. "this
+    /// operation returned"), ordered with the device events.
+    Mark(String),
+}
+
+impl Recorded {
+    /// The member of a device event (None for a marker).
+    pub fn member(&self) -> Option<usize> {
+        match self {
+            Recorded::Write { member, .. }
+            | Recorded::Zero { member, .. }
+            | Recorded::Sync { member } => Some(*member),
+            Recorded::Mark(_) => None,
+        }
+    }
+
+    /// The byte range a write or zeroing touches: (offset, len).
+    pub fn range(&self) -> Option<(u64, u64)> {
+        match self {
+            Recorded::Write { offset, data, .. } => Some((*offset, data.len() as u64)),
+            Recorded::Zero { offset, len, .. } => Some((*offset, *len)),
+            _ => None,
+        }
+    }
+
+    /// Applies the first `limit` bytes (all with None) of a write or a
+    /// zeroing to `image`, a copy of the member's device: what the device
+    /// holds once that much of it reached the media (a torn write). Syncs
+    /// and markers change nothing. Bytes past the image's end are ignored.
+    pub fn apply(&self, image: &mut [u8], limit: Option<u64>) {
+        let Some((offset, len)) = self.range() else {
+            return;
+        };
+        let len = limit.map_or(len, |l| l.min(len));
+        let size = image.len() as u64;
+        let start = offset.min(size) as usize;
+        let end = offset.saturating_add(len).min(size) as usize;
+        match self {
+            Recorded::Write { data, .. } => image[start..end].copy_from_slice(&data[..end - start]),
+            _ => image[start..end].fill(0),
+        }
+    }
+}
+
+/// The shared log of a set of [`RecordingDevice`]s (one per member): one
+/// order for every member's events and the test's markers.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    log: Mutex<Vec<Recorded>>,
+    members: AtomicU64,
+}
+
+impl Recorder {
+    /// An empty log.
+    pub fn new() -> Arc<Recorder> {
+        Arc::new(Recorder::default())
+    }
+
+    /// A new member number (0, 1, ... in the order asked).
+    pub fn register(&self) -> usize {
+        self.members.fetch_add(1, Ordering::SeqCst) as usize
+    }
+
+    /// Appends a marker.
+    pub fn mark(&self, label: impl Into<String>) {
+        self.lock().push(Recorded::Mark(label.into()));
+    }
+
+    /// Everything recorded so far, in order.
+    pub fn events(&self) -> Vec<Recorded> {
+        self.lock().clone()
+    }
+
+    /// Number of events recorded so far.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Forgets every event (members keep their numbers).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
+        self.log.lock().expect("Recorder lock poisoned")
+    }
+}
+
+/// Records every write, zeroing and sync of one member into a shared
+/// [`Recorder`]: the capture device of a CrashMonkey-style campaign. The
+/// call and its record happen under the recorder's lock, so the log's
+/// order is the order the calls took effect on the wrapped devices. Only
+/// calls that succeed are recorded.
+#[derive(Debug)]
+pub struct RecordingDevice<D> {
+    inner: D,
+    member: usize,
+    recorder: Arc<Recorder>,
+}
+
+impl<D: Device> RecordingDevice<D> {
+    /// Wraps `inner` as the next member of `recorder`.
+    pub fn new(inner: D, recorder: &Arc<Recorder>) -> RecordingDevice<D> {
+        RecordingDevice {
+            inner,
+            member: recorder.register(),
+            recorder: recorder.clone(),
+        }
+    }
+    /// The member number its events carry.
+    pub fn member(&self) -> usize {
+        self.member
+    }
+    /// The wrapped device.
+    pub fn inner(&self) -> &D {
+        &self.inner
+    }
+}
+
+impl<D: Device> Device for RecordingDevice<D> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn kind(&self) -> DeviceKind {
+        self.inner.kind()
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn alignment(&self) -> usize {
+        self.inner.alignment()
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+        self.inner.read_at(buf, offset)
+    }
+    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        let mut log = self.recorder.lock();
+        self.inner.write_vectored_at(bufs, offset)?;
+        let data: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+        log.push(Recorded::Write {
+            member: self.member,
+            offset,
+            data: data.into(),
+            durable: false,
+        });
+        Ok(())
+    }
+    fn sync(&self) -> DeviceResult<()> {
+        let mut log = self.recorder.lock();
+        self.inner.sync()?;
+        log.push(Recorded::Sync {
+            member: self.member,
+        });
+        Ok(())
+    }
+    fn write_durable_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+        let mut log = self.recorder.lock();
+        self.inner.write_durable_at(buf, offset)?;
+        log.push(Recorded::Write {
+            member: self.member,
+            offset,
+            data: buf.into(),
+            durable: true,
+        });
+        Ok(())
+    }
+    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
+        let mut log = self.recorder.lock();
+        self.inner.zero_range(offset, len)?;
+        log.push(Recorded::Zero {
+            member: self.member,
+            offset,
+            len,
+        });
+        Ok(())
+    }
+    fn reads_zeros(&self) -> bool {
+        self.inner.reads_zeros()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1071,5 +1296,64 @@ mod tests {
         assert!(e.to_string().contains("gate timeout"), "{e}");
         assert_eq!(gate.writes_started(), 1);
         assert!(!gate.wait_started(2, Duration::from_millis(5)));
+    }
+
+    #[test]
+    fn recording_device_logs_writes_and_flush_points_in_order() {
+        let rec = Recorder::new();
+        let a = RecordingDevice::new(MemDevice::new(4096), &rec);
+        let b = RecordingDevice::new(MemDevice::new(4096), &rec);
+        assert_eq!((a.member(), b.member()), (0, 1));
+        a.write_vectored_at(&[IoSlice::new(&[1; 512]), IoSlice::new(&[2; 512])], 0)
+            .expect("wv");
+        rec.mark("after a's write");
+        b.write_durable_at(&[3; 512], 512).expect("durable");
+        a.sync().expect("sync");
+        b.zero_range(512, 512).expect("zero");
+        let ev = rec.events();
+        assert_eq!(ev.len(), 5);
+        assert_eq!(ev[0].range(), Some((0, 1024)));
+        assert!(
+            matches!(&ev[0], Recorded::Write { member: 0, durable: false, data, .. }
+            if data[..512] == [1; 512] && data[512..] == [2; 512])
+        );
+        assert_eq!(ev[1], Recorded::Mark("after a's write".into()));
+        assert!(matches!(
+            &ev[2],
+            Recorded::Write {
+                member: 1,
+                offset: 512,
+                durable: true,
+                ..
+            }
+        ));
+        assert_eq!(ev[3], Recorded::Sync { member: 0 });
+        assert_eq!(
+            ev[4],
+            Recorded::Zero {
+                member: 1,
+                offset: 512,
+                len: 512
+            }
+        );
+        assert_eq!(ev[1].member(), None);
+        // The writes reached the wrapped devices.
+        assert_eq!(a.inner().snapshot()[600], 2);
+        // Replaying onto an image, whole and torn at 512 bytes.
+        let mut img = vec![9u8; 2048];
+        ev[0].apply(&mut img, Some(512));
+        assert!(img[..512].iter().all(|&x| x == 1));
+        assert!(img[512..].iter().all(|&x| x == 9));
+        ev[0].apply(&mut img, None);
+        assert!(img[512..1024].iter().all(|&x| x == 2));
+        ev[4].apply(&mut img, None);
+        assert!(img[512..1024].iter().all(|&x| x == 0));
+        ev[3].apply(&mut img, None);
+        assert_eq!(img[0], 1);
+        // A failed call is not recorded.
+        assert!(a.write_at(&[1], 4096).is_err());
+        assert_eq!(rec.len(), 5);
+        rec.clear();
+        assert!(rec.is_empty());
     }
 }

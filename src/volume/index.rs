@@ -180,17 +180,25 @@ impl IndexBuilder {
                 long_slots: Vec::new(),
             };
             if let Some(recs) = long.remove(&idx) {
-                let (slots, recs): (Vec<u32>, Vec<LongNameRecord>) = recs.into_iter().unzip();
-                let matching = recs.iter().all(|r| r.alias == node.dos_name());
-                match LongNameRecord::join(&recs) {
-                    Ok(n) if matching => {
-                        node.long_name = Some(n);
-                        node.long_slots = slots;
+                // Records carrying another DOS name are stale on their own
+                // (left by a crash during a rename); the rest make the name.
+                let (mine, other): (Vec<_>, Vec<_>) = recs
+                    .into_iter()
+                    .partition(|(_, r)| r.alias == node.dos_name());
+                let mut gone: Vec<u32> = other.into_iter().map(|(s, _)| s).collect();
+                if !mine.is_empty() {
+                    let (slots, recs): (Vec<u32>, Vec<LongNameRecord>) = mine.into_iter().unzip();
+                    match LongNameRecord::join(&recs) {
+                        Ok(n) => {
+                            node.long_name = Some(n);
+                            node.long_slots = slots;
+                        }
+                        Err(_) => gone.extend(slots),
                     }
-                    _ => {
-                        ix.orphans.entry(idx).or_default().extend(&slots);
-                        stale.extend(slots);
-                    }
+                }
+                if !gone.is_empty() {
+                    ix.orphans.entry(idx).or_default().extend(&gone);
+                    stale.extend(gone);
                 }
             }
             if let Some(id) = node.dir_id()
@@ -453,6 +461,22 @@ mod tests {
         ix.remove(2).unwrap();
         assert_eq!(ix.lookup(1, "My Report 2024.pdf"), None);
         assert!(!ix.name_taken(1, "MYREPO~1.PDF"));
+    }
+
+    #[test]
+    fn a_renames_old_records_do_not_hide_the_new_name() {
+        // A crash during a rename: the entry already carries the new alias,
+        // the old name's records are not yet freed.
+        let mut b = IndexBuilder::default();
+        b.add(2, Ok(entry(&file(0, "MOVEDU~1.TXT", 0))));
+        let old = LongNameRecord::split(2, "AFILEW~1.TXT", "A file with a long name.txt").unwrap();
+        let new = LongNameRecord::split(2, "MOVEDU~1.TXT", "Moved under another name.txt").unwrap();
+        b.add(3, Ok(DirEntry::LongName(old[0].clone())));
+        b.add(4, Ok(DirEntry::LongName(new[0].clone())));
+        let (ix, stale) = b.build();
+        assert_eq!(ix.get(2).unwrap().name(), "Moved under another name.txt");
+        assert_eq!(ix.get(2).unwrap().long_slots, vec![4]);
+        assert_eq!(stale, vec![3]);
     }
 
     #[test]

@@ -137,16 +137,23 @@ impl OpenVolume {
         })
     }
 
-    /// Writes a new entry's long-name records, then the entry itself, and
-    /// adds it to the index.
+    /// Writes a new entry's long-name records, then (after a barrier) the
+    /// entry itself, and adds it to the index.
     pub(super) fn commit_entry(&mut self, p: &NewEntry, item: Item) -> Result<()> {
         let mine = p.slots();
+        let mut before = false;
         for s in self.index.take_orphans(p.index) {
             if self.table.is_free(s) && !mine.contains(&s) {
                 self.write_entry(s, &DirEntry::Free)?;
+                before = true;
             }
         }
         self.write_long_records(p.index, &p.dos, p.long.as_deref(), &p.long_slots)?;
+        if before || p.long.is_some() {
+            // The entry must not reach a disk before its name: a crash
+            // would leave the file under its alias (or an old name).
+            self.io.barrier()?;
+        }
         let node = Node {
             index: p.index,
             item,
@@ -308,13 +315,16 @@ impl OpenVolume {
         Ok(())
     }
 
-    /// Frees entries at once: first their directory entries (long-name
-    /// records, then the entry) are written free, then after a barrier the
-    /// FAT entries of their chains.
+    /// Frees entries at once: first their directory entries are written
+    /// free, then after a barrier their long-name records (a crash between
+    /// leaves records naming a free entry, which readers ignore, never an
+    /// entry without its name), then after a barrier the FAT entries of
+    /// their chains.
     pub(super) fn purge_entries(&mut self, idxs: &[u32]) -> Result<Removed> {
         let io = self.io.clone();
         let mut r = Removed::default();
         let mut blocks = Vec::new();
+        let mut entries = Vec::new();
         let mut slots = Vec::new();
         let mut nodes = Vec::new();
         for &idx in idxs {
@@ -331,12 +341,19 @@ impl OpenVolume {
                 Item::Dir(_) => r.dirs += 1,
             }
             slots.extend(&n.long_slots);
-            slots.push(idx);
+            entries.push(idx);
             nodes.push(n);
         }
-        for &s in &slots {
+        for &s in &entries {
             self.write_entry(s, &DirEntry::Free)?;
         }
+        if !slots.is_empty() {
+            io.barrier()?;
+            for &s in &slots {
+                self.write_entry(s, &DirEntry::Free)?;
+            }
+        }
+        slots.extend(&entries);
         for n in &nodes {
             self.index.remove(n.index);
             if let Some(id) = n.dir_id() {
@@ -502,12 +519,21 @@ impl OpenVolume {
             long_name: long.clone(),
             long_slots: new_slots.clone(),
         };
+        // New records, then the entry, then the old records freed, a
+        // barrier between each: a crash leaves the old name or the new one.
         let written = self
             .write_long_records(idx, &dos, long.as_deref(), &new_slots)
+            .and_then(|()| match long {
+                Some(_) => self.io.barrier(),
+                None => Ok(()),
+            })
             .and_then(|()| self.write_entry(idx, &new.dir_entry()));
         if let Err(e) = written {
             self.table.give_back(&new_slots);
             return Err(e);
+        }
+        if !node.long_slots.is_empty() {
+            self.io.barrier()?;
         }
         for &s in &node.long_slots {
             self.write_entry(s, &DirEntry::Free)?;
