@@ -56,5 +56,5 @@ mkdir -p bench/results
 } | tee bench/results/checksum.md
 if [ -n "${NWVOL_BENCH_RECORDS:-}" ]; then
   printf '{"kind":"figure","bench":"checksum","figure":"put of %s MiB with block checksums, time against without","nwvol":"%s s","baseline":"%s s","ratio":%s,"target":""}\n' \
-    "$mib" "$mw" "$mo" "$(echo "scale=3; $mo / $mw" | bc)" >>"$NWVOL_BENCH_RECORDS"
+    "$mib" "$mw" "$mo" "$(awk "BEGIN { printf \"%.3f\", $mo / $mw }")" >>"$NWVOL_BENCH_RECORDS"
 fi
