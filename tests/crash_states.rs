@@ -31,6 +31,7 @@
 //! point; every failing state prints its workload seed, flush point and
 //! selection.
 
+mod common;
 mod engine_support;
 
 use std::collections::{BTreeMap, HashSet};
@@ -40,6 +41,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::campaign::Rng;
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::{check_mirrors, recheck};
 use nwvol::check::{CheckOptions, Finding, check_structures};
@@ -56,34 +58,6 @@ const MIB: usize = 1 << 20;
 /// Member size: small, so that building and verifying a state is cheap.
 const MEMBER_BYTES: usize = 3 * MIB;
 const SECTOR: u64 = 512;
-
-// ---------------------------------------------------------------------------
-// A seeded generator.
-
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in lo..=hi.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = Vec::with_capacity(n + 8);
-        while v.len() < n {
-            v.extend_from_slice(&self.next().to_le_bytes());
-        }
-        v.truncate(n);
-        v
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The workload and its model.

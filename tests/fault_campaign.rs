@@ -28,6 +28,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::campaign::Rng;
 use common::nwvol;
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::check_mirrors;
@@ -41,32 +42,7 @@ use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 // ---------------------------------------------------------------------------
-// Shared: a seeded generator, the tally, the summary line.
-
-/// splitmix64: small, seedable, good enough to pick sizes and moments.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in lo..=hi.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = Vec::with_capacity(n + 8);
-        while v.len() < n {
-            v.extend_from_slice(&self.next().to_le_bytes());
-        }
-        v.truncate(n);
-        v
-    }
-}
+// Shared: the tally, the summary line (the generator is common::campaign's).
 
 /// Trials, data lost and failures of one kind.
 #[derive(Default)]
