@@ -28,7 +28,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::campaign::Rng;
+use common::campaign::{Outcome, Rng, Tally, only_seed};
 use common::nwvol;
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::check_mirrors;
@@ -40,77 +40,6 @@ use nwvol::system::System;
 use nwvol::volume::file::FileTimes;
 use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
-
-// ---------------------------------------------------------------------------
-// Shared: the tally, the summary line (the generator is common::campaign's).
-
-/// Trials, data lost and failures of one kind.
-#[derive(Default)]
-struct Tally {
-    trials: u64,
-    lost: u64,
-    failures: u64,
-    /// Trials after which verify found diverged members that verify
-    /// --repair made clean.
-    diverged: u64,
-}
-
-impl Tally {
-    fn print(&self, kind: &str, started: Instant) {
-        println!(
-            "campaign: kind={kind} trials={} data_lost={} failures={} repaired_divergence={} seconds={:.1}",
-            self.trials,
-            self.lost,
-            self.failures,
-            self.diverged,
-            started.elapsed().as_secs_f64()
-        );
-    }
-}
-
-/// What one trial found: problems that lost data, other failures.
-#[derive(Default)]
-struct Outcome {
-    lost: Vec<String>,
-    failed: Vec<String>,
-    /// Verify found the members diverged and --repair fixed it.
-    diverged: Option<String>,
-}
-
-impl Outcome {
-    fn fail(&mut self, s: impl Into<String>) {
-        self.failed.push(s.into());
-    }
-    fn lose(&mut self, s: impl Into<String>) {
-        self.lost.push(s.into());
-    }
-    fn record(self, t: &mut Tally, what: &str) {
-        t.trials += 1;
-        if !self.lost.is_empty() {
-            t.lost += 1;
-        }
-        if !self.failed.is_empty() {
-            t.failures += 1;
-        }
-        for l in &self.lost {
-            println!("DATA LOST {what}: {l}");
-        }
-        for f in &self.failed {
-            println!("FAILURE {what}: {f}");
-        }
-        if let Some(d) = &self.diverged {
-            t.diverged += 1;
-            println!("diverged, repaired by verify --repair: {what}: {d}");
-        }
-    }
-}
-
-/// `FAULT_SEED` when set: rerun one trial.
-fn only_seed() -> Option<u64> {
-    std::env::var("FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-}
 
 // ---------------------------------------------------------------------------
 // SIGKILL campaign
@@ -841,7 +770,7 @@ fn io_trial(
         if !fnd.is_empty() {
             let left = findings(&sys, true);
             if left.is_empty() {
-                out.diverged = Some(fnd.join("; "));
+                out.repaired = Some(fnd.join("; "));
             } else {
                 out.fail(format!("verify --repair leaves: {}", left.join("; ")));
             }
