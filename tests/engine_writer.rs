@@ -189,3 +189,43 @@ fn sync_fdatasyncs_every_member() {
     cache.sync().unwrap();
     assert_eq!(cs[0].sync_count(), 3);
 }
+
+/// The write-intent record of a sequential stream is written a
+/// logarithmic number of times, not once per flush (every record write is
+/// durable, a disk cache flush behind the stream), and its bits reach no
+/// further ahead than the stream has run.
+#[test]
+fn sequential_stream_writes_the_intent_record_rarely() {
+    let mems = formatted(&[96 * MIB, 96 * MIB], None);
+    let cs = counting(&mems);
+    let g = group(as_devs(&cs));
+    let cache = Cache::new(vec![g.clone()], CacheConfig::with_capacity(64 << 20));
+    let flushes = 64u64;
+    let chunk = pattern(MIB, 3);
+    for i in 0..flushes {
+        cache.write(0, 4096, DATA + i * MIB as u64, &chunk).unwrap();
+        cache.flush().unwrap();
+    }
+    for (i, c) in cs.iter().enumerate() {
+        let p = &g.members[i].partition;
+        let wib = p.start_byte..p.start_byte + 32 * 512;
+        let records = c
+            .writes()
+            .iter()
+            .filter(|w| wib.contains(&w.offset))
+            .count();
+        // 1 MiB, then coverage doubling: about log2(64) + 1 record writes.
+        assert!(
+            (1..=8).contains(&records),
+            "member {i}: {records} record writes for {flushes} flushes"
+        );
+    }
+    let rec = g.write_intent();
+    let set = rec.count() as u64 * rec.header.chunk_bytes();
+    let written = flushes * MIB as u64;
+    assert!(set >= written, "bits cover {set} bytes, {written} written");
+    assert!(
+        set <= 2 * written + rec.header.chunk_bytes(),
+        "bits cover {set} bytes, {written} written"
+    );
+}

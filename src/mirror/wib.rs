@@ -134,23 +134,34 @@ impl MirrorGroup {
         let mut changed = false;
         for &(start, len) in ranges {
             // A range that continues the last one (a sequential writer)
-            // sets its bits as far ahead as the run is long so far: the
-            // bits set double each time, so a long stream costs a
-            // logarithmic number of record writes and syncs, not one per
-            // flush. A bit set too early costs only a longer resync; the
-            // reach is capped so that cost stays bounded.
+            // and is not yet covered sets its bits as far ahead as the run
+            // is long so far: the covered stretch doubles each time, so a
+            // long stream costs a logarithmic number of record writes and
+            // syncs, not one per flush. A bit set too early costs only a longer resync; the
+            // reach is never more than was written and is capped, so that
+            // cost stays bounded. Each record write is durable (it flushes
+            // the disk's cache, behind the data streamed so far), so the
+            // cap is not small: 256 MiB, or 1/32 of a large group.
             st.run = if start == st.last_end {
                 st.run.saturating_add(len)
             } else {
                 len
             };
-            let cap = (self.logical_bytes / 32).max(16 << 20);
+            let cap = (self.logical_bytes / 32).max(256 << 20);
             let ahead = if start == st.last_end {
                 st.run.min(cap)
             } else {
                 0
             };
             st.last_end = start.saturating_add(len);
+            let covered = st
+                .rec
+                .header
+                .bits_for_range(start, len)
+                .all(|b| st.rec.get(b));
+            if covered {
+                continue;
+            }
             let span = len
                 .saturating_add(ahead)
                 .min(self.logical_bytes.saturating_sub(start));
