@@ -820,6 +820,11 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     } else {
                         Action::None
                     };
+                    if !matches!(action, Action::Repaired(_)) {
+                        // Left bad: whatever reads these bytes next (the
+                        // structure check) reads the good copy.
+                        self.group.distrust(self.members[k], logical, len);
+                    }
                     let name = self.member_name(k);
                     out.push(make(code, Some(name), problem, action));
                 }

@@ -56,6 +56,10 @@ pub struct MirrorGroup {
     write_gen: std::sync::atomic::AtomicU64,
     /// Writes in flight.
     inflight: std::sync::atomic::AtomicUsize,
+    /// Copies known to be bad and left as they are (member, logical start,
+    /// length): reads go to another member first. See
+    /// [`MirrorGroup::distrust`].
+    distrusted: Mutex<Vec<(usize, u64, u64)>>,
 }
 
 impl MirrorGroup {
@@ -81,6 +85,7 @@ impl MirrorGroup {
             wib: Mutex::new(None),
             write_gen: std::sync::atomic::AtomicU64::new(0),
             inflight: std::sync::atomic::AtomicUsize::new(0),
+            distrusted: Mutex::new(Vec::new()),
         }
     }
 

@@ -25,8 +25,28 @@ impl MirrorGroup {
         Some(ins[((logical / READ_STRETCH) % ins.len() as u64) as usize])
     }
 
+    /// Marks member `i`'s copy of logical bytes `[logical, logical + len)`
+    /// as bad (verify found it so and did not rewrite it): from now on in
+    /// this process, reads of those bytes go to the other members first,
+    /// so that what reads the volume afterwards (verify's structure
+    /// check) sees the good copy. Nothing is written.
+    pub fn distrust(&self, i: usize, logical: u64, len: u64) {
+        self.distrusted
+            .lock()
+            .expect("distrusted copies lock")
+            .push((i, logical, len));
+    }
+
+    /// True when member `i`'s copy of any of `[logical, logical + len)` is
+    /// distrusted.
+    fn distrusted(&self, i: usize, logical: u64, len: u64) -> bool {
+        let d = self.distrusted.lock().expect("distrusted copies lock");
+        d.iter()
+            .any(|&(m, start, n)| m == i && start < logical + len && logical < start + n)
+    }
+
     /// Reads logical bytes from one in-sync member (chosen by offset, so
-    /// that sequential reads use every member). When it fails or reads
+    /// that sequential reads use every member; a distrusted copy last). When it fails or reads
     /// short, the next member is tried, and the good data is written back
     /// to the member that failed (read repair); what still does not read
     /// back there is redirected through its hot-fix pool. A member that
@@ -38,11 +58,15 @@ impl MirrorGroup {
             return Err(Error::NoInSyncMember { group: self.name() });
         }
         let first = ((logical / READ_STRETCH) % ins.len() as u64) as usize;
+        let mut order: Vec<usize> = (0..ins.len())
+            .map(|k| ins[(first + k) % ins.len()])
+            .collect();
+        // Stable: trusted members first, in the usual order.
+        order.sort_by_key(|&i| self.distrusted(i, logical, buf.len() as u64));
         let mut bad: Vec<usize> = Vec::new();
         let mut last = None;
         let mut good = None;
-        for k in 0..ins.len() {
-            let i = ins[(first + k) % ins.len()];
+        for i in order {
             match self.members[i].read(buf, logical) {
                 Ok(()) => {
                     good = Some(i);

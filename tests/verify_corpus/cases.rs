@@ -10,11 +10,7 @@ use super::*;
 
 /// Cases nwvol gets wrong today: stored as `bug-NAME.txt`, which the test
 /// expects to fail (and reports when one passes).
-pub const KNOWN_BUGS: &[&str] = &[
-    // The structure check reads the member whose copy failed its checksum
-    // and reports the other member's good entry as a difference.
-    "mirror-member0-dir-entry-bitflip",
-];
+pub const KNOWN_BUGS: &[&str] = &[];
 
 pub const CASES: &[Damage] = &[
     // ---------------------------------------------------------------
