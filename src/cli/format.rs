@@ -43,8 +43,9 @@ pub struct FormatArgs {
     /// Show what would be written and write nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
-    /// Use O_DIRECT for image files too (raw block devices with 512-byte
-    /// sectors use it always).
+    /// Use O_DIRECT for image files too, where their file system takes
+    /// 512-byte direct I/O (raw block devices with 512-byte sectors use it
+    /// always).
     #[arg(long)]
     pub direct: bool,
     /// Create the volumes without block checksums: the layout NetWare

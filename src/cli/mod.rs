@@ -155,8 +155,9 @@ pub struct DeviceArgs {
     /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES.
     #[arg(short = 'd', long = "device", value_name = "DEVICE")]
     pub devices: Vec<std::path::PathBuf>,
-    /// Use O_DIRECT for image files too (raw block devices with 512-byte
-    /// sectors use it always: nwvol keeps its own cache).
+    /// Use O_DIRECT for image files too, where their file system takes
+    /// 512-byte direct I/O (raw block devices with 512-byte sectors use it
+    /// always: nwvol keeps its own cache).
     #[arg(long)]
     pub direct: bool,
 }
