@@ -6,7 +6,7 @@
 //! Run it with bench/verify.sh. Prints a Markdown table and writes it to
 //! bench/results/verify.md. Options (environment): NWVOL_BENCH_DIR
 //! (scratch directory on a real disk, default /var/tmp), NWVOL_BENCH_REPS
-//! (default 3).
+//! (default 5: single runs on a shared machine vary by 2x).
 
 mod common;
 
@@ -112,7 +112,7 @@ fn main() {
     let reps: usize = std::env::var("NWVOL_BENCH_REPS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
+        .unwrap_or(5)
         .max(1);
     eprintln!(
         "nwvol verify bench: {reps} repetitions in {}",

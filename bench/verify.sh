@@ -2,7 +2,7 @@
 # The verify benchmark (issue 6): verify of a 2-way and a 4-way mirror of
 # 1 GiB against cmp. Writes bench/results/verify.md. Needs a directory on a
 # real disk (not tmpfs): NWVOL_BENCH_DIR, default /var/tmp.
-# NWVOL_BENCH_REPS sets the repetitions (default 3).
+# NWVOL_BENCH_REPS sets the repetitions (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${NWVOL_BENCH_DIR:-/var/tmp}"
