@@ -351,3 +351,27 @@ fn split_gives_an_independent_point_in_time_copy() {
     let st = status(&both);
     assert_eq!(st["groups"].as_array().unwrap().len(), 2);
 }
+
+/// A former member whose MBR was zeroed still holds a NetWare partition:
+/// `mirror add` refuses it without --force, and takes it with.
+#[test]
+fn add_refuses_a_netware_partition_whose_mbr_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d0.img", "d1.img"], "32M", &["--mirror"]);
+    let both = [imgs[0].as_path(), imgs[1].as_path()];
+    mirror_ok(&both, &["remove", imgs[1].to_str().unwrap()]);
+    let mut old = std::fs::read(&imgs[1]).unwrap();
+    old[..512].fill(0);
+    std::fs::write(&imgs[1], &old).unwrap();
+    mirror_fails(
+        &[&imgs[0]],
+        &["add", imgs[1].to_str().unwrap()],
+        &["d1.img", "NetWare partition", "--force"],
+    );
+    assert!(
+        std::fs::read(&imgs[1]).unwrap() == old,
+        "refused, yet written"
+    );
+    mirror_ok(&[&imgs[0]], &["add", "--force", imgs[1].to_str().unwrap()]);
+    assert_eq!(states(&both), vec!["in sync", "in sync"]);
+}

@@ -95,9 +95,33 @@ pub fn probe(dev: &dyn Device) -> DeviceResult<Vec<Signature>> {
     let mut head = vec![0u8; n];
     dev.read_at(&mut head, 0)?;
     let mut sigs = probe_bytes(&head);
+    // A NetWare partition whose MBR no longer names it (damaged, or zeroed
+    // by mistake) still holds its marker: look where partitions start.
+    if !sigs.iter().any(|s| s.kind == SigKind::NetWare) {
+        let mut sector = [0u8; 512];
+        for start in MARKER_STARTS {
+            let at = start * 512;
+            if at + 512 > dev.size() {
+                continue;
+            }
+            dev.read_at(&mut sector, at)?;
+            if has(&sector, 1, b"Nw_PaRtItIoN") {
+                sigs.push(Signature {
+                    kind: SigKind::NetWare,
+                    offset: at,
+                    detail: format!("partition marker at sector {start}, not in the MBR"),
+                });
+                break;
+            }
+        }
+    }
     sigs.sort_by_key(|s| s.offset);
     Ok(sigs)
 }
+
+/// Sectors where partitions usually start (DOS track 0 ends at 32 or 63;
+/// 1 MiB alignment), looked at for a NetWare partition marker.
+const MARKER_STARTS: [u64; 3] = [32, 63, 2048];
 
 /// Probes the first bytes of a device (up to 128 KiB are looked at).
 pub fn probe_bytes(head: &[u8]) -> Vec<Signature> {
@@ -743,5 +767,28 @@ mod tests {
             }
         }
         println!("probed {ran} real file systems");
+    }
+
+    /// A NetWare partition whose MBR was zeroed (or damaged) is still
+    /// found by its marker, at each usual start; a marker elsewhere or an
+    /// empty device is not.
+    #[test]
+    fn netware_marker_without_mbr() {
+        for start in [32usize, 63, 2048] {
+            let mut img = vec![0u8; 4 << 20];
+            put(&mut img, start * 512 + 1, b"Nw_PaRtItIoN");
+            let s = probe(&MemDevice::from_bytes(img)).unwrap();
+            assert_eq!(s.len(), 1, "{s:?}");
+            assert_eq!(
+                (s[0].kind, s[0].offset),
+                (SigKind::NetWare, start as u64 * 512)
+            );
+            assert_eq!(s[0].to_string(), "a NetWare partition");
+        }
+        let mut img = vec![0u8; 4 << 20];
+        put(&mut img, 100 * 512 + 1, b"Nw_PaRtItIoN");
+        assert!(kinds(&MemDevice::from_bytes(img)).is_empty());
+        // Smaller than the farthest start: no read past the end.
+        assert!(kinds(&MemDevice::new(64 * 512)).is_empty());
     }
 }
