@@ -7,7 +7,7 @@
 //! prints one summary table. `crash_states_smoke` checks a few states of
 //! one workload in the default run.
 //!
-//! A workload (mkdir, put with long names, a replace, rm, mv) runs through
+//! A workload (mkdir, put with long names, a replace, rm, mv, rm -r) runs through
 //! the library on a 2-way mirror of memory members (checksums on), each
 //! member wrapped in a `RecordingDevice`: every write, durable write
 //! (the write-intent record) and sync lands in one log, with a marker
@@ -69,6 +69,8 @@ enum Op {
     Put(String, Vec<u8>),
     Rm(String, bool),
     Mv(String, String),
+    /// A directory removed with everything below it (rm -r).
+    RmTree(String),
 }
 
 impl Op {
@@ -78,6 +80,7 @@ impl Op {
             Op::Put(p, d) => format!("put {p} ({} bytes)", d.len()),
             Op::Rm(p, purge) => format!("rm{} {p}", if *purge { " --purge" } else { "" }),
             Op::Mv(a, b) => format!("mv {a} {b}"),
+            Op::RmTree(p) => format!("rm -r {p}"),
         }
     }
 }
@@ -122,6 +125,10 @@ fn apply_op(m: &mut Model, op: &Op) {
                 m.insert(key(b), c);
             }
         }
+        Op::RmTree(p) => {
+            let below = format!("{}/", key(p));
+            m.retain(|k, _| *k != key(p) && !k.starts_with(&below));
+        }
     }
 }
 
@@ -129,7 +136,8 @@ fn apply_op(m: &mut Model, op: &Op) {
 /// names, a file of many blocks, a replace, a remove (purged or not), a
 /// rename into another directory under a long name, a put after the
 /// remove (which reuses freed blocks), a rename from one long name to
-/// another, and a long-named file purged.
+/// another, a long-named file purged, and the long-named directory removed
+/// with the tree below it.
 fn workload(seed: u64) -> Vec<Op> {
     let mut r = Rng(seed);
     let mut sz = |lo: u64, hi: u64| r.range(lo, hi) as usize;
@@ -171,6 +179,9 @@ fn workload(seed: u64) -> Vec<Op> {
             "SYS:/Moved under another long name.txt".into(),
         ),
         Op::Rm(format!("{long_dir}/Sub/Renamed to a longer name.dat"), true),
+        Op::Mkdir(format!("{long_dir}/Sub/Deeper")),
+        Op::Put(format!("{long_dir}/Sub/Deeper/LEAF.DAT"), r.bytes(sizes[1])),
+        Op::RmTree(long_dir.into()),
     ]
 }
 
@@ -208,6 +219,10 @@ fn run_op(v: &mut OpenVolume, op: &Op) -> nwvol::Result<()> {
             let (dir, name) = v.resolve_parent(&b)?;
             let name = name.to_string();
             v.rename(idx, dir, &name)?;
+        }
+        Op::RmTree(p) => {
+            let t = v.resolve(&parse(p)?)?;
+            v.remove(t, true, true)?;
         }
     }
     v.sync()
@@ -777,6 +792,11 @@ fn check_state(r: &Recording, logs: &[MemberLog], s: &State, bases: &mut Bases) 
         Ok(sys) => {
             let (left, corrected) = verify(&sys, true, &mut v.first);
             v.repaired = corrected;
+            // A recursive remove cut short leaves a tree emptied from
+            // below: never an entry whose directory is gone.
+            if let Some(o) = v.first.iter().find(|f| f.starts_with("orphan-entry")) {
+                v.failed.push(format!("a crash left an orphan: {o}"));
+            }
             if !left.is_empty() {
                 v.failed
                     .push(format!("verify --repair leaves: {}", left.join("; ")));

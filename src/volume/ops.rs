@@ -291,10 +291,34 @@ impl OpenVolume {
                         self.path_of(idx)
                     )));
                 }
-                let mut all = Vec::new();
-                self.subtree(id, &mut all);
-                all.push(idx);
-                self.purge_entries(&all)
+                // Deepest entries first, a barrier between depths: a crash
+                // leaves a tree partly emptied from below, never an entry
+                // whose directory is gone.
+                let mut levels: Vec<Vec<u32>> = vec![vec![idx]];
+                loop {
+                    let next: Vec<u32> = levels[levels.len() - 1]
+                        .iter()
+                        .filter_map(|&i| self.index.get(i).and_then(|n| n.dir_id()))
+                        .flat_map(|d| self.index.children(d).map(|n| n.index).collect::<Vec<_>>())
+                        .collect();
+                    if next.is_empty() {
+                        break;
+                    }
+                    levels.push(next);
+                }
+                let mut total = Removed::default();
+                let deepest = levels.len() - 1;
+                for (depth, level) in levels.iter().enumerate().rev() {
+                    if depth < deepest {
+                        self.io.barrier()?;
+                    }
+                    let r = self.purge_entries(level)?;
+                    total.deleted += r.deleted;
+                    total.purged += r.purged;
+                    total.dirs += r.dirs;
+                    total.blocks += r.blocks;
+                }
+                Ok(total)
             }
         }
     }
