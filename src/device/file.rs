@@ -64,6 +64,10 @@ pub struct FileDevice {
     direct: bool,
     writable: bool,
     fresh: bool,
+    /// Ranges of large buffered writes whose write-back was started, oldest
+    /// first: dropped from the page cache a few writes later (see
+    /// [`FileDevice::start_writeback`]).
+    behind: std::sync::Mutex<std::collections::VecDeque<(u64, u64)>>,
 }
 
 // ioctl numbers libc does not define (see linux/fs.h).
@@ -131,6 +135,9 @@ const BOUNCE_MAX: usize = 1 << 20;
 /// Buffered writes at least this long start their write-back at once
 /// (see [`FileDevice::start_writeback`]).
 const WRITEBACK_START: u64 = 1 << 20;
+/// Large buffered writes whose pages stay in the page cache before they
+/// are dropped (see [`FileDevice::start_writeback`]).
+const BEHIND: usize = 2;
 
 /// True when `path` names a block device (following symlinks).
 pub fn is_block_device(path: &Path) -> bool {
@@ -306,6 +313,7 @@ impl FileDevice {
             direct: opts.direct,
             writable: opts.write,
             fresh: false,
+            behind: Default::default(),
         })
     }
 
@@ -368,6 +376,7 @@ impl FileDevice {
             direct: opts.direct,
             writable: true,
             fresh: true,
+            behind: Default::default(),
         })
     }
 
@@ -887,23 +896,48 @@ impl FileDevice {
     }
 
     /// Asks the kernel to start writing `[offset, offset + len)` back now,
-    /// without waiting. nwvol has its own cache and writes back only what
-    /// it wants on disk; left to itself the kernel would hold these pages
-    /// dirty until the next fdatasync (on a large machine its thresholds
-    /// are gigabytes), which then writes the whole stream while nwvol
-    /// waits. Started early, the disk works while nwvol fills its cache.
-    /// Only a hint: durability still comes from [`Device::sync`], and an
-    /// error here shows there too.
+    /// without waiting, and drops the ranges written a few large writes
+    /// ago from the page cache. nwvol has its own cache and writes back
+    /// only what it wants on disk: left to itself the kernel would hold
+    /// these pages dirty until the next fdatasync (on a large machine its
+    /// thresholds are gigabytes), which then writes the whole stream while
+    /// nwvol waits, and would keep a second copy of every block. Started
+    /// early, the disk works while nwvol fills its cache; dropped behind,
+    /// the page cache stays a few writes large and its pages are reused
+    /// warm. Only hints: durability still comes from [`Device::sync`], and
+    /// an error here shows there too.
     fn start_writeback(&self, offset: u64, len: u64) {
-        let (Ok(off), Ok(n)) = (
-            libc::off64_t::try_from(offset),
-            libc::off64_t::try_from(len),
-        ) else {
-            return;
+        let fd = self.file.as_raw_fd();
+        let range = |o: u64, n: u64| {
+            Some((
+                libc::off64_t::try_from(o).ok()?,
+                libc::off64_t::try_from(n).ok()?,
+            ))
         };
-        // SAFETY: sync_file_range on a valid descriptor; no memory passed.
-        unsafe {
-            libc::sync_file_range(self.file.as_raw_fd(), off, n, libc::SYNC_FILE_RANGE_WRITE);
+        if let Some((off, n)) = range(offset, len) {
+            // SAFETY: sync_file_range on a valid descriptor; no memory passed.
+            unsafe {
+                libc::sync_file_range(fd, off, n, libc::SYNC_FILE_RANGE_WRITE);
+            }
+        }
+        let old = {
+            let mut q = self.behind.lock().unwrap_or_else(|p| p.into_inner());
+            q.push_back((offset, len));
+            if q.len() > BEHIND {
+                q.pop_front()
+            } else {
+                None
+            }
+        };
+        if let Some((o, n)) = old
+            && let Some((off, n)) = range(o, n)
+        {
+            // Written back by now, most likely: its clean pages are freed
+            // (pages still under write-back stay; nothing waits here).
+            // SAFETY: posix_fadvise on a valid descriptor; no memory passed.
+            unsafe {
+                libc::posix_fadvise(fd, off, n, libc::POSIX_FADV_DONTNEED);
+            }
         }
     }
 
@@ -1154,6 +1188,70 @@ mod tests {
         d.write_zeros(0, 10).expect("write zeros");
         d.read_at(&mut b[..11], 0).expect("read");
         assert_eq!(&b[..11], &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab]);
+    }
+
+    /// Pages of `path` in the page cache (mincore over a mapping).
+    fn resident_bytes(path: &Path) -> u64 {
+        let f = File::open(path).expect("open");
+        // SAFETY: a read-only mapping of a file nothing else changes now.
+        let map = unsafe { memmap2::Mmap::map(&f) }.expect("mmap");
+        let page = 4096usize;
+        let mut vec = vec![0u8; map.len().div_ceil(page)];
+        // SAFETY: mincore over the mapping, one byte per page in `vec`.
+        let r = unsafe {
+            libc::mincore(
+                map.as_ptr() as *mut libc::c_void,
+                map.len(),
+                vec.as_mut_ptr(),
+            )
+        };
+        assert_eq!(r, 0, "mincore: {}", io::Error::last_os_error());
+        vec.iter().filter(|&&b| b & 1 != 0).count() as u64 * page as u64
+    }
+
+    /// A stream of large buffered writes does not leave a second copy of
+    /// itself in the page cache: what is written back is dropped behind.
+    #[test]
+    fn buffered_stream_is_dropped_behind() {
+        let dir = tempfile::Builder::new()
+            .prefix("nwvol-behind")
+            .tempdir_in("/var/tmp")
+            .or_else(|_| tempfile::tempdir())
+            .expect("tempdir");
+        let p = dir.path().join("s.img");
+        let total = 64u64 << 20;
+        let opts = OpenOptions {
+            write: true,
+            create_size: Some(total),
+            direct: false,
+            read_lock: false,
+        };
+        let d = FileDevice::open(&p, &opts).expect("create");
+        if std::fs::read_to_string("/proc/mounts").is_ok_and(|m| {
+            m.lines().any(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                f.len() > 2 && f[2] == "tmpfs" && dir.path().starts_with(f[1]) && f[1] != "/"
+            })
+        }) {
+            println!("skipping: a tmpfs keeps its files in the page cache");
+            return;
+        }
+        let chunk = vec![0x5au8; 2 << 20];
+        let mut at = 0;
+        while at < total {
+            d.write_at(&chunk, at).expect("write");
+            at += chunk.len() as u64;
+        }
+        d.sync().expect("sync");
+        let resident = resident_bytes(&p);
+        assert!(
+            resident <= total / 2,
+            "{resident} of {total} bytes written are still in the page cache"
+        );
+        let mut back = vec![0u8; chunk.len()];
+        d.read_at(&mut back, total - chunk.len() as u64)
+            .expect("read");
+        assert!(back == chunk, "dropped pages read back wrong");
     }
 
     #[test]
