@@ -392,3 +392,49 @@ fn free_blocks_a_new_member_never_got_are_not_divergence() {
     let (code, out) = verify(&imgs, &[]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// Pages of `path` in the page cache (mincore over a mapping).
+fn resident_bytes(path: &Path) -> u64 {
+    let f = std::fs::File::open(path).unwrap();
+    // SAFETY: a read-only mapping of a file nothing changes meanwhile.
+    let map = unsafe { memmap2::Mmap::map(&f) }.unwrap();
+    let mut vec = vec![0u8; map.len().div_ceil(4096)];
+    // SAFETY: mincore over the mapping, one byte per page in `vec`.
+    let r = unsafe {
+        libc::mincore(
+            map.as_ptr() as *mut libc::c_void,
+            map.len(),
+            vec.as_mut_ptr(),
+        )
+    };
+    assert_eq!(r, 0);
+    vec.iter().filter(|&&b| b & 1 != 0).count() as u64 * 4096
+}
+
+/// Verify reads every member whole but, like a backup tool, leaves no
+/// copy of them in the page cache behind it (a cron verify of a large
+/// disk must not push everything else out).
+#[test]
+fn verify_leaves_the_page_cache_as_it_found_it() {
+    let dir = tempfile::Builder::new()
+        .prefix("nwvol-verify-cache")
+        .tempdir_in("/var/tmp")
+        .unwrap();
+    let (imgs, _) = setup(&dir, 2, 40 << 20);
+    // Everything in the page cache first: the images were just written,
+    // and are read once more.
+    for p in &imgs {
+        std::fs::read(p).unwrap();
+    }
+    let size = std::fs::metadata(&imgs[0]).unwrap().len();
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 0, "{out}");
+    for p in &imgs {
+        let r = resident_bytes(p);
+        assert!(
+            r <= size / 4,
+            "{}: {r} of {size} bytes in the page cache after verify",
+            p.display()
+        );
+    }
+}

@@ -28,6 +28,11 @@ use super::{Action, BlockRange, ByteRange, CheckOptions, Finding, Sink};
 /// still in the CPU cache when it is compared (8 MiB chunks measured 2x
 /// slower from the page cache), large enough for few system calls.
 const CHUNK: u64 = 1 << 20;
+/// Pieces a reader keeps in the page cache behind the one it reads.
+const BEHIND: usize = 4;
+/// How far each drop behind the scan reaches back over the previous one:
+/// at least the largest page-cache folio.
+const DROP_OVERLAP: u64 = 8 << 20;
 /// Unit compared outside volumes (volume tables, unused space).
 const OTHER_UNIT: u64 = 4096;
 
@@ -406,7 +411,8 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     .find(|(n, _)| n == part.name())
                     .map(|(_, at)| at.saturating_sub(part.logical_start_byte()));
                 s.spawn(move || {
-                    for p in pieces {
+                    let mut dropped_to = 0u64;
+                    for (k, p) in pieces.iter().enumerate() {
                         let Ok(mut buf) = brx.recv() else { return };
                         let r = match lost_from {
                             Some(at) if p.start + p.len > at => {
@@ -414,9 +420,27 @@ impl<'a, 's> GroupCheck<'a, 's> {
                             }
                             _ => part.read_logical(&mut buf[..p.len as usize], p.start),
                         };
+                        // A scan: what was read a few pieces ago leaves the
+                        // page cache (the next pieces' read-ahead reuses
+                        // its pages). Each drop reaches back over the last
+                        // one's end: the page cache holds large folios,
+                        // dropped only once wholly inside a range.
+                        if let Some(old) = k.checked_sub(BEHIND).map(|j| &pieces[j]) {
+                            let end = old.start + old.len;
+                            let from = dropped_to.saturating_sub(DROP_OVERLAP).max(pieces[0].start);
+                            if end > from {
+                                part.done_reading_logical(from, end - from);
+                            }
+                            dropped_to = end;
+                        }
                         if tx.send((buf, r)).is_err() {
                             return;
                         }
+                    }
+                    if let Some(last) = pieces.last() {
+                        let end = last.start + last.len;
+                        let from = dropped_to.saturating_sub(DROP_OVERLAP).max(pieces[0].start);
+                        part.done_reading_logical(from, end - from.min(end));
                     }
                 });
             }

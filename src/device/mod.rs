@@ -166,6 +166,10 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     fn reads_zeros(&self) -> bool {
         false
     }
+    /// A hint that `len` bytes at `offset` were read and will not be read
+    /// again soon (a scan): a device that caches them may drop them.
+    /// Never an error.
+    fn done_reading(&self, _offset: u64, _len: u64) {}
 }
 
 /// The part `[skip, skip + len)` of a list of slices, as slices (a run
@@ -223,6 +227,9 @@ macro_rules! forward_device {
         }
         fn reads_zeros(&self) -> bool {
             (**self).reads_zeros()
+        }
+        fn done_reading(&self, offset: u64, len: u64) {
+            (**self).done_reading(offset, len)
         }
     };
 }

@@ -518,6 +518,18 @@ impl Partition {
         Ok(())
     }
 
+    /// Tells the device that logical bytes `[logical, logical + len)` were
+    /// read by a scan and will not be read again soon (see
+    /// [`Device::done_reading`]).
+    pub fn done_reading_logical(&self, logical: u64, len: u64) {
+        if self.check_range(logical, len).is_err() {
+            return;
+        }
+        for e in self.map(logical, len) {
+            self.device.done_reading(e.device_offset, e.len);
+        }
+    }
+
     /// Writes logical bytes given as slices, one vectored write per extent.
     pub fn write_logical(&self, bufs: &[IoSlice<'_>], logical: u64) -> Result<()> {
         let total: u64 = bufs.iter().map(|b| b.len() as u64).sum();
