@@ -41,7 +41,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::campaign::Rng;
+use common::campaign::{self, Outcome, Rng};
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::{check_mirrors, recheck};
 use nwvol::check::{CheckOptions, Finding, check_structures};
@@ -654,16 +654,23 @@ fn tree(v: &OpenVolume) -> BTreeMap<String, Option<Content>> {
     out
 }
 
-/// The committed paths read back exactly through `sys` (`who` names it).
-fn check_committed(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
-    let vol = match OpenVolume::from_system(sys, "SYS", OpenMode::ReadOnly) {
-        Ok(x) => x,
+/// The tree of SYS read through `sys`; None (data lost) when SYS does not
+/// open (`who` names `sys`).
+fn tree_of(sys: &System, who: &str, v: &mut Verdict) -> Option<BTreeMap<String, Option<Content>>> {
+    match OpenVolume::from_system(sys, "SYS", OpenMode::ReadOnly) {
+        Ok(vol) => Some(tree(&vol)),
         Err(e) => {
             v.lost.push(format!("{who}: SYS does not open: {e}"));
-            return;
+            None
         }
+    }
+}
+
+/// The committed paths read back exactly through `sys` (`who` names it).
+fn check_committed(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
+    let Some(t) = tree_of(sys, who, v) else {
+        return;
     };
-    let t = tree(&vol);
     for (k, c) in &ex.committed {
         match t.get(k) {
             Some(Some(h)) if h == c => {}
@@ -682,14 +689,9 @@ fn check_committed(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
 
 /// Every path read back through `sys` is one the oracle allows.
 fn check_all(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
-    let vol = match OpenVolume::from_system(sys, "SYS", OpenMode::ReadOnly) {
-        Ok(x) => x,
-        Err(e) => {
-            v.lost.push(format!("{who}: SYS does not open: {e}"));
-            return;
-        }
+    let Some(t) = tree_of(sys, who, v) else {
+        return;
     };
-    let t = tree(&vol);
     for (k, ok) in &ex.allowed {
         let have: Option<Content> = match t.get(k) {
             None => None,
@@ -844,14 +846,11 @@ fn done_at(r: &Recording, logs: &[MemberLog], point: usize) -> usize {
 // ---------------------------------------------------------------------------
 // The campaign.
 
-/// States checked, data lost, failures, states where verify --repair
-/// corrected something.
+/// The campaign's tally (a state is a trial), with the workloads and
+/// flush points the states came from.
 #[derive(Default)]
 struct Tally {
-    states: u64,
-    lost: u64,
-    failures: u64,
-    repaired: u64,
+    states: campaign::Tally,
     points: u64,
     workloads: u64,
 }
@@ -922,11 +921,8 @@ fn campaign_workload(
     results.sort_by_key(|x| x.0);
     for (i, v) in results {
         let s = &states[i];
-        tally.states += 1;
-        tally.repaired += u64::from(v.repaired);
-        if v.lost.is_empty() && v.failed.is_empty() {
-            continue;
-        }
+        tally.states.repaired += u64::from(v.repaired);
+        let failing = !v.lost.is_empty() || !v.failed.is_empty();
         let done = done_at(&r, &logs, s.point);
         let what = format!(
             "workload={seed} point={} (after {done} ops; in flight: {}) member0={} member1={}",
@@ -935,17 +931,14 @@ fn campaign_workload(
             s.picks[0].describe(),
             s.picks[1].describe()
         );
-        if !v.lost.is_empty() {
-            tally.lost += 1;
+        Outcome {
+            lost: v.lost,
+            failed: v.failed,
+            repaired: None,
         }
-        if !v.failed.is_empty() {
-            tally.failures += 1;
-        }
-        for l in &v.lost {
-            println!("DATA LOST {what}: {l}");
-        }
-        for f in &v.failed {
-            println!("FAILURE {what}: {f}");
+        .record(&mut tally.states, &what);
+        if !failing {
+            continue;
         }
         for f in &v.first {
             println!("  first verify --repair: {f}");
@@ -1004,7 +997,7 @@ fn crash_state_campaign() {
         ),
         None => {
             let mut seed = 1;
-            while tally.states < want {
+            while tally.states.trials < want {
                 campaign_workload(seed, workload(seed), budget, None, threads(), &mut tally);
                 seed += 1;
             }
@@ -1015,15 +1008,16 @@ fn crash_state_campaign() {
         "crash states: {} workloads, {} flush points, {} states, {:.0} states/s on {} threads",
         tally.workloads,
         tally.points,
-        tally.states,
-        tally.states as f64 / secs,
+        tally.states.trials,
+        tally.states.trials as f64 / secs,
         threads()
     );
-    println!(
-        "campaign: kind=crash trials={} data_lost={} failures={} repaired_divergence={} seconds={secs:.1}",
-        tally.states, tally.lost, tally.failures, tally.repaired
+    tally.states.print("crash", started);
+    assert_eq!(
+        tally.states.lost + tally.states.failures,
+        0,
+        "see the lines above"
     );
-    assert_eq!(tally.lost + tally.failures, 0, "see the lines above");
 }
 
 /// A few crash states of one workload, in the default run: of the states
@@ -1040,8 +1034,16 @@ fn crash_states_smoke() {
     let mut tally = Tally::default();
     campaign_workload(7, workload(7), budget, None, 2, &mut tally);
     assert!(tally.points > 20, "only {} flush points", tally.points);
-    assert!(tally.states >= 100, "only {} states", tally.states);
-    assert_eq!(tally.lost + tally.failures, 0, "see the lines above");
+    assert!(
+        tally.states.trials >= 100,
+        "only {} states",
+        tally.states.trials
+    );
+    assert_eq!(
+        tally.states.lost + tally.states.failures,
+        0,
+        "see the lines above"
+    );
 }
 
 /// A regression the campaign found: a directory table block that reached
