@@ -30,9 +30,6 @@ use super::{Action, BlockRange, ByteRange, CheckOptions, Finding, Sink};
 const CHUNK: u64 = 1 << 20;
 /// Pieces a reader keeps in the page cache behind the one it reads.
 const BEHIND: usize = 4;
-/// How far each drop behind the scan reaches back over the previous one:
-/// at least the largest page-cache folio.
-const DROP_OVERLAP: u64 = 8 << 20;
 /// Unit compared outside volumes (volume tables, unused space).
 const OTHER_UNIT: u64 = 4096;
 
@@ -411,7 +408,6 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     .find(|(n, _)| n == part.name())
                     .map(|(_, at)| at.saturating_sub(part.logical_start_byte()));
                 s.spawn(move || {
-                    let mut dropped_to = 0u64;
                     for (k, p) in pieces.iter().enumerate() {
                         let Ok(mut buf) = brx.recv() else { return };
                         let r = match lost_from {
@@ -422,25 +418,16 @@ impl<'a, 's> GroupCheck<'a, 's> {
                         };
                         // A scan: what was read a few pieces ago leaves the
                         // page cache (the next pieces' read-ahead reuses
-                        // its pages). Each drop reaches back over the last
-                        // one's end: the page cache holds large folios,
-                        // dropped only once wholly inside a range.
+                        // its pages).
                         if let Some(old) = k.checked_sub(BEHIND).map(|j| &pieces[j]) {
-                            let end = old.start + old.len;
-                            let from = dropped_to.saturating_sub(DROP_OVERLAP).max(pieces[0].start);
-                            if end > from {
-                                part.done_reading_logical(from, end - from);
-                            }
-                            dropped_to = end;
+                            part.done_reading_logical(old.start, old.len);
                         }
                         if tx.send((buf, r)).is_err() {
                             return;
                         }
                     }
-                    if let Some(last) = pieces.last() {
-                        let end = last.start + last.len;
-                        let from = dropped_to.saturating_sub(DROP_OVERLAP).max(pieces[0].start);
-                        part.done_reading_logical(from, end - from.min(end));
+                    for p in &pieces[pieces.len().saturating_sub(BEHIND)..] {
+                        part.done_reading_logical(p.start, p.len);
                     }
                 });
             }

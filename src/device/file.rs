@@ -801,17 +801,10 @@ impl Device for FileDevice {
     }
 
     fn done_reading(&self, offset: u64, len: u64) {
-        if self.direct {
-            return; // nothing of it in the page cache
-        }
-        let (Ok(off), Ok(n)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else {
-            return;
-        };
         // Dropped behind a scan: the page cache keeps no copy nobody will
         // read, and its pages are reused warm by the read-ahead.
-        // SAFETY: posix_fadvise on a valid descriptor; no memory passed.
-        unsafe {
-            libc::posix_fadvise(self.file.as_raw_fd(), off, n, libc::POSIX_FADV_DONTNEED);
+        if !self.direct {
+            drop_pages(self.file.as_raw_fd(), offset, len);
         }
     }
 

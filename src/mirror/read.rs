@@ -46,11 +46,11 @@ impl MirrorGroup {
     }
 
     /// Reads logical bytes from one in-sync member (chosen by offset, so
-    /// that sequential reads use every member; a distrusted copy last). When it fails or reads
-    /// short, the next member is tried, and the good data is written back
-    /// to the member that failed (read repair); what still does not read
-    /// back there is redirected through its hot-fix pool. A member that
-    /// cannot be repaired is given up.
+    /// that sequential reads use every member; a distrusted copy last).
+    /// When it fails or reads short, the next member is tried, and the
+    /// good data is written back to the member that failed (read repair);
+    /// what still does not read back there is redirected through its
+    /// hot-fix pool. A member that cannot be repaired is given up.
     pub fn read_logical(&self, buf: &mut [u8], logical: u64) -> Result<()> {
         self.check_range(logical, buf.len() as u64)?;
         let ins = self.in_sync_members();

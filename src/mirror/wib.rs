@@ -137,9 +137,9 @@ impl MirrorGroup {
             // and is not yet covered sets its bits as far ahead as the run
             // is long so far: the covered stretch doubles each time, so a
             // long stream costs a logarithmic number of record writes and
-            // syncs, not one per flush. A bit set too early costs only a longer resync; the
-            // reach is never more than was written and is capped, so that
-            // cost stays bounded. Each record write is durable (it flushes
+            // syncs, not one per flush. A bit set too early costs only a
+            // longer resync; the reach is never more than was written and
+            // is capped, so that cost stays bounded. Each record write is durable (it flushes
             // the disk's cache, behind the data streamed so far), so the
             // cap is not small: 256 MiB, or 1/32 of a large group.
             st.run = if start == st.last_end {
