@@ -7,6 +7,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use crate::device::aligned::AlignedBuf;
 use crate::error::Result;
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
+use crate::partition::Partition;
 use crate::system::System;
 
 use super::GroupCheck;
@@ -103,19 +104,7 @@ impl GroupCheck<'_, '_> {
         if self.members.is_empty() {
             return Ok(());
         }
-        let mut pieces = Vec::new();
-        for (i, r) in self.regions.iter().enumerate() {
-            let mut off = 0;
-            while off < r.len {
-                let len = (r.len - off).min(CHUNK);
-                pieces.push(Piece {
-                    region: i,
-                    start: r.start + off,
-                    len,
-                });
-                off += len;
-            }
-        }
+        let pieces = pieces(&self.regions);
         let group = self.group;
         let members = self.members.clone();
         std::thread::scope(|s| -> Result<()> {
@@ -142,29 +131,7 @@ impl GroupCheck<'_, '_> {
                     .iter()
                     .find(|(n, _)| n == part.name())
                     .map(|(_, at)| at.saturating_sub(part.logical_start_byte()));
-                s.spawn(move || {
-                    for (k, p) in pieces.iter().enumerate() {
-                        let Ok(mut buf) = brx.recv() else { return };
-                        let r = match lost_from {
-                            Some(at) if p.start + p.len > at => {
-                                Err(crate::Error::Invalid("the image was truncated here".into()))
-                            }
-                            _ => part.read_logical(&mut buf[..p.len as usize], p.start),
-                        };
-                        // A scan: what was read a few pieces ago leaves the
-                        // page cache (the next pieces' read-ahead reuses
-                        // its pages).
-                        if let Some(old) = k.checked_sub(BEHIND).map(|j| &pieces[j]) {
-                            part.done_reading_logical(old.start, old.len);
-                        }
-                        if tx.send((buf, r)).is_err() {
-                            return;
-                        }
-                    }
-                    for p in &pieces[pieces.len().saturating_sub(BEHIND)..] {
-                        part.done_reading_logical(p.start, p.len);
-                    }
-                });
+                s.spawn(move || read_pieces(part, pieces, lost_from, brx, tx));
             }
             let mut done = 0u64;
             for p in &pieces {
@@ -195,5 +162,57 @@ impl GroupCheck<'_, '_> {
         })?;
         self.fix_checksum_blocks()?;
         Ok(())
+    }
+}
+
+/// The regions cut into pieces of at most [`CHUNK`] bytes, in order.
+fn pieces(regions: &[Region]) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    for (i, r) in regions.iter().enumerate() {
+        let mut off = 0;
+        while off < r.len {
+            let len = (r.len - off).min(CHUNK);
+            pieces.push(Piece {
+                region: i,
+                start: r.start + off,
+                len,
+            });
+            off += len;
+        }
+    }
+    pieces
+}
+
+/// One member's reader: reads every piece into a buffer from `free` and
+/// sends it with the result to `read`; bytes from `lost_from` on (a
+/// truncated image) count as unreadable. Stops when the comparing side
+/// hangs up.
+fn read_pieces(
+    part: &Partition,
+    pieces: &[Piece],
+    lost_from: Option<u64>,
+    free: Receiver<AlignedBuf>,
+    read: SyncSender<(AlignedBuf, Result<()>)>,
+) {
+    for (k, p) in pieces.iter().enumerate() {
+        let Ok(mut buf) = free.recv() else { return };
+        let r = match lost_from {
+            Some(at) if p.start + p.len > at => {
+                Err(crate::Error::Invalid("the image was truncated here".into()))
+            }
+            _ => part.read_logical(&mut buf[..p.len as usize], p.start),
+        };
+        // A scan: what was read a few pieces ago leaves the
+        // page cache (the next pieces' read-ahead reuses
+        // its pages).
+        if let Some(old) = k.checked_sub(BEHIND).map(|j| &pieces[j]) {
+            part.done_reading_logical(old.start, old.len);
+        }
+        if read.send((buf, r)).is_err() {
+            return;
+        }
+    }
+    for p in &pieces[pieces.len().saturating_sub(BEHIND)..] {
+        part.done_reading_logical(p.start, p.len);
     }
 }
