@@ -158,6 +158,71 @@ fn locate_partition(
     Ok((Some(mbr), start, count))
 }
 
+/// Reads the partition's first sectors (marker, extension, write-intent,
+/// the hot-fix copies), after checking the partition holds them; warns
+/// when the marker behind an MBR is damaged.
+fn read_head(
+    dev: &dyn Device,
+    has_mbr: bool,
+    start_byte: u64,
+    sectors: u64,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<u8>> {
+    let min_sectors = (HOTFIX_FIRST_SECTOR + HOTFIX_COPY_SECTORS * HOTFIX_COPIES as u32) as u64;
+    if sectors < min_sectors {
+        return Err(Error::NotNetWare {
+            device: dev.name().to_string(),
+            reason: format!(
+                "the NetWare partition has only {sectors} sectors, too few for its headers"
+            ),
+        });
+    }
+    // Sectors 0..160: marker, extension, write-intent, hot-fix copies.
+    let mut head = vec![0u8; min_sectors as usize * 512];
+    dev.read_at(&mut head, start_byte)?;
+    if has_mbr && let Err(e) = PartitionMarker::decode(sector(&head, 0)) {
+        warnings.push(format!(
+            "partition marker damaged ({e}); the headers are read anyway"
+        ));
+    }
+    Ok(head)
+}
+
+/// The extension header against the headers in use: both or neither
+/// carry nwvol's extension (a warning otherwise), and the partition IDs
+/// agree (an error otherwise).
+fn check_ext_agrees(
+    dev: &dyn Device,
+    ext: Option<&ExtHeader>,
+    hotfix: &HotfixHeader,
+    mirror: &MirrorHeader,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    if ext.is_some() != mirror.ext.is_some() {
+        warnings.push(
+            "nwvol extension present in only one of the extension header and the mirror header"
+                .into(),
+        );
+    }
+    if let Some(x) = ext
+        && x.partition_id != hotfix.partition_id
+    {
+        return Err(corrupt(
+            dev,
+            "nwvol extension header",
+            LayoutError::Corrupt {
+                structure: "nwvol extension header".into(),
+                field: "partition ID",
+                reason: format!(
+                    "{:#010x} differs from the hot-fix header's {:#010x}",
+                    x.partition_id, hotfix.partition_id
+                ),
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// Decodes the header copy whose hot-fix header is at sector `base` of
 /// `head`.
 fn decode_copy(
@@ -379,25 +444,7 @@ impl Partition {
         let mut warnings = Vec::new();
         let (mbr, start_sector, sectors) = locate_partition(dev, &s0, dev_sectors)?;
         let start_byte = start_sector * SECTOR;
-        let min_sectors = (HOTFIX_FIRST_SECTOR + HOTFIX_COPY_SECTORS * HOTFIX_COPIES as u32) as u64;
-        if sectors < min_sectors {
-            return Err(Error::NotNetWare {
-                device: name,
-                reason: format!(
-                    "the NetWare partition has only {sectors} sectors, too few for its headers"
-                ),
-            });
-        }
-        // Sectors 0..160: marker, extension, write-intent, hot-fix copies.
-        let mut head = vec![0u8; min_sectors as usize * 512];
-        dev.read_at(&mut head, start_byte)?;
-        if mbr.is_some()
-            && let Err(e) = PartitionMarker::decode(sector(&head, 0))
-        {
-            warnings.push(format!(
-                "partition marker damaged ({e}); the headers are read anyway"
-            ));
-        }
+        let head = read_head(dev, mbr.is_some(), start_byte, sectors, &mut warnings)?;
         let ext = ExtHeader::decode_opt(sector(&head, 1))
             .map_err(|e| corrupt(dev, "nwvol extension header (partition sector 1)", e))?;
 
@@ -414,28 +461,7 @@ impl Partition {
             .expect("the copy in use is valid");
         let hotfix = best.hotfix.clone();
         let mirror = best.mirror.clone();
-        if ext.is_some() != mirror.ext.is_some() {
-            warnings.push(
-                "nwvol extension present in only one of the extension header and the mirror header"
-                    .into(),
-            );
-        }
-        if let Some(x) = &ext
-            && x.partition_id != hotfix.partition_id
-        {
-            return Err(corrupt(
-                dev,
-                "nwvol extension header",
-                LayoutError::Corrupt {
-                    structure: "nwvol extension header".into(),
-                    field: "partition ID",
-                    reason: format!(
-                        "{:#010x} differs from the hot-fix header's {:#010x}",
-                        x.partition_id, hotfix.partition_id
-                    ),
-                },
-            ));
-        }
+        check_ext_agrees(dev, ext.as_ref(), &hotfix, &mirror, &mut warnings)?;
         let pool = PoolGeometry::for_redir_sectors(hotfix.redir_sectors);
         let (redirects, table) = if ext.is_some() {
             read_hotfix_table(
