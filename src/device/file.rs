@@ -568,8 +568,10 @@ impl FileDevice {
 /// Test hook: with `NWVOL_TEST_KILL_AFTER_WRITES=N` in the environment the
 /// process SIGKILLs itself right after its Nth device write (counted over
 /// every [`FileDevice`], member and thread), so the fault campaign
-/// (tests/fault_campaign.rs) can cut a command short at an exact write.
-/// Unset, it costs one load per write.
+/// (tests/faults/campaign.rs) can cut a command short at an exact write.
+/// Unset, it costs one load per write. Only with the `testing` feature (the
+/// build `cargo test` makes): a release binary has no such switch.
+#[cfg(feature = "testing")]
 mod kill_switch {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -739,6 +741,7 @@ impl Device for FileDevice {
 
     fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
         let r = self.write_vectored_inner(bufs, offset);
+        #[cfg(feature = "testing")]
         kill_switch::after_write();
         r
     }

@@ -8,7 +8,8 @@
 //! - [`file`]: image files and raw block devices ([`FileDevice`]).
 //! - [`probe`]: what a device already holds (file systems, partition tables)
 //!   and whether it is mounted.
-//! - [`testing`]: devices for tests and fault campaigns.
+//! - `testing`: devices for tests and fault campaigns (unit tests and the
+//!   `testing` feature only: not in a release build).
 //! - [`aligned`]: aligned heap buffers for O_DIRECT.
 //! - [`nbd`]: NBD exports (remote members) as devices.
 
@@ -16,6 +17,7 @@ pub mod aligned;
 pub mod file;
 pub mod nbd;
 pub mod probe;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 use std::io::IoSlice;
