@@ -2,14 +2,12 @@
 //! exclusive; the loser fails at once with "device busy" or waits with
 //! `--wait`; observers (inspect) are never blocked; nothing is corrupted.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::*;
 
 /// Kills a child process when dropped (a test that fails leaves none).
 struct Reap(Child);

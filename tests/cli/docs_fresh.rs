@@ -1,6 +1,6 @@
 //! The checked-in manual pages (man/) and shell completions (completions/)
 //! must match the clap definitions. Regenerate with
-//! `NWVOL_UPDATE_DOCS=1 cargo test --test docs_fresh`.
+//! `NWVOL_UPDATE_DOCS=1 cargo test --test cli docs_fresh`.
 
 use std::path::{Path, PathBuf};
 
@@ -103,7 +103,7 @@ fn man_pages_and_completions_are_fresh() {
     }
     assert!(
         stale.is_empty(),
-        "stale or missing: {stale:?}; run NWVOL_UPDATE_DOCS=1 cargo test --test docs_fresh"
+        "stale or missing: {stale:?}; run NWVOL_UPDATE_DOCS=1 cargo test --test cli docs_fresh"
     );
 }
 

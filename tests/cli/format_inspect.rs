@@ -3,8 +3,7 @@
 //! refuse to overwrite data, the writer lock, degraded groups, a 2 TiB
 //! sparse image and the NWVOL_DEVICES variable.
 
-mod common;
-use common::*;
+use crate::support::*;
 
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,7 @@
 //! answer; a failing command prints nothing on stdout, one line on stderr
 //! and exits 1; a usage error exits 2; NWVOL_DEVICES stands for `-d`.
 
-mod common;
-use common::*;
+use crate::support::*;
 
 use serde_json::Value;
 use std::path::Path;

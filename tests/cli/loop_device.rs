@@ -2,8 +2,7 @@
 //! with the reason printed, where loop devices cannot be attached), and the
 //! refusal to format a mounted one.
 
-mod common;
-use common::*;
+use crate::support::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

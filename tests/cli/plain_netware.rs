@@ -2,9 +2,8 @@
 //! published tables (../shared/nwfs386-layout.md), not with nwvol's
 //! encoders, so the decoders are checked against the layout itself.
 
-mod common;
-use common::netware::lay_out_disk;
-use common::*;
+use crate::support::netware::lay_out_disk;
+use crate::support::*;
 
 #[test]
 fn inspect_reads_a_hand_laid_netware_partition() {

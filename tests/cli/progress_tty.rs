@@ -1,12 +1,10 @@
 //! Progress bars appear on a terminal and never on a pipe. The terminal is
 //! a real pseudo-terminal from script(1) (util-linux).
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::support::*;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

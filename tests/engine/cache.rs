@@ -2,15 +2,13 @@
 //! write-back, background flushing, back-pressure and barriers (issue 3,
 //! points 1 and 2).
 
-mod engine_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use engine_support::*;
+use crate::support::engine::*;
 use nwvol::cache::{BlockIo, Cache, CacheConfig};
 use nwvol::device::Device;
-use nwvol::device::testing::{CountingDevice, Gate, GateDevice, MemDevice};
+use nwvol::device::testing::{CountingDevice, Event, Gate, GateDevice, LogDevice, MemDevice};
 
 const MIB: usize = 1 << 20;
 

@@ -1,11 +1,9 @@
 //! `nwvol hotfix list`, the member counters of `inspect` and the global
 //! `--cache-size` (issue 3, point 8).
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::support::*;
 use nwvol::device::file::{FileDevice, OpenOptions};
 use nwvol::partition::Partition;
 

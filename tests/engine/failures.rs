@@ -1,11 +1,9 @@
 //! Write failures on members: retry, hot-fix redirection, members given up
 //! (issue 3, point 7).
 
-mod engine_support;
-
 use std::sync::Arc;
 
-use engine_support::*;
+use crate::support::engine::*;
 use nwvol::Error;
 use nwvol::cache::{BlockIo, Cache, CacheConfig};
 use nwvol::device::Device;

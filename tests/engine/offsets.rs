@@ -1,15 +1,14 @@
 //! Members holding the same logical block at different physical offsets
 //! (issue 3, point 5), on real image files read back raw.
 
-mod engine_support;
-
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
-use engine_support::*;
+use crate::support::engine::*;
 use nwvol::cache::{BlockIo, Cache, CacheConfig};
 use nwvol::device::Device;
 use nwvol::device::file::{FileDevice, OpenOptions};
+use nwvol::device::testing::SliceDevice;
 
 const MIB: u64 = 1 << 20;
 

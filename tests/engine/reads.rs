@@ -1,11 +1,9 @@
 //! Reads: balancing over members, fallback, read repair and redirection
 //! (issue 3, point 6).
 
-mod engine_support;
-
 use std::sync::Arc;
 
-use engine_support::*;
+use crate::support::engine::*;
 use nwvol::cache::{BlockIo, Cache, CacheConfig};
 use nwvol::device::Device;
 use nwvol::device::file::{FileDevice, OpenOptions};

@@ -3,8 +3,6 @@
 //! cache to a sparse image on disk; its peak RSS stays under 64 MiB plus a
 //! fixed overhead.
 
-mod engine_support;
-
 use std::sync::Arc;
 
 use nwvol::cache::{BlockIo, Cache, CacheConfig};
@@ -33,12 +31,12 @@ fn child(dir: &str) {
         read_lock: false,
     };
     let dev: Arc<dyn Device> = Arc::new(FileDevice::open(&path, &o).unwrap());
-    let mut opts = engine_support::mirror_opts(None);
+    let mut opts = crate::support::engine::mirror_opts(None);
     opts.block_size = Some(65536);
     nwvol::format::format(std::slice::from_ref(&dev), &opts).unwrap();
-    let g = engine_support::group(vec![dev]);
+    let g = crate::support::engine::group(vec![dev]);
     let cache = Cache::new(vec![g], CacheConfig::with_capacity(CACHE));
-    let chunk = engine_support::pattern(MIB as usize, 7);
+    let chunk = crate::support::engine::pattern(MIB as usize, 7);
     for i in 0..2048u64 {
         cache.write(0, 65536, 4 * MIB + i * MIB, &chunk).unwrap();
     }
@@ -63,7 +61,7 @@ fn streaming_2gib_through_64mib_cache_keeps_rss_bounded() {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "streaming_2gib_through_64mib_cache_keeps_rss_bounded",
+            "rss::streaming_2gib_through_64mib_cache_keeps_rss_bounded",
             "--nocapture",
             "--test-threads=1",
         ])

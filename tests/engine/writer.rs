@@ -1,11 +1,9 @@
 //! The parallel mirrored writer and coalescing (issue 3, points 3 and 4).
 
-mod engine_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use engine_support::*;
+use crate::support::engine::*;
 use nwvol::cache::{BlockIo, Cache, CacheConfig};
 use nwvol::device::Device;
 use nwvol::device::testing::{

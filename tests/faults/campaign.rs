@@ -1,6 +1,6 @@
 //! Fault campaign (issue 7, point 4): not in the default run.
 //!
-//!     cargo test --release --test fault_campaign -- --ignored --nocapture
+//!     cargo test --release --test faults -- --ignored --nocapture campaign::
 //!
 //! or tests/fault_campaign.sh, which prints the summary table. Each kind
 //! prints one `campaign:` line (trials, data lost, failures); every failing
@@ -14,12 +14,9 @@
 //! - I/O errors: through the library, the Nth device call of a put or a
 //!   remove fails (transient or persistent, one member or all) for N = 1
 //!   until the operation no longer reaches it.
-//! - Crash states (kind `crash`, in tests/crash_states.rs): the writes of
+//! - Crash states (kind `crash`, in tests/faults/crash_states.rs): the writes of
 //!   a workload recorded between flush points, and the states a power cut
 //!   could leave at each built from them, CrashMonkey style.
-
-mod common;
-mod engine_support;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -28,8 +25,8 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::campaign::{Outcome, Rng, Tally, only_seed};
-use common::nwvol;
+use crate::support::campaign::{Outcome, Rng, Tally, only_seed};
+use crate::support::nwvol;
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::check_mirrors;
 use nwvol::check::{CheckOptions, Finding};
@@ -263,7 +260,7 @@ fn plan(victim: Victim, base: &Base, dir: &Path, rng: &mut Rng) -> Plan {
         }
         Victim::MirrorAdd => {
             let c = dir.join("c.img");
-            common::sparse(&c, 16 << 20);
+            crate::support::sparse(&c, 16 << 20);
             members.push(c.clone());
             added = Some(c.clone());
             let mut args = s(&["mirror", "add", "-q"]);
@@ -286,7 +283,7 @@ fn plan(victim: Victim, base: &Base, dir: &Path, rng: &mut Rng) -> Plan {
                 if let Some(off) = find_in(&b, &data[at..at + 64]) {
                     let len = rng.range(1, 512) as usize;
                     let junk = rng.bytes(len);
-                    common::poke(&b, (off + rng.range(0, 3000) as usize) as u64, &junk);
+                    crate::support::poke(&b, (off + rng.range(0, 3000) as usize) as u64, &junk);
                 }
             }
             let mut args = s(&["verify", "--repair", "-q"]);
@@ -567,7 +564,7 @@ fn read_all(v: &OpenVolume, name: &str) -> Option<Vec<u8>> {
 
 /// Two formatted memory members holding committed files.
 fn io_base() -> (Vec<Vec<u8>>, BTreeMap<String, Vec<u8>>) {
-    let mems = engine_support::formatted(&[16 * MIB, 16 * MIB], None);
+    let mems = crate::support::engine::formatted(&[16 * MIB, 16 * MIB], None);
     let devs: Vec<Arc<dyn Device>> = mems.iter().map(|m| m.clone() as Arc<dyn Device>).collect();
     let sys = System::open(devs).unwrap();
     let mut v = OpenVolume::from_system(&sys, "SYS", OpenMode::Write).unwrap();

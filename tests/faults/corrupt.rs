@@ -6,15 +6,13 @@
 //! alone. `corrupt_campaign` is the fault campaign's `corrupt` kind
 //! (tests/fault_campaign.sh); a few fixed seeds run by default.
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
-use common::campaign::{Outcome, Rng, Tally, env_u64, only_seed};
-use common::*;
+use crate::support::campaign::{Outcome, Rng, Tally, env_u64, only_seed};
+use crate::support::*;
 
 const IMG_SIZE: u64 = 16 << 20;
 const UNIT: usize = 4096;

@@ -1,7 +1,7 @@
 //! Crash states (issue 7, point 4), in the manner of CrashMonkey. The
 //! campaign is not in the default run:
 //!
-//!     cargo test --release --test crash_states -- --ignored --nocapture
+//!     cargo test --release --test faults -- --ignored --nocapture crash_states::
 //!
 //! or tests/fault_campaign.sh, which runs it with the other kinds and
 //! prints one summary table. `crash_states_smoke` checks a few states of
@@ -31,9 +31,6 @@
 //! point; every failing state prints its workload seed, flush point and
 //! selection.
 
-mod common;
-mod engine_support;
-
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::sync::Arc;
@@ -41,7 +38,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::campaign::{self, Outcome, Rng};
+use crate::support::campaign::{self, Outcome, Rng};
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::{check_mirrors, recheck};
 use nwvol::check::{CheckOptions, Finding, check_structures};
@@ -248,7 +245,7 @@ struct Recording {
 }
 
 fn record(seed: u64, ops: Vec<Op>) -> Recording {
-    let mems = engine_support::formatted(&[MEMBER_BYTES, MEMBER_BYTES], None);
+    let mems = crate::support::engine::formatted(&[MEMBER_BYTES, MEMBER_BYTES], None);
     let initial: Vec<Arc<Vec<u8>>> = mems.iter().map(|m| Arc::new(m.snapshot())).collect();
     let rec = Recorder::new();
     let devs: Vec<Arc<dyn Device>> = mems
@@ -1054,7 +1051,7 @@ fn crash_states_smoke() {
 /// be the stale one (reads are balanced between them).
 #[test]
 fn one_verify_repair_fixes_a_directory_write_that_reached_one_member() {
-    let mems = engine_support::formatted(&[MEMBER_BYTES, MEMBER_BYTES], None);
+    let mems = crate::support::engine::formatted(&[MEMBER_BYTES, MEMBER_BYTES], None);
     let before: Vec<Vec<u8>> = mems.iter().map(|m| m.snapshot()).collect();
     let (table, copy, bs) = {
         let devs: Vec<Arc<dyn Device>> =
@@ -1135,7 +1132,7 @@ fn first_write_of(ev: &[Recorded], member: usize, at: u64, want: &[u8]) -> Optio
 /// renamed.
 #[test]
 fn long_name_records_are_durable_before_their_entry() {
-    let mems = engine_support::formatted(&[MEMBER_BYTES, MEMBER_BYTES], None);
+    let mems = crate::support::engine::formatted(&[MEMBER_BYTES, MEMBER_BYTES], None);
     let rec = Recorder::new();
     let devs: Vec<Arc<dyn Device>> = mems
         .iter()

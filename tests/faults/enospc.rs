@@ -12,15 +12,13 @@
 //! where that is not allowed. `enospc_campaign` is the fault campaign's
 //! `enospc` kind (tests/fault_campaign.sh).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use common::campaign::{Outcome, Rng, Tally, env_u64, only_seed};
-use common::*;
+use crate::support::campaign::{Outcome, Rng, Tally, env_u64, only_seed};
+use crate::support::*;
 
 const MIB: u64 = 1 << 20;
 

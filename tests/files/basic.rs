@@ -2,13 +2,10 @@
 //! trees with times and per-file errors, long names and aliases, mv, and
 //! writes refused on plain NetWare.
 
-mod common;
-mod files_support;
-
 use std::process::{Command, Stdio};
 
-use common::*;
-use files_support::*;
+use crate::support::files::*;
+use crate::support::*;
 
 #[test]
 fn tar_round_trips_through_put_stdin_and_cat() {

@@ -2,10 +2,7 @@
 //! read_checksums, write_checksum), the I/O path learning a volume created
 //! while open, and volume tables that disagree about checksums.
 
-mod common;
-mod files_support;
-
-use files_support::*;
+use crate::support::files::*;
 use nwvol::layout::checksum::checksum_blocks;
 use nwvol::layout::fat::{FatEntry, fat_blocks};
 use nwvol::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES, VolumeTable};
@@ -82,12 +79,12 @@ fn entries_are_read_located_and_rewritten() {
     assert_eq!(read_checksums(&vol, io, b, 1).unwrap(), [0x1234_5678]);
     let (g, at) = vol.checksum_entry(b).unwrap();
     assert_eq!(g, 0);
-    let j = common::inspect(&[&imgs[0]]);
+    let j = crate::support::inspect(&[&imgs[0]]);
     let logical = j["groups"][0]["members"][0]["logical_start_byte"]
         .as_u64()
         .unwrap();
     assert_eq!(
-        common::peek(&imgs[0], logical + at, 4),
+        crate::support::peek(&imgs[0], logical + at, 4),
         0x1234_5678u32.to_le_bytes()
     );
     // Refused: past the end, a checksum block, a volume without checksums.
@@ -141,15 +138,15 @@ fn tables_that_disagree_about_checksums_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     // SYS spans two groups; take the record out of the second's table.
     let imgs = format(&dir, &["t0.img", "t1.img"], "24M", &["--block-size", "4K"]);
-    let j = common::inspect(&[&imgs[0], &imgs[1]]);
+    let j = crate::support::inspect(&[&imgs[0], &imgs[1]]);
     let at = j["devices"][1]["volume_table_byte"].as_u64().unwrap();
-    let raw = common::peek(&imgs[1], at, VOLTAB_COPY_BYTES);
+    let raw = crate::support::peek(&imgs[1], at, VOLTAB_COPY_BYTES);
     let mut t = VolumeTable::decode(&raw).unwrap();
     assert_eq!(t.records.len(), 1);
     t.records.clear();
     let copy = t.encode();
     for c in 0..VOLTAB_COPIES {
-        common::poke(&imgs[1], at + (c * VOLTAB_COPY_BYTES) as u64, &copy);
+        crate::support::poke(&imgs[1], at + (c * VOLTAB_COPY_BYTES) as u64, &copy);
     }
     nw_fails(&imgs, &["ls", "SYS:/"], 1, &["SYS", "checksum record"]);
 }

@@ -2,14 +2,11 @@
 //! the raw image bytes of every allocated block match the CRC32 in its
 //! checksum entry, on every member (FORMAT.md "Block checksums").
 
-mod common;
-mod files_support;
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use common::inspect;
-use files_support::*;
+use crate::support::files::*;
+use crate::support::inspect;
 
 fn n(v: &serde_json::Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not a number: {v}"))
@@ -155,14 +152,14 @@ fn spanning_mirrored_created_and_extended_volumes_keep_checksums() {
     assert_eq!(f.checked, 2 * one.checked, "both members checked");
     // A third member added by remirror gets the checksum fragments too
     // (they are allocated in the FAT).
-    let new = common::img(&dir, "m2.img");
-    common::sparse(&new, 40 << 20);
+    let new = crate::support::img(&dir, "m2.img");
+    crate::support::sparse(&new, 40 << 20);
     let mut add: Vec<String> = vec!["mirror".into(), "add".into()];
     for i in &mirror {
         add.extend(["-d".to_string(), i.display().to_string()]);
     }
     add.push(new.display().to_string());
-    common::ok(&add.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    crate::support::ok(&add.iter().map(|s| s.as_str()).collect::<Vec<_>>());
     let three = [mirror[0].clone(), mirror[1].clone(), new];
     let f3 = check_raw(&three, "SYS");
     assert_eq!(f3.checked, 3 * one.checked, "all three members checked");
@@ -223,7 +220,7 @@ fn volumes_without_checksums_keep_the_netware_layout() {
     // The volume table is the version-1 one: extension version 1, no
     // volume extension records, so older nwvol reads it.
     let table = n(&j["devices"][0]["volume_table_byte"]);
-    let t = common::peek(&imgs[0], table + 8200, 12);
+    let t = crate::support::peek(&imgs[0], table + 8200, 12);
     assert_eq!(le32(&t, 0), 1, "extension version");
     assert_eq!(le32(&t, 8), 0, "extension records");
     // The directory table right after the FAT copy, at 2F.
@@ -235,14 +232,14 @@ fn volumes_without_checksums_keep_the_netware_layout() {
     drop(sys);
     put(&imgs, "SYS:/X.BIN", &bytes(10, 50_000));
     assert!(nw(&imgs, &["cat", "SYS:/X.BIN"]).stdout == bytes(10, 50_000));
-    let t2 = common::peek(&imgs[0], table + 8200, 12);
+    let t2 = crate::support::peek(&imgs[0], table + 8200, 12);
     assert_eq!(t, t2, "writing files leaves the table as it was");
     // A formatted volume with checksums writes version 2 and one record.
     let with = format(&dir, &["with.img"], "32M", &[]);
     let table = n(&inspect(&[&with[0]])["devices"][0]["volume_table_byte"]);
-    let t = common::peek(&with[0], table + 8200, 12);
+    let t = crate::support::peek(&with[0], table + 8200, 12);
     assert_eq!((le32(&t, 0), le32(&t, 8)), (2, 1));
-    let rec = common::peek(&with[0], table + 8224, 64);
+    let rec = crate::support::peek(&with[0], table + 8224, 64);
     assert_eq!(&rec[..4], b"\x03SYS");
     assert_eq!(le32(&rec, 20), 1 | (1 << 16), "kind 1, record version 1");
     assert_eq!(le32(&rec, 28), 1, "CRC32");

@@ -1,10 +1,7 @@
 //! Deleting as NetWare did (salvage, purge, rm --purge), purging under
 //! space pressure, and a full volume.
 
-mod common;
-mod files_support;
-
-use files_support::*;
+use crate::support::files::*;
 
 fn n(v: &serde_json::Value) -> u64 {
     v.as_u64().unwrap()

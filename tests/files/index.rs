@@ -2,9 +2,6 @@
 //! resolved through the binary, and resolved through the library with a
 //! counting BlockIo that shows lookups read nothing after the volume opens.
 
-mod common;
-mod files_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,7 +15,7 @@ use nwvol::volume::file::FileTimes;
 use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
-use files_support::*;
+use crate::support::files::*;
 
 const N: u32 = 100_000;
 

@@ -1,12 +1,9 @@
 //! NetWare's 4 GiB - 1 file limit: stated, never hit by wrapping.
 
-mod common;
-mod files_support;
-
 use std::process::Command;
 
-use common::*;
-use files_support::*;
+use crate::support::files::*;
+use crate::support::*;
 
 #[test]
 fn a_file_over_4_gib_is_refused_before_anything_is_written() {

@@ -1,10 +1,7 @@
 //! Volumes that span mirror groups, and volume create, extend, rename and
 //! list.
 
-mod common;
-mod files_support;
-
-use files_support::*;
+use crate::support::files::*;
 
 fn n(v: &serde_json::Value) -> u64 {
     v.as_u64().unwrap()

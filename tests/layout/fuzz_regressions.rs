@@ -3,7 +3,7 @@
 //! targets' own code, so the default test run keeps them fixed. A panic
 //! anywhere in a target fails the test naming the input.
 
-#[path = "fuzz/src/targets.rs"]
+#[path = "../fuzz/src/targets.rs"]
 mod targets;
 
 use std::path::{Path, PathBuf};

@@ -2,13 +2,11 @@
 //! test hook): the group never lists a new member that has no header, so
 //! `mirror resume` finishes the job or the device is simply added again,
 //! and verify --repair leaves it clean. Found by the fault campaign
-//! (tests/fault_campaign.rs).
-
-mod common;
+//! (tests/faults/campaign.rs).
 
 use std::path::Path;
 
-use common::*;
+use crate::support::*;
 
 fn devs(imgs: &[&Path]) -> Vec<String> {
     imgs.iter()

@@ -3,13 +3,10 @@
 //! its stale data is never read, and the write-intent bits of the present
 //! member name what it missed.
 
-mod common;
-mod files_support;
-
 use std::path::PathBuf;
 
-use common::*;
-use files_support::*;
+use crate::support::files::*;
+use crate::support::*;
 use nwvol::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
 
 #[test]

@@ -3,12 +3,10 @@
 //! checkpoint kept; a write error on the target stops it and leaves it out
 //! of sync; an out-of-sync member is never a source.
 
-mod engine_support;
-
 use std::io::IoSlice;
 use std::sync::Arc;
 
-use engine_support::*;
+use crate::support::engine::*;
 use nwvol::device::Device;
 use nwvol::device::testing::{FaultOp, FaultRule, FaultyDevice, MemDevice};
 use nwvol::layout::mirror::MemberState;

@@ -2,9 +2,7 @@
 //! (back after an outage): re-added like mdadm --re-add, resynced from the
 //! write-intent record, not overwritten and copied whole.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 #[test]
 fn re_adding_a_stale_member_copies_only_what_it_missed() {

@@ -3,14 +3,11 @@
 //! fast resync from the write-intent record, remove, and an add onto a
 //! loop device of another size.
 
-mod common;
-mod files_support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
-use common::*;
-use files_support::*;
+use crate::support::files::*;
+use crate::support::*;
 use serde_json::Value;
 
 fn with(imgs: &[&Path], args: &[&str]) -> Vec<String> {

@@ -6,15 +6,11 @@
 //! the local one. Also the older NBD_OPT_EXPORT_NAME negotiation and a
 //! server with 4 KiB blocks.
 
-mod common;
-mod files_support;
-mod nbd_support;
-
 use std::path::PathBuf;
 
-use common::*;
-use files_support::*;
-use nbd_support::*;
+use crate::support::files::*;
+use crate::support::nbd::*;
+use crate::support::*;
 use serde_json::Value;
 
 /// `nwvol inspect -d URI` fails with one line naming the URI and `words`.

@@ -3,13 +3,10 @@
 //! read-only export refused for writing; reads and writes that do not
 //! start or end on the server's block size.
 
-mod common;
-mod nbd_support;
-
 use std::time::Duration;
 
-use common::*;
-use nbd_support::*;
+use crate::support::nbd::*;
+use crate::support::*;
 use nwvol::device::Device;
 use nwvol::device::nbd::{NbdDevice, NbdOptions};
 

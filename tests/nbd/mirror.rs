@@ -5,17 +5,13 @@
 //! a put leaves the remote member out of sync, and resume after a restart
 //! copies only the regions written while it was away.
 
-mod common;
-mod files_support;
-mod nbd_support;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use common::*;
-use files_support::*;
-use nbd_support::*;
+use crate::support::files::*;
+use crate::support::nbd::*;
+use crate::support::*;
 use serde_json::Value;
 
 /// `nwvol get` of one file from the devices, to memory.

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::common::{poke, sparse};
+use super::{poke, sparse};
 
 /// Shorter zero runs than this stay inside a span of a corpus file.
 const ZERO_GAP: usize = 16;

@@ -15,7 +15,7 @@ use nwvol::partition::Partition;
 use nwvol::system::System;
 use nwvol::volume::fat::Fat;
 
-use super::common::*;
+use super::*;
 
 /// Formats images (created sparse at `size`) with extra format arguments;
 /// returns their paths.

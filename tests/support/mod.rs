@@ -1,8 +1,27 @@
-//! Shared helpers for the integration tests: running the real binary,
-//! temporary images, loop devices that detach themselves.
+//! The one support place of the integration tests, shared by every test
+//! binary (`#[path = "../support/mod.rs"] mod support;` in each main.rs).
+//! Here: running the real binary, temporary images, loop devices that
+//! detach themselves. Beside it:
+//!
+//! - [`campaign`]: seeded randomness, tallies and outcomes of the fault and
+//!   crash campaigns.
+//! - [`netware`]: a plain NetWare partition laid out byte by byte.
+//! - [`files`]: formatted images with files on them, opened through the
+//!   library.
+//! - [`engine`]: mirror groups formatted on memory devices.
+//! - [`nbd`]: NBD servers (real and misbehaving) for remote members.
+//! - [`corpus`]: the text encoding of the damaged-image corpora.
+//!
+//! The device doubles (memory, failing, counting, gated, recording,
+//! logging and offset devices) are in `nwvol::device::testing`, which the
+//! `testing` feature turns on for the tests.
 #![allow(dead_code)]
 
 pub mod campaign;
+pub mod corpus;
+pub mod engine;
+pub mod files;
+pub mod nbd;
 pub mod netware;
 
 use std::path::{Path, PathBuf};

@@ -5,15 +5,12 @@
 //! (and writes nothing), --repair fixes it, a second check is clean, and
 //! the files read back right.
 
-mod common;
-mod files_support;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::netware::lay_out_disk;
-use common::*;
-use files_support::*;
+use crate::support::files::*;
+use crate::support::netware::lay_out_disk;
+use crate::support::*;
 
 use nwvol::check::{Action, CheckOptions, Finding, check_structures};
 use nwvol::device::Device;

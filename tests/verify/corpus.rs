@@ -5,15 +5,12 @@
 //! where repair must not guess). Each case runs through the real binary in
 //! its own temporary directory.
 //!
-//! The corpus is made by `cargo test --test verify_corpus -- --ignored
-//! regenerate` (tests/corpus/README.md describes the file format); the
+//! The corpus is made by `cargo test --test verify -- --ignored
+//! corpus::regenerate` (tests/corpus/README.md describes the file format); the
 //! expected outcomes are the hand-written `CASES` table below.
 
-mod common;
-mod corpus_support;
-
-use common::*;
-use corpus_support::*;
+use crate::support::corpus::*;
+use crate::support::*;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -775,7 +772,6 @@ const LEFT: Damage = Damage {
     ..D
 };
 
-#[path = "verify_corpus/cases.rs"]
 mod cases;
 use cases::{CASES, KNOWN_BUGS};
 

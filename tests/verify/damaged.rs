@@ -3,13 +3,11 @@
 //! damage that another copy covers, succeed with a warning), never panic.
 //! A seeded fuzz loop flips bytes of a formatted image to the same end.
 //!
-//! The corpus is made by `cargo test --test damaged -- --ignored
-//! regenerate` (see tests/corpus/README.md for the file format).
+//! The corpus is made by `cargo test --test verify -- --ignored
+//! damaged::regenerate` (see tests/corpus/README.md for the file format).
 
-mod common;
-mod corpus_support;
-use common::*;
-use corpus_support::*;
+use crate::support::corpus::*;
+use crate::support::*;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -2,11 +2,9 @@
 //! repaired from the good copy, exit codes as fsck has them, nothing
 //! written when there is nothing to repair.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::support::*;
 
 /// Pseudo-random bytes (xorshift), different per seed, so a file's blocks
 /// can be found in the raw images.

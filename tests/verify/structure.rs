@@ -2,11 +2,9 @@
 //! exit code says what happened (4 found, 1 all repaired, 0 clean), and the
 //! files read back right afterwards from each member alone.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::support::*;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
