@@ -15,7 +15,20 @@ const CACHE: u64 = 64 * MIB;
 /// Binary, test harness, allocator slack and the 1 MiB source buffer.
 const OVERHEAD: u64 = 40 * MIB;
 
+/// This process's own peak RSS: VmHWM of its address space. Not
+/// getrusage's ru_maxrss, which Linux carries over exec from the address
+/// space the process had before (for a child spawned with vfork, the
+/// parent's): the parent here is a test binary whose other tests may have
+/// used far more memory.
 fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok());
+    if let Some(kib) = hwm_kib {
+        return kib * 1024;
+    }
     // SAFETY: getrusage fills the struct it is given.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
