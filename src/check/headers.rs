@@ -14,7 +14,7 @@ use crate::partition::{CopyStatus, Partition};
 use crate::system::System;
 
 use super::Finding;
-use super::structure::{Fix, Pending, Report};
+use super::report::{Fix, Pending, Report};
 
 /// Why nwvol does not write a plain NetWare partition.
 pub(super) const PLAIN: &str =

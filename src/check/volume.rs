@@ -15,7 +15,7 @@ use crate::volume::Volume;
 use crate::volume::fat::Fat;
 
 use super::fat::{Effective, FatImage, Pick, Resolver, Stop, Walk, ranges};
-use super::structure::{Fix, Pending, Report};
+use super::report::{Fix, Pending, Report};
 use super::tree::{RawEntry, Table, decode, file_chain, is_used};
 use super::{BlockRange, Finding};
 

@@ -32,6 +32,7 @@ pub enum LayoutError {
 mod bytes;
 pub mod checksum;
 pub mod dirent;
+mod dirslot;
 pub mod ext;
 pub mod fat;
 pub mod hotfix;
