@@ -2,6 +2,7 @@
 //! hot-fix/mirror header copies and hot-fix table regions, and each
 //! group's four volume table copies.
 
+use crate::assembly::Assembly;
 use crate::error::Result;
 use crate::layout::LayoutError;
 use crate::layout::hotfix::{
@@ -11,7 +12,6 @@ use crate::layout::marker::PartitionMarker;
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES, VTX_OFFSET, VolumeTable};
 use crate::mirror::MirrorGroup;
 use crate::partition::{CopyStatus, Partition};
-use crate::system::System;
 
 use super::Finding;
 use super::report::{Fix, Pending, Report};
@@ -27,7 +27,7 @@ const TABLE_IO_BLOCK: u32 = 4096;
 /// with a bad copy gets all four rewritten from the copy in use (the one
 /// the partition's reconciliation chose: newest event counter, then
 /// majority).
-pub(super) fn check_headers(sys: &System, rep: &mut Report<'_, '_>) -> Result<()> {
+pub(super) fn check_headers(sys: &Assembly, rep: &mut Report<'_, '_>) -> Result<()> {
     for g in &sys.groups {
         for m in &g.members {
             let p = &m.partition;
@@ -235,7 +235,7 @@ fn table_problem(p: &Partition, c: usize) -> Result<Option<String>> {
 /// validate and (nwvol) pass their CRCs vote; the copy most of them are is
 /// written over the others. A tie (say two good copies against two other
 /// good copies) cannot be decided.
-pub(super) fn check_volume_tables(sys: &System, rep: &mut Report<'_, '_>) -> Result<()> {
+pub(super) fn check_volume_tables(sys: &Assembly, rep: &mut Report<'_, '_>) -> Result<()> {
     for (gi, g) in sys.groups.iter().enumerate() {
         let mut raw = vec![0u8; VOLTAB_COPY_BYTES * VOLTAB_COPIES];
         sys.io.read(gi, TABLE_IO_BLOCK, 0, &mut raw)?;

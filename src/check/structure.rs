@@ -7,8 +7,8 @@
 //! writes of one structure go out together, and only then are its findings
 //! handed to the sink, with what became of the repair.
 
+use crate::assembly::Assembly;
 use crate::error::Result;
-use crate::system::System;
 
 use super::report::Report;
 use super::{CheckOptions, Sink};
@@ -18,7 +18,7 @@ use super::{CheckOptions, Sink};
 /// the volume table copies of every group, and each volume's FAT,
 /// directory table and tree. One finding per problem goes to `sink`. Only
 /// a device that cannot be read (or written, while repairing) is an error.
-pub fn check_structures(sys: &System, opts: &CheckOptions, sink: Sink<'_>) -> Result<()> {
+pub fn check_structures(sys: &Assembly, opts: &CheckOptions, sink: Sink<'_>) -> Result<()> {
     let mut rep = Report::new(opts, sink);
     // The mirror repair writes members directly, past the cache: a block
     // cached before it (the directory read at assembly) may be the bad

@@ -5,8 +5,8 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
+use crate::assembly::Assembly;
 use crate::mirror::MirrorGroup;
-use crate::system::System;
 
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 
@@ -74,7 +74,7 @@ pub fn run(a: HotfixArgs, out: &Output) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let paths = devices::device_paths(&a.dev.devices)?;
     let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let groups = System::open_partitions_only(devs)?;
+    let groups = Assembly::open_partitions_only(devs)?;
     let members = members_json(&groups);
     if a.json {
         out.json(&json!({

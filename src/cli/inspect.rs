@@ -5,11 +5,11 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
+use crate::assembly::Assembly;
 use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
 use crate::layout::voltab::VOLTAB_COPY_BYTES;
 use crate::mirror::MirrorGroup;
 use crate::partition::{CopyStatus, Partition};
-use crate::system::System;
 use crate::units::format_size;
 use crate::volume::{GroupTable, Volume};
 
@@ -129,7 +129,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
 /// An error reading a volume as one line naming the device: the error's own
 /// text when it starts with a member's device, else prefixed with the
 /// device of the volume's first segment.
-fn volume_error_line(sys: &System, v: &Volume, e: &crate::Error) -> String {
+fn volume_error_line(sys: &Assembly, v: &Volume, e: &crate::Error) -> String {
     let msg = e.to_string();
     let named = sys
         .groups
@@ -149,7 +149,7 @@ fn volume_error_line(sys: &System, v: &Volume, e: &crate::Error) -> String {
 
 /// The volumes as JSON, and one error line per volume that could not be
 /// read.
-fn volumes_json(sys: &System) -> (Vec<Value>, Vec<String>) {
+fn volumes_json(sys: &Assembly) -> (Vec<Value>, Vec<String>) {
     let mut failed = Vec::new();
     let vols = sys
         .volumes
@@ -206,7 +206,7 @@ fn n(v: &Value) -> u64 {
 pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
     let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let sys = System::open(devs)?;
+    let sys = Assembly::open(devs)?;
     let parts: Vec<Value> = sys
         .groups
         .iter()
@@ -246,7 +246,7 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
 
 /// The partitions, mirror groups and volumes as tables, on stdout.
 fn print_tables(
-    sys: &System,
+    sys: &Assembly,
     parts: &[Value],
     groups: &[Value],
     volumes: &[Value],
@@ -405,7 +405,7 @@ fn print_tables(
 
 /// Every warning, one line each, on stderr.
 fn print_warnings(
-    sys: &System,
+    sys: &Assembly,
     parts: &[Value],
     groups: &[Value],
     volumes: &[Value],

@@ -2,7 +2,6 @@
 //! partitions: assembly from the volume tables, block I/O, the FAT and the
 //! directory table.
 
-pub mod admin;
 pub mod checksum;
 pub mod dirtable;
 pub mod fat;
