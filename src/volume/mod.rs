@@ -403,53 +403,17 @@ impl Volume {
         )
     }
 
-    /// Reads the FAT entry of a block (from the primary FAT).
+    /// Reads the FAT entry of a block (from the primary FAT): the same
+    /// reader as [`Fat::entry`](fat::Fat::entry).
     pub fn fat_entry(&self, io: &dyn BlockIo, block: u32) -> Result<FatEntry> {
-        let s = self.segment_of(block)?;
-        let off = s.logical_start() + (block - s.entry.first_block) as u64 * FAT_ENTRY_BYTES as u64;
-        let mut b = [0u8; FAT_ENTRY_BYTES];
-        io.read(s.group, self.block_size, off, &mut b)?;
-        FatEntry::decode(&b, self.total_blocks).map_err(|e| Error::Corrupt {
-            device: io.groups()[s.group].name(),
-            what: format!("volume {} FAT entry {block}", self.name),
-            source: e,
-        })
-    }
-
-    /// Follows a chain from `first`, returning its blocks in order. Loops
-    /// and chains longer than the volume are errors.
-    pub fn chain(&self, io: &dyn BlockIo, first: u32) -> Result<Vec<u32>> {
-        let mut out = Vec::new();
-        // Blocks seen so far: a loop is found at its first repeat, not
-        // after reading as many FAT entries as the volume has blocks.
-        let mut seen = std::collections::HashSet::new();
-        let mut b = first;
-        loop {
-            if !seen.insert(b) {
-                return Err(Error::Invalid(format!(
-                    "volume {}: the FAT chain from block {first} loops back to block {b}",
-                    self.name
-                )));
-            }
-            out.push(b);
-            match self.fat_entry(io, b)? {
-                FatEntry::Used { next: None, .. } => return Ok(out),
-                FatEntry::Used { next: Some(n), .. } => b = n,
-                FatEntry::Free => {
-                    return Err(Error::Invalid(format!(
-                        "volume {}: the FAT chain from block {first} runs into free block {b}",
-                        self.name
-                    )));
-                }
-            }
-        }
+        fat::Fat::entry(self, io, block)
     }
 
     /// Reads every entry of the directory table.
     pub fn dir_entries(&self, io: &dyn BlockIo) -> Result<Vec<DirEntry>> {
         let mut out = Vec::new();
         let mut buf = vec![0u8; self.block_size as usize];
-        for b in self.chain(io, self.dir_block)? {
+        for b in fat::Fat::chain(self, io, self.dir_block, None)? {
             self.read_block(io, b, &mut buf)?;
             for raw in buf.chunks(DIRENT_BYTES) {
                 let e = DirEntry::decode(raw).map_err(|e| Error::Corrupt {
