@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use crate::assembly::Assembly;
 use crate::device::Device;
-use crate::device::probe::probe;
 use crate::error::{Error, Result};
 use crate::layout::mirror::{MAX_MEMBERS, MemberRecord, MemberState, MirrorExt, MirrorHeader};
 use crate::layout::time::DosTime;
 use crate::partition::create::{NewPartition, random_u32, write_partition};
 use crate::partition::plan::PartitionGeometry;
+use crate::partition::probe::probe;
 use crate::volume::mkfs::{write_empty_volume, write_volume_tables};
 use crate::volume::plan::{VolumePlan, VolumeRequest, plan_volumes};
 

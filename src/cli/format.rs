@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use crate::device::file::is_block_device;
-use crate::device::probe::mounted;
+use crate::device::mounted;
 use crate::format::{FormatOptions, FormatPlan, format, plan};
 use crate::units::{format_size, parse_size};
 use crate::volume::plan::VolumeRequest;

@@ -6,23 +6,23 @@
 //! need no shared file position).
 //!
 //! - [`file`]: image files and raw block devices ([`FileDevice`]).
-//! - [`probe`]: what a device already holds (file systems, partition tables)
-//!   and whether it is mounted.
+//! - [`mounted`]: whether a block device is in use (what it holds is
+//!   probed above the layout layer, in `partition::probe`).
 //! - [`testing`]: devices for tests and fault campaigns.
 //! - [`aligned`]: aligned heap buffers for O_DIRECT.
 //! - [`nbd`]: NBD exports (remote members) as devices.
 
 pub mod aligned;
 pub mod file;
+pub mod mounted;
 pub mod nbd;
-pub mod probe;
 pub mod testing;
 
 use std::io::IoSlice;
 
 pub use aligned::AlignedBuf;
 pub use file::{FileDevice, OpenOptions, is_block_device};
-pub use probe::{SigKind, Signature, mounted, probe};
+pub use mounted::mounted;
 
 /// Errors of the device layer. Every variant names the device.
 #[derive(Debug, thiserror::Error)]

@@ -27,10 +27,17 @@ impl PartitionMarker {
         b
     }
 
+    /// True when `b` (partition sector 0, or the start of it) holds the
+    /// marker text: what marks a NetWare partition even when its count is
+    /// damaged (probing looks for this).
+    pub fn is_marked(b: &[u8]) -> bool {
+        b.get(MAGIC_OFFSET..MAGIC_OFFSET + MARKER_MAGIC.len()) == Some(MARKER_MAGIC)
+    }
+
     /// Decodes partition sector 0: the marker text and a non-zero count.
     pub fn decode(b: &[u8; 512]) -> Result<PartitionMarker, LayoutError> {
         let s = "partition marker";
-        if &b[MAGIC_OFFSET..MAGIC_OFFSET + 12] != MARKER_MAGIC {
+        if !PartitionMarker::is_marked(b) {
             return Err(corrupt(
                 s,
                 "signature",

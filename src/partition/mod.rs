@@ -4,6 +4,7 @@
 pub mod create;
 pub mod hotfix;
 pub mod plan;
+pub mod probe;
 pub mod wib;
 
 pub use crate::device::slice_range;
