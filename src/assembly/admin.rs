@@ -9,18 +9,16 @@ use crate::layout::voltab::{
     SEGMENT_SECTOR_BIAS, SegmentEntry, VOLTAB_COPIES, VOLTAB_SECTORS, VolumeRecord, VolumeTable,
     block_code_for, validate_volume_name,
 };
+use crate::units::SECTOR;
 use crate::volume::mkfs::{
     IoSink, segment_entries, volume_records, write_empty_volume_to, write_fat_fragment,
 };
 use crate::volume::plan::{
     MIN_SEGMENT_BLOCKS, SegmentPlan, VolumePlan, VolumeRequest, plan_volumes_after,
 };
-use crate::volume::{assemble_volumes, read_volume_table};
+use crate::volume::{TABLE_IO_BLOCK, assemble_volumes, read_volume_table};
 
 use super::Assembly;
-
-/// Block size the volume tables are written with through the I/O path.
-const TABLE_IO_BLOCK: u32 = 4096;
 
 /// The first free logical sector of a group: after its last segment.
 pub fn free_start(sys: &Assembly, g: usize) -> u32 {
@@ -35,7 +33,7 @@ pub fn free_start(sys: &Assembly, g: usize) -> u32 {
 }
 
 fn data_sectors(sys: &Assembly, g: usize) -> u32 {
-    (sys.groups[g].logical_bytes / 512) as u32
+    (sys.groups[g].logical_bytes / SECTOR as u64) as u32
 }
 
 fn check_writable(sys: &Assembly, g: usize) -> Result<()> {
@@ -165,7 +163,7 @@ pub fn extend_volume(sys: &Assembly, name: &str, groups: &[usize]) -> Result<Vec
         .ok_or_else(|| Error::NotFound(format!("volume {}", name.to_ascii_uppercase())))?;
     vol.writable(sys.io.as_ref()).map_err(Error::Invalid)?;
     let bs = vol.block_size;
-    let spb = bs / 512;
+    let spb = bs / SECTOR as u32;
     let mut total = u64::from(vol.total_blocks);
     let mut number = vol
         .segments

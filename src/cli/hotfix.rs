@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::assembly::Assembly;
 use crate::mirror::MirrorGroup;
+use crate::units::SECTOR;
 
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 
@@ -49,7 +50,7 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
                 .map(|r| {
                     json!({
                         "logical_sector": r.logical_sector,
-                        "logical_byte": r.logical_sector as u64 * 512,
+                        "logical_byte": r.logical_sector as u64 * SECTOR as u64,
                         "slot": r.slot,
                         "device_byte": p.slot_device_offset(r.slot),
                     })

@@ -10,7 +10,7 @@ use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
 use crate::layout::voltab::VOLTAB_COPY_BYTES;
 use crate::mirror::MirrorGroup;
 use crate::partition::{CopyStatus, Partition};
-use crate::units::format_size;
+use crate::units::{SECTOR, format_size};
 use crate::volume::{GroupTable, Volume};
 
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
@@ -43,8 +43,8 @@ fn partition_json(p: &Partition) -> Value {
         "nwvol": p.writable(),
         "start_byte": start,
         "sectors": p.sectors,
-        "hotfix_area_byte": start + HOTFIX_FIRST_SECTOR as u64 * 512,
-        "pool_byte": start + POOL_FIRST_SECTOR as u64 * 512,
+        "hotfix_area_byte": start + HOTFIX_FIRST_SECTOR as u64 * SECTOR as u64,
+        "pool_byte": start + POOL_FIRST_SECTOR as u64 * SECTOR as u64,
         "redirection_sectors": p.hotfix.redir_sectors,
         "pool_slots": slots,
         "pool_slots_used": used,
@@ -268,9 +268,9 @@ fn print_tables(
             p["device"].as_str().unwrap_or("").to_string(),
             format!(
                 "sector {} +{} ({}){}",
-                n(&p["start_byte"]) / 512,
+                n(&p["start_byte"]) / SECTOR as u64,
                 n(&p["sectors"]),
-                format_size(n(&p["sectors"]) * 512),
+                format_size(n(&p["sectors"]) * SECTOR as u64),
                 if p["nwvol"].as_bool() == Some(true) {
                     ""
                 } else {
@@ -286,7 +286,7 @@ fn print_tables(
             ),
             format!("byte {}", n(&p["volume_table_byte"])),
             format!("byte {}", n(&p["data_area_byte"])),
-            format_size(n(&p["logical_sectors"]) * 512),
+            format_size(n(&p["logical_sectors"]) * SECTOR as u64),
         ]);
     }
     out.line("Partitions")?;

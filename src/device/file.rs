@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::units::SECTOR;
+
 use super::aligned::{AlignedBuf, is_aligned_ptr};
 use super::{Device, DeviceError, DeviceKind, DeviceResult};
 
@@ -157,7 +159,7 @@ fn image_direct_align(file: &File) -> usize {
         // 0: no direct I/O on this file; larger: not worth the bounces.
         return IMAGE_DIRECT_ALIGN;
     }
-    align.max(512)
+    align.max(SECTOR)
 }
 /// Largest bounce buffer used for unaligned O_DIRECT I/O.
 const BOUNCE_MAX: usize = 1 << 20;
@@ -316,11 +318,11 @@ impl FileDevice {
                         &mut ssz as *mut libc::c_int,
                     )
                 };
-                let ssz = if r < 0 { 512 } else { ssz as usize };
-                let align = if ssz >= 512 && ssz.is_power_of_two() {
+                let ssz = if r < 0 { SECTOR } else { ssz as usize };
+                let align = if ssz >= SECTOR && ssz.is_power_of_two() {
                     ssz
                 } else {
-                    512
+                    SECTOR
                 };
                 (size, align)
             }
@@ -328,13 +330,13 @@ impl FileDevice {
                 let align = if opts.direct {
                     image_direct_align(&file)
                 } else {
-                    512
+                    SECTOR
                 };
                 (meta.len(), align)
             }
         };
         // Whole sectors only; a trailing partial sector is ignored.
-        let size = size - size % 512;
+        let size = size - size % SECTOR as u64;
 
         Ok(FileDevice {
             name,
@@ -355,7 +357,7 @@ impl FileDevice {
         size: u64,
         opts: &OpenOptions,
     ) -> DeviceResult<FileDevice> {
-        if size == 0 || !size.is_multiple_of(512) {
+        if size == 0 || !size.is_multiple_of(SECTOR as u64) {
             return Err(DeviceError::Unusable {
                 device: name,
                 reason: format!(
@@ -397,7 +399,7 @@ impl FileDevice {
         let align = if opts.direct {
             image_direct_align(&file)
         } else {
-            512
+            SECTOR
         };
         Ok(FileDevice {
             name: name.clone(),

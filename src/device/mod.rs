@@ -20,6 +20,8 @@ pub mod testing;
 
 use std::io::IoSlice;
 
+use crate::units::SECTOR;
+
 pub use aligned::AlignedBuf;
 pub use file::{FileDevice, OpenOptions, is_block_device};
 pub use mounted::mounted;
@@ -125,7 +127,7 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     /// O_DIRECT on 4Kn disks); offsets and lengths handed to the device by
     /// the layers above are multiples of it.
     fn alignment(&self) -> usize {
-        512
+        SECTOR
     }
     /// Reads exactly `buf.len()` bytes at `offset`; a short read is an error.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()>;

@@ -2,7 +2,7 @@
 //! No I/O. Every decoder validates and rejects garbage with a typed error.
 
 /// A sector is 512 bytes everywhere in the format.
-pub const SECTOR: usize = 512;
+pub use crate::units::SECTOR;
 
 /// Why an on-disk structure was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -17,7 +17,8 @@ use crate::layout::hotfix::{
 };
 use crate::layout::mirror::MirrorHeader;
 
-use super::{Partition, SECTOR, UNIT_BYTES};
+use super::{Partition, SECTOR};
+use crate::layout::hotfix::UNIT_BYTES;
 
 /// I/O alignment for header and pool writes: a page, so that they work on
 /// devices opened with O_DIRECT.
@@ -93,8 +94,8 @@ impl Partition {
         let mut table = HotfixTableHeader::new(&self.pool, copy, entries);
         table.slots = self.pool_slots();
         let mut buf = self.aligned_buf(ALIGN as usize)?;
-        buf[..512].copy_from_slice(&self.hotfix.encode());
-        buf[512..1024].copy_from_slice(&mirror.encode());
+        buf[..SECTOR as usize].copy_from_slice(&self.hotfix.encode());
+        buf[SECTOR as usize..2 * SECTOR as usize].copy_from_slice(&mirror.encode());
         buf[1024..1536].copy_from_slice(&table.encode());
         let at = self.start_byte + copy_first_sector(copy) as u64 * SECTOR;
         self.device.write_vectored_at(&[IoSlice::new(&buf)], at)?;

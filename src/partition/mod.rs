@@ -18,14 +18,15 @@ use crate::layout::LayoutError;
 use crate::layout::ext::ExtHeader;
 use crate::layout::hotfix::{
     HOTFIX_COPIES, HOTFIX_COPY_SECTORS, HOTFIX_FIRST_SECTOR, HotfixHeader, HotfixTableHeader,
-    PoolGeometry, Redirect, UNIT_SECTORS,
+    PoolGeometry, Redirect, UNIT_BYTES, UNIT_SECTORS,
 };
 use crate::layout::marker::PartitionMarker;
 use crate::layout::mbr::{Mbr, PART_TYPE_NETWARE286};
 use crate::layout::mirror::MirrorHeader;
 
-pub(crate) const SECTOR: u64 = 512;
-pub(crate) const UNIT_BYTES: u64 = UNIT_SECTORS as u64 * SECTOR;
+/// The sector size (`units::SECTOR`) as u64, for the byte offsets this
+/// layer computes.
+pub(crate) const SECTOR: u64 = crate::units::SECTOR as u64;
 
 /// How one of the four hot-fix/mirror header copies read back.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -92,8 +93,8 @@ fn corrupt(dev: &dyn Device, what: impl Into<String>, source: LayoutError) -> Er
     }
 }
 
-fn sector(buf: &[u8], i: usize) -> &[u8; 512] {
-    buf[i * 512..(i + 1) * 512]
+fn sector(buf: &[u8], i: usize) -> &[u8; SECTOR as usize] {
+    buf[i * SECTOR as usize..(i + 1) * SECTOR as usize]
         .try_into()
         .expect("sector slice is 512 bytes")
 }
@@ -111,7 +112,7 @@ impl Partition {
                 reason: "empty device (0 bytes)".into(),
             });
         }
-        let mut s0 = [0u8; 512];
+        let mut s0 = [0u8; SECTOR as usize];
         dev.read_at(&mut s0, 0)?;
         let mut warnings = Vec::new();
         // A device that is itself the partition (e.g. /dev/sdb1) starts
@@ -161,7 +162,7 @@ impl Partition {
             });
         }
         // Sectors 0..160: marker, extension, write-intent, hot-fix copies.
-        let mut head = vec![0u8; min_sectors as usize * 512];
+        let mut head = vec![0u8; min_sectors as usize * SECTOR as usize];
         dev.read_at(&mut head, start_byte)?;
         if mbr.is_some()
             && let Err(e) = PartitionMarker::decode(sector(&head, 0))
@@ -194,7 +195,7 @@ impl Partition {
                 };
                 // What must agree between copies: both headers, and the
                 // table header but for where its own region is.
-                let mut raw = head[base * 512..(base + 2) * 512].to_vec();
+                let mut raw = head[base * SECTOR as usize..(base + 2) * SECTOR as usize].to_vec();
                 if let Some(t) = &table {
                     raw.extend_from_slice(
                         &[

@@ -29,6 +29,7 @@ use crate::layout::voltab::{
     SegmentEntry, VOLTAB_COPIES, VOLTAB_COPY_BYTES, VolumeTable, check_volume_segments,
 };
 use crate::mirror::MirrorGroup;
+use crate::units::SECTOR;
 
 /// One segment of a volume, located.
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ pub struct Segment {
 impl Segment {
     /// Logical byte of the segment's first block.
     pub fn logical_start(&self) -> u64 {
-        self.entry.logical_first_sector() as u64 * 512
+        self.entry.logical_first_sector() as u64 * SECTOR as u64
     }
 
     /// Blocks held by the segment.
@@ -87,11 +88,15 @@ pub struct GroupTable {
     pub copies: Vec<Option<String>>,
 }
 
+/// Block size the volume tables are read and written with through the
+/// cache: they belong to no volume, so no volume's block size applies.
+pub const TABLE_IO_BLOCK: u32 = 4096;
+
 /// Reads and reconciles the 4 copies of a group's volume table.
 pub fn read_volume_table(group: &MirrorGroup) -> Result<GroupTable> {
     let mut raw = vec![0u8; VOLTAB_COPY_BYTES * VOLTAB_COPIES];
     group.read_logical(&mut raw, 0)?;
-    let data_sectors = (group.logical_bytes / 512) as u32;
+    let data_sectors = (group.logical_bytes / SECTOR as u64) as u32;
     let decoded: Vec<std::result::Result<VolumeTable, LayoutError>> = raw
         .chunks(VOLTAB_COPY_BYTES)
         .map(|c| {

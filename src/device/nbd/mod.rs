@@ -26,6 +26,8 @@ use handshake::ExportInfo;
 use proto::*;
 pub use uri::{NbdUri, is_nbd_uri};
 
+use crate::units::SECTOR;
+
 use super::{Device, DeviceError, DeviceKind, DeviceResult};
 
 /// Default bound on every wait for the server (`--nbd-timeout`).
@@ -103,7 +105,7 @@ impl NbdDevice {
                 "the server exports it read-only; nwvol needs to write to it".into(),
             ));
         }
-        if info.size < 512 {
+        if info.size < SECTOR as u64 {
             s.shutdown();
             return Err(fail(format!("the export holds only {} bytes", info.size)));
         }
