@@ -14,6 +14,7 @@ pub mod device;
 pub mod error;
 pub mod format;
 pub mod layout;
+pub mod lock;
 pub mod mirror;
 pub mod partition;
 pub mod units;

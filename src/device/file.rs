@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::lock::Recover;
 use crate::units::SECTOR;
 
 use super::aligned::{AlignedBuf, is_aligned_ptr};
@@ -816,12 +817,7 @@ impl Device for FileDevice {
                 Ok(()) => {
                     // Every page of the large writes is clean now: none
                     // stays behind (see `start_writeback`).
-                    let span = self
-                        .behind
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .span
-                        .take();
+                    let span = self.behind.lock().recover().span.take();
                     if let Some((start, end)) = span {
                         drop_pages(self.file.as_raw_fd(), start, end - start);
                     }
@@ -973,7 +969,7 @@ impl FileDevice {
             }
         }
         let old = {
-            let mut b = self.behind.lock().unwrap_or_else(|p| p.into_inner());
+            let mut b = self.behind.lock().recover();
             let end = offset + len;
             b.span = Some(
                 b.span

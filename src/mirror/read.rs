@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
 use crate::layout::hotfix::UNIT_BYTES;
+use crate::lock::Recover;
 
 use super::MirrorGroup;
 use super::member::bump;
@@ -32,16 +33,13 @@ impl MirrorGroup {
     /// so that what reads the volume afterwards (verify's structure
     /// check) sees the good copy. Nothing is written.
     pub fn distrust(&self, i: usize, logical: u64, len: u64) {
-        self.distrusted
-            .lock()
-            .expect("distrusted copies lock")
-            .push((i, logical, len));
+        self.distrusted.lock().recover().push((i, logical, len));
     }
 
     /// True when member `i`'s copy of any of `[logical, logical + len)` is
     /// distrusted.
     fn distrusted(&self, i: usize, logical: u64, len: u64) -> bool {
-        let d = self.distrusted.lock().expect("distrusted copies lock");
+        let d = self.distrusted.lock().recover();
         d.iter()
             .any(|&(m, start, n)| m == i && start < logical + len && logical < start + n)
     }

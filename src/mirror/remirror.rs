@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::layout::mirror::{MAX_MEMBERS, MemberRecord, MemberState, MirrorExt, MirrorHeader};
+use crate::lock::Recover;
 use crate::partition::Partition;
 
 use super::MirrorGroup;
@@ -122,7 +123,7 @@ impl MirrorGroup {
         extra: &[&Partition],
         f: impl FnOnce(&mut MirrorExt) -> Result<()>,
     ) -> Result<MirrorHeader> {
-        let mut table = self.table.lock().expect("mirror table lock");
+        let mut table = self.table.lock().recover();
         let mut x = table_ext(&table)?;
         f(&mut x)?;
         x.events += 1;
@@ -171,7 +172,7 @@ impl MirrorGroup {
     /// without a header.
     pub fn next_table_with_member(&self, id: u32, total: u64) -> Result<MirrorHeader> {
         let name = self.name();
-        let table = self.table.lock().expect("mirror table lock");
+        let table = self.table.lock().recover();
         let mut x = table_ext(&table)?;
         push_member_record(&mut x, &name, id, total)?;
         x.events += 1;
@@ -250,7 +251,7 @@ impl MirrorGroup {
                             self.save_checkpoint(target, &p, MemberState::Remirroring)
                         });
                     if let Err(e) = r {
-                        *ck_err.lock().expect("checkpoint error lock") = Some(e);
+                        *ck_err.lock().recover() = Some(e);
                         return;
                     }
                 }
@@ -261,7 +262,7 @@ impl MirrorGroup {
                     let r = target
                         .write_logical(&[IoSlice::new(&buf)], off)
                         .map(|()| (off, buf.len() as u64));
-                    pool.lock().expect("buffer pool lock").push(buf);
+                    pool.lock().recover().push(buf);
                     let stop = r.is_err();
                     let _ = done_tx.send(r);
                     if stop {
@@ -335,7 +336,7 @@ impl MirrorGroup {
                         std::thread::sleep(want - el);
                     }
                 }
-                if let Some(e) = ck_err.lock().expect("checkpoint error lock").take() {
+                if let Some(e) = ck_err.lock().recover().take() {
                     return Err(e);
                 }
                 if (since_save >= CHECKPOINT_BYTES || last_save.elapsed() >= CHECKPOINT_EVERY)
@@ -357,7 +358,7 @@ impl MirrorGroup {
             drop(ck_tx);
             Ok(())
         });
-        if let Some(e) = ck_err.lock().expect("checkpoint error lock").take() {
+        if let Some(e) = ck_err.lock().recover().take() {
             return Err(e);
         }
         // On an error the checkpoint as last saved stays.
@@ -380,11 +381,7 @@ impl MirrorGroup {
     ) -> Result<Vec<u8>> {
         // Buffers come back from the writer: no fresh 8 MiB (and its page
         // faults) per chunk.
-        let mut buf = pool
-            .lock()
-            .expect("buffer pool lock")
-            .pop()
-            .unwrap_or_default();
+        let mut buf = pool.lock().recover().pop().unwrap_or_default();
         buf.resize(n as usize, 0);
         let mut last = None;
         for t in 0..sources.len() {

@@ -23,6 +23,7 @@ use crate::layout::hotfix::{
 use crate::layout::marker::PartitionMarker;
 use crate::layout::mbr::{Mbr, PART_TYPE_NETWARE286};
 use crate::layout::mirror::MirrorHeader;
+use crate::lock::Recover;
 
 /// The sector size (`units::SECTOR`) as u64, for the byte offsets this
 /// layer computes.
@@ -421,14 +422,14 @@ impl Partition {
 
     /// Number of redirected units.
     pub fn redirected_units(&self) -> usize {
-        self.redirects.read().expect("redirect table lock").len()
+        self.redirects.read().recover().len()
     }
 
     /// The redirected units: (logical sector, pool slot), sorted.
     pub fn redirects(&self) -> Vec<Redirect> {
         self.redirects
             .read()
-            .expect("redirect table lock")
+            .recover()
             .iter()
             .map(|(&logical_sector, &slot)| Redirect {
                 logical_sector,
@@ -453,7 +454,7 @@ impl Partition {
     /// Splits a logical range into device extents, at redirected units.
     pub fn map(&self, logical: u64, len: u64) -> Vec<Extent> {
         let base = self.logical_start_byte();
-        let redirects = self.redirects.read().expect("redirect table lock");
+        let redirects = self.redirects.read().recover();
         let mut out: Vec<Extent> = Vec::new();
         let end = logical + len;
         let mut pos = logical;
@@ -560,6 +561,6 @@ impl Partition {
 
     /// This member's current copy of the mirror table.
     pub fn mirror(&self) -> MirrorHeader {
-        self.mirror.read().expect("mirror header lock").clone()
+        self.mirror.read().recover().clone()
     }
 }

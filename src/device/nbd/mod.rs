@@ -26,6 +26,7 @@ use handshake::ExportInfo;
 use proto::*;
 pub use uri::{NbdUri, is_nbd_uri};
 
+use crate::lock::Recover;
 use crate::units::SECTOR;
 
 use super::{Device, DeviceError, DeviceKind, DeviceResult};
@@ -274,7 +275,7 @@ impl Device for NbdDevice {
             return self.write_aligned(bufs, offset, len);
         }
         // A partial block: read it, patch it, write it whole.
-        let _g = self.rmw.lock().expect("nbd rmw lock");
+        let _g = self.rmw.lock().recover();
         let (s, e) = self.widen(offset, len);
         let mut tmp = vec![0u8; (e - s) as usize];
         self.read_aligned(&mut tmp, s)?;
