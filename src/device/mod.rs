@@ -6,7 +6,7 @@
 //! need no shared file position).
 //!
 //! - [`file`]: image files and raw block devices ([`FileDevice`]).
-//! - [`mounted`]: whether a block device is in use (what it holds is
+//! - [`mounted()`]: whether a block device is in use (what it holds is
 //!   probed above the layout layer, in `partition::probe`).
 //! - [`testing`]: devices for tests and fault campaigns.
 //! - [`aligned`]: aligned heap buffers for O_DIRECT.
