@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::device::AlignedBuf;
 use crate::error::{Error, Result};
+use crate::lock::Recover;
 use crate::mirror::MirrorGroup;
 
 use super::config::CacheConfig;
@@ -166,7 +167,7 @@ impl State {
             return;
         }
         if let Ok(block) = Arc::try_unwrap(e.block) {
-            let buf = block.data.into_inner().unwrap_or_else(|p| p.into_inner());
+            let buf = block.data.into_inner().recover();
             self.spare_bytes += buf.len() as u64;
             self.spare.push(buf);
         }
@@ -276,7 +277,7 @@ pub(crate) struct Inner {
 
 impl Inner {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().recover()
     }
 
     fn group(&self, group: usize) -> Result<&Arc<MirrorGroup>> {
@@ -362,7 +363,7 @@ impl Inner {
                 let (g, _) = self
                     .cv
                     .wait_timeout(st, Duration::from_millis(50))
-                    .unwrap_or_else(|p| p.into_inner());
+                    .recover();
                 drop(g);
                 continue;
             }
@@ -424,7 +425,7 @@ impl Inner {
                 st.touch(key);
                 drop(st);
                 if dirty {
-                    let mut g = block.data.write().unwrap_or_else(|p| p.into_inner());
+                    let mut g = block.data.write().recover();
                     if !block.valid.load(Ordering::SeqCst) {
                         continue; // its load failed; try again
                     }
@@ -435,7 +436,7 @@ impl Inner {
                     // cleared the dirty state before sees them next time.
                     self.mark_dirty(key);
                 } else {
-                    let g = block.data.read().unwrap_or_else(|p| p.into_inner());
+                    let g = block.data.read().recover();
                     if !block.valid.load(Ordering::SeqCst) {
                         continue;
                     }
@@ -532,11 +533,7 @@ impl Inner {
             }
             drop(st);
             let block = self.new_block(len)?;
-            block
-                .data
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .copy_from_slice(chunk);
+            block.data.write().recover().copy_from_slice(chunk);
             block.valid.store(true, Ordering::SeqCst);
             let mut st = self.lock();
             if st.write_epoch != epoch {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::io::IoSlice;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use crate::assembly::Assembly;
 use crate::device::aligned::AlignedBuf;
 use crate::error::Result;
 use crate::layout::checksum::block_crc;
@@ -17,7 +18,6 @@ use crate::layout::fat::{FAT_ENTRY_BYTES, fat_blocks};
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES, VolumeTable};
 use crate::mirror::MirrorGroup;
 use crate::partition::wib::WibRecord;
-use crate::system::System;
 use crate::volume::Volume;
 
 use super::judge::{Verdict, Why, judge, judge_by_validity};
@@ -48,7 +48,7 @@ pub struct MirrorStats {
 }
 
 /// Logical bytes the mirror check reads (for a progress bar).
-pub fn total_bytes(sys: &System) -> u64 {
+pub fn total_bytes(sys: &Assembly) -> u64 {
     sys.groups.iter().map(|g| g.logical_bytes).sum()
 }
 
@@ -59,7 +59,7 @@ pub fn total_bytes(sys: &System) -> u64 {
 /// be gone (a truncated image given its length back): they count as
 /// unreadable there, so a good member's copy is written over them.
 pub fn check_mirrors(
-    sys: &System,
+    sys: &Assembly,
     opts: &CheckOptions,
     lost: &[(String, u64)],
     progress: &(dyn Fn(u64) + Sync),
@@ -72,7 +72,7 @@ pub fn check_mirrors(
 /// given but not assembled (truncated images, already reported as
 /// `member-truncated`): they are not reported missing.
 pub fn check_mirrors_without(
-    sys: &System,
+    sys: &Assembly,
     opts: &CheckOptions,
     lost: &[(String, u64)],
     left_out: &[u32],
@@ -99,7 +99,7 @@ pub fn check_mirrors_without(
 /// Gives the deferred findings to the sink after the structure repair: a
 /// block that now matches its checksum on every in-sync member was
 /// rewritten by it and counts as repaired.
-pub fn recheck(sys: &System, deferred: Vec<Finding>, sink: Sink<'_>) -> Result<()> {
+pub fn recheck(sys: &Assembly, deferred: Vec<Finding>, sink: Sink<'_>) -> Result<()> {
     for mut f in deferred {
         let vol = f.volume.as_deref().and_then(|v| sys.volume(v));
         if let (Some(vol), Some(r)) = (vol, f.blocks) {
@@ -149,7 +149,7 @@ enum RegionKind {
 }
 
 /// The group's logical partition cut into volume segments and the rest.
-fn regions(sys: &System, g: usize) -> Vec<Region> {
+fn regions(sys: &Assembly, g: usize) -> Vec<Region> {
     let lb = sys.groups[g].logical_bytes;
     let mut segs: Vec<Region> = Vec::new();
     for (vi, vol) in sys.volumes.iter().enumerate() {
@@ -238,7 +238,7 @@ struct Pending {
 }
 
 struct GroupCheck<'a, 's> {
-    sys: &'a System,
+    sys: &'a Assembly,
     group: &'a MirrorGroup,
     opts: CheckOptions,
     sink: Sink<'s>,
@@ -274,7 +274,7 @@ struct FatCopy {
 }
 
 impl<'a, 's> GroupCheck<'a, 's> {
-    fn new(sys: &'a System, g: usize, opts: CheckOptions, sink: Sink<'s>) -> GroupCheck<'a, 's> {
+    fn new(sys: &'a Assembly, g: usize, opts: CheckOptions, sink: Sink<'s>) -> GroupCheck<'a, 's> {
         let group = &sys.groups[g];
         GroupCheck {
             sys,

@@ -158,6 +158,7 @@ mod headers;
 pub mod judge;
 pub mod mirror;
 pub mod owners;
+mod report;
 pub mod structure;
 mod tree;
 pub mod truncated;

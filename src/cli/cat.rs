@@ -40,7 +40,7 @@ pub fn run(a: CatArgs, _out: &Output) -> Result<i32> {
     let mut o = stdout.lock();
     for p in &paths {
         if vol.as_ref().is_none_or(|v| v.name() != p.volume) {
-            vol = Some(OpenVolume::from_system(
+            vol = Some(OpenVolume::from_assembly(
                 &sys,
                 &p.volume,
                 OpenMode::ReadOnly,

@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 use crate::device::Device;
 use crate::device::file::{FileDevice, OpenOptions, is_block_device};
 use crate::device::nbd::{self, NbdDevice, NbdOptions};
+use crate::units::SECTOR;
 
 /// `--nbd-timeout`, set once by `cli::main`.
 static NBD_TIMEOUT: Mutex<Duration> = Mutex::new(nbd::DEFAULT_TIMEOUT);
@@ -102,14 +103,14 @@ fn open_with(
     };
     if !direct && is_block_device(path) {
         let dev = FileDevice::open(path, &opts(true))?;
-        if dev.alignment() == 512 {
+        if dev.alignment() == SECTOR {
             return Ok(Arc::new(dev));
         }
         // Closed here (and its lock released) before the buffered open.
         drop(dev);
     }
     let dev = FileDevice::open(path, &opts(direct))?;
-    if direct && dev.alignment() > 512 {
+    if direct && dev.alignment() > SECTOR {
         drop(dev);
         return Ok(Arc::new(FileDevice::open(path, &opts(false))?));
     }

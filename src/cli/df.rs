@@ -40,7 +40,7 @@ pub fn run(a: DfArgs, out: &Output) -> Result<i32> {
     let mut rows = Vec::new();
     for name in &names {
         let r = (|| -> Result<serde_json::Value> {
-            let mut v = OpenVolume::from_system(&sys, name, OpenMode::ReadOnly)?;
+            let mut v = OpenVolume::from_assembly(&sys, name, OpenMode::ReadOnly)?;
             let st = v.stats()?;
             let bs = u64::from(v.vol.block_size);
             let deleted_bytes: u64 = v

@@ -6,9 +6,9 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use crate::device::file::is_block_device;
-use crate::device::probe::mounted;
+use crate::device::mounted;
 use crate::format::{FormatOptions, FormatPlan, format, plan};
-use crate::units::{format_size, parse_size};
+use crate::units::{SECTOR, format_size, parse_size};
 use crate::volume::plan::VolumeRequest;
 
 use super::{EXIT_OK, Output, devices};
@@ -87,13 +87,13 @@ fn describe(p: &FormatPlan, paths: &[PathBuf], mirror: bool) -> Vec<String> {
             "mirror group of {} members ({}), logical partition {}",
             paths.len(),
             names.join(", "),
-            format_size(p.data_sectors[0] as u64 * 512)
+            format_size(p.data_sectors[0] as u64 * SECTOR as u64)
         ));
     } else {
         for (i, n) in names.iter().enumerate() {
             lines.push(format!(
                 "{n}: logical partition {}",
-                format_size(p.data_sectors[i] as u64 * 512)
+                format_size(p.data_sectors[i] as u64 * SECTOR as u64)
             ));
         }
     }

@@ -89,7 +89,7 @@ pub fn run(a: GetArgs, _out: &Output) -> Result<i32> {
     let paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
     let sys = open_system(&a.dev, false)?;
-    let v = OpenVolume::from_system(&sys, &vol, OpenMode::ReadOnly)?;
+    let v = OpenVolume::from_assembly(&sys, &vol, OpenMode::ReadOnly)?;
     let to_stdout = a.dest.as_os_str() == "-";
     let into_dir = !to_stdout && (paths.len() > 1 || a.dest.is_dir());
     if paths.len() > 1 && !to_stdout && !a.dest.is_dir() {

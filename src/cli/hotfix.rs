@@ -5,8 +5,9 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
+use crate::assembly::Assembly;
 use crate::mirror::MirrorGroup;
-use crate::system::System;
+use crate::units::SECTOR;
 
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 
@@ -49,7 +50,7 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
                 .map(|r| {
                     json!({
                         "logical_sector": r.logical_sector,
-                        "logical_byte": r.logical_sector as u64 * 512,
+                        "logical_byte": r.logical_sector as u64 * SECTOR as u64,
                         "slot": r.slot,
                         "device_byte": p.slot_device_offset(r.slot),
                     })
@@ -74,7 +75,7 @@ pub fn run(a: HotfixArgs, out: &Output) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let paths = devices::device_paths(&a.dev.devices)?;
     let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let groups = System::open_partitions_only(devs)?;
+    let groups = Assembly::open_partitions_only(devs)?;
     let members = members_json(&groups);
     if a.json {
         out.json(&json!({

@@ -119,7 +119,7 @@ pub fn run(a: LsArgs, _out: &Output) -> Result<i32> {
     let many = paths.len() > 1 || a.recursive;
     for (i, p) in paths.iter().enumerate() {
         if !vols.contains_key(&p.volume) {
-            let v = OpenVolume::from_system(&sys, &p.volume, OpenMode::ReadOnly)?;
+            let v = OpenVolume::from_assembly(&sys, &p.volume, OpenMode::ReadOnly)?;
             vols.insert(p.volume.clone(), v);
         }
         let v = &vols[&p.volume];

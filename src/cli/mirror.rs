@@ -11,15 +11,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use crate::assembly::{Assembly, allocated_plan};
 use crate::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
 use crate::mirror::MirrorGroup;
-use crate::mirror::remirror::{
-    Progress, RemirrorOptions, RemirrorPlan, allocated_plan, dirty_plan,
-};
+use crate::mirror::remirror::{Progress, RemirrorOptions, RemirrorPlan, dirty_plan};
 use crate::partition::Partition;
 use crate::partition::create::{NewPartition, random_u32, write_partition};
 use crate::partition::plan::PartitionGeometry;
-use crate::system::System;
 use crate::units::format_size;
 
 use super::{DeviceArgs, EXIT_OK, Output, devices};
@@ -156,7 +154,7 @@ pub fn run(a: MirrorArgs, out: &Output) -> Result<i32> {
     }
 }
 
-fn one_group(sys: &System) -> Result<Arc<MirrorGroup>> {
+fn one_group(sys: &Assembly) -> Result<Arc<MirrorGroup>> {
     match sys.groups.len() {
         1 => Ok(sys.groups[0].clone()),
         n => bail!("the devices hold {n} mirror groups; give the members of one group with -d"),
@@ -357,7 +355,7 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
     }
     let write = !a.copy.dry_run;
     let devs = devices::open_all(&paths, write, a.dev.direct)?;
-    let sys = System::open(devs)?;
+    let sys = Assembly::open(devs)?;
     let g = one_group(&sys)?;
     let newdev =
         devices::open_all(std::slice::from_ref(&a.new_device), write, a.dev.direct)?.remove(0);
@@ -462,7 +460,7 @@ fn listed_member(paths: &[std::path::PathBuf], new: &std::path::Path, direct: bo
     (mine.group_id == theirs.group_id && rec.state != MemberState::Removed).then_some(part.id())
 }
 
-fn resume_plan(sys: &System, g: &MirrorGroup, id: u32) -> Result<(RemirrorPlan, u64, u64)> {
+fn resume_plan(sys: &Assembly, g: &MirrorGroup, id: u32) -> Result<(RemirrorPlan, u64, u64)> {
     let table = g.table();
     let rec = table
         .ext
@@ -505,7 +503,7 @@ fn resume_plan(sys: &System, g: &MirrorGroup, id: u32) -> Result<(RemirrorPlan, 
 fn resume(a: ResumeArgs, out: &Output) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
     let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct)?;
-    let sys = System::open(devs)?;
+    let sys = Assembly::open(devs)?;
     let g = one_group(&sys)?;
     let targets: Vec<usize> = (0..g.members.len())
         .filter(|&i| !g.members[i].in_sync() && !g.members[i].failed())
@@ -617,7 +615,7 @@ fn group_status(g: &MirrorGroup) -> Value {
 fn status(a: StatusArgs, out: &Output) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
     let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let groups = System::open_partitions_only(devs)?;
+    let groups = Assembly::open_partitions_only(devs)?;
     let gs: Vec<Value> = groups.iter().map(group_status).collect();
     if a.json {
         out.json(&json!({
@@ -693,7 +691,7 @@ fn remove(a: RemoveArgs, out: &Output, split: bool) -> Result<i32> {
     let gone = devs[paths.iter().position(|p| p == &a.device).unwrap_or(0)]
         .name()
         .to_string();
-    let groups = System::open_partitions_only(devs)?;
+    let groups = Assembly::open_partitions_only(devs)?;
     let (g, i) = groups
         .iter()
         .find_map(|g| {

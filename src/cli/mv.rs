@@ -62,7 +62,7 @@ pub fn run(a: MvArgs, _out: &Output) -> Result<i32> {
     let vol = one_volume(&paths)?.to_string();
     paths.pop();
     let sys = open_system(&a.dev, true)?;
-    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let into = match v.resolve(&dest) {
         Ok(t) => v.dir_id_of(t),
         Err(crate::Error::NotFound(_)) => None,

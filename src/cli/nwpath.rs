@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
+use crate::assembly::Assembly;
 use crate::layout::dirent::{
     ATTR_ARCHIVE, ATTR_COPY_INHIBIT, ATTR_DELETE_INHIBIT, ATTR_HIDDEN, ATTR_PURGE, ATTR_READ_ONLY,
     ATTR_RENAME_INHIBIT, ATTR_SHAREABLE, ATTR_SYSTEM, ATTR_TRANSACTIONAL,
 };
 use crate::layout::time::DosTime;
 use crate::mirror::MirrorGroup;
-use crate::system::System;
 use crate::volume::index::Node;
 use crate::volume::{NwPath, OpenVolume};
 
@@ -28,10 +28,10 @@ pub const FILES_JSON_VERSION: u32 = 1;
 static WRITTEN: Mutex<Vec<Arc<MirrorGroup>>> = Mutex::new(Vec::new());
 
 /// Assembles the devices: read-only, or for writing (exclusive locks).
-pub fn open_system(dev: &DeviceArgs, write: bool) -> Result<System> {
+pub fn open_system(dev: &DeviceArgs, write: bool) -> Result<Assembly> {
     let paths = devices::device_paths(&dev.devices)?;
     let devs = devices::open_all(&paths, write, dev.direct)?;
-    let sys = System::open(devs)?;
+    let sys = Assembly::open(devs)?;
     if write {
         WRITTEN
             .lock()

@@ -24,7 +24,7 @@ pub fn run(a: PurgeArgs, out: &Output) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
     let sys = open_system(&a.dev, true)?;
-    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let mut failed = false;
     let (mut files, mut blocks) = (0u64, 0u64);
     for p in &paths {

@@ -142,7 +142,7 @@ impl Putter {
 pub fn run(a: PutArgs, _out: &Output) -> Result<i32> {
     let dest = parse(&a.dest)?;
     let sys = open_system(&a.dev, true)?;
-    let v = OpenVolume::from_system(&sys, &dest.volume, OpenMode::Write)?;
+    let v = OpenVolume::from_assembly(&sys, &dest.volume, OpenMode::Write)?;
     let into = match v.resolve(&dest) {
         Ok(t) => v.dir_id_of(t),
         Err(crate::Error::NotFound(_)) => None,

@@ -30,7 +30,7 @@ pub fn run(a: RmArgs, _out: &Output) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
     let sys = open_system(&a.dev, true)?;
-    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let mut failed = false;
     for p in &paths {
         let r = v.resolve(p).and_then(|t| v.remove(t, a.recursive, a.purge));

@@ -75,7 +75,7 @@ pub fn run(a: SalvageArgs, out: &Output) -> Result<i32> {
     } else {
         OpenMode::Write
     };
-    let mut v = OpenVolume::from_system(&sys, &p.volume, mode)?;
+    let mut v = OpenVolume::from_assembly(&sys, &p.volume, mode)?;
     if let Ok(t) = v.resolve(&p)
         && let Some(dir) = v.dir_id_of(t)
     {

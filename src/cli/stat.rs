@@ -179,7 +179,7 @@ pub fn run(a: StatArgs, out: &Output) -> Result<i32> {
     let mut vol: Option<OpenVolume> = None;
     for p in &paths {
         if vol.as_ref().is_none_or(|v| v.name() != p.volume) {
-            vol = Some(OpenVolume::from_system(
+            vol = Some(OpenVolume::from_assembly(
                 &sys,
                 &p.volume,
                 OpenMode::ReadOnly,

@@ -154,7 +154,7 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
         );
     }
     let devs = super::devices::open_all(&paths, opts.writes(), a.dev.direct)?;
-    let sys = crate::system::System::open(devs)?;
+    let sys = crate::assembly::Assembly::open(devs)?;
     let mut mirror_stats = crate::check::mirror::MirrorStats::default();
     let mut sink = |f: Finding| {
         summary.add(&f);

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
-use crate::system::System;
+use crate::assembly::Assembly;
+use crate::assembly::admin::{create_volume, extend_volume, rename_volume};
 use crate::units::format_size;
-use crate::volume::admin::{create_volume, extend_volume, rename_volume};
 use crate::volume::plan::VolumeRequest;
 
 use super::format::{parse_block_size, parse_volume};
@@ -95,7 +95,7 @@ fn same_file(a: &Path, b: &str) -> bool {
 }
 
 /// The group holding the device `p`.
-fn group_of(sys: &System, p: &Path) -> Result<usize> {
+fn group_of(sys: &Assembly, p: &Path) -> Result<usize> {
     for (g, grp) in sys.groups.iter().enumerate() {
         if grp.members.iter().any(|m| same_file(p, m.partition.name())) {
             return Ok(g);
@@ -107,7 +107,7 @@ fn group_of(sys: &System, p: &Path) -> Result<usize> {
     )
 }
 
-fn list(sys: &System, json_out: bool, out: &Output) -> Result<()> {
+fn list(sys: &Assembly, json_out: bool, out: &Output) -> Result<()> {
     let vols: Vec<serde_json::Value> = sys
         .volumes
         .iter()

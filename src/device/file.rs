@@ -19,6 +19,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::lock::Recover;
+use crate::units::SECTOR;
+
 use super::aligned::{AlignedBuf, is_aligned_ptr};
 use super::{Device, DeviceError, DeviceKind, DeviceResult};
 
@@ -157,7 +160,7 @@ fn image_direct_align(file: &File) -> usize {
         // 0: no direct I/O on this file; larger: not worth the bounces.
         return IMAGE_DIRECT_ALIGN;
     }
-    align.max(512)
+    align.max(SECTOR)
 }
 /// Largest bounce buffer used for unaligned O_DIRECT I/O.
 const BOUNCE_MAX: usize = 1 << 20;
@@ -316,11 +319,11 @@ impl FileDevice {
                         &mut ssz as *mut libc::c_int,
                     )
                 };
-                let ssz = if r < 0 { 512 } else { ssz as usize };
-                let align = if ssz >= 512 && ssz.is_power_of_two() {
+                let ssz = if r < 0 { SECTOR } else { ssz as usize };
+                let align = if ssz >= SECTOR && ssz.is_power_of_two() {
                     ssz
                 } else {
-                    512
+                    SECTOR
                 };
                 (size, align)
             }
@@ -328,13 +331,13 @@ impl FileDevice {
                 let align = if opts.direct {
                     image_direct_align(&file)
                 } else {
-                    512
+                    SECTOR
                 };
                 (meta.len(), align)
             }
         };
         // Whole sectors only; a trailing partial sector is ignored.
-        let size = size - size % 512;
+        let size = size - size % SECTOR as u64;
 
         Ok(FileDevice {
             name,
@@ -355,7 +358,7 @@ impl FileDevice {
         size: u64,
         opts: &OpenOptions,
     ) -> DeviceResult<FileDevice> {
-        if size == 0 || !size.is_multiple_of(512) {
+        if size == 0 || !size.is_multiple_of(SECTOR as u64) {
             return Err(DeviceError::Unusable {
                 device: name,
                 reason: format!(
@@ -397,7 +400,7 @@ impl FileDevice {
         let align = if opts.direct {
             image_direct_align(&file)
         } else {
-            512
+            SECTOR
         };
         Ok(FileDevice {
             name: name.clone(),
@@ -817,12 +820,7 @@ impl Device for FileDevice {
                 Ok(()) => {
                     // Every page of the large writes is clean now: none
                     // stays behind (see `start_writeback`).
-                    let span = self
-                        .behind
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .span
-                        .take();
+                    let span = self.behind.lock().recover().span.take();
                     if let Some((start, end)) = span {
                         drop_pages(self.file.as_raw_fd(), start, end - start);
                     }
@@ -974,7 +972,7 @@ impl FileDevice {
             }
         }
         let old = {
-            let mut b = self.behind.lock().unwrap_or_else(|p| p.into_inner());
+            let mut b = self.behind.lock().recover();
             let end = offset + len;
             b.span = Some(
                 b.span

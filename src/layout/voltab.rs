@@ -4,6 +4,7 @@
 //! segments of one volume together.
 
 use super::LayoutError;
+use super::SECTOR;
 use super::bytes::{
     check_crc, check_version, corrupt, crc32, le16, le32, need, put16, put32, unsupported,
 };
@@ -169,7 +170,7 @@ impl SegmentEntry {
 
     /// Sectors per block; 0 for an unknown code.
     pub fn sectors_per_block(&self) -> u32 {
-        self.block_size() / 512
+        self.block_size() / SECTOR as u32
     }
 
     /// Blocks of this segment: sectors / sectors per block.

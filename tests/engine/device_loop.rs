@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nwvol::device::{
-    AlignedBuf, Device, DeviceError, DeviceKind, FileDevice, OpenOptions, SigKind, mounted, probe,
+    AlignedBuf, Device, DeviceError, DeviceKind, FileDevice, OpenOptions, mounted,
 };
+use nwvol::partition::probe::{SigKind, probe};
 
 /// A loop device attached to an image; detached on drop.
 struct LoopDev {

@@ -27,13 +27,13 @@ use std::time::{Duration, Instant};
 
 use crate::support::campaign::{Outcome, Rng, Tally, only_seed};
 use crate::support::nwvol;
+use nwvol::assembly::Assembly;
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::check_mirrors;
 use nwvol::check::{CheckOptions, Finding};
 use nwvol::device::Device;
 use nwvol::device::testing::{FaultOp, FaultRule, FaultyDevice, MemDevice};
 use nwvol::layout::time::DosTime;
-use nwvol::system::System;
 use nwvol::volume::file::FileTimes;
 use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
@@ -566,8 +566,8 @@ fn read_all(v: &OpenVolume, name: &str) -> Option<Vec<u8>> {
 fn io_base() -> (Vec<Vec<u8>>, BTreeMap<String, Vec<u8>>) {
     let mems = crate::support::engine::formatted(&[16 * MIB, 16 * MIB], None);
     let devs: Vec<Arc<dyn Device>> = mems.iter().map(|m| m.clone() as Arc<dyn Device>).collect();
-    let sys = System::open(devs).unwrap();
-    let mut v = OpenVolume::from_system(&sys, "SYS", OpenMode::Write).unwrap();
+    let sys = Assembly::open(devs).unwrap();
+    let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).unwrap();
     let mut rng = Rng(77);
     let mut files = BTreeMap::new();
     for i in 0..6 {
@@ -592,7 +592,10 @@ fn io_base() -> (Vec<Vec<u8>>, BTreeMap<String, Vec<u8>>) {
 
 /// Opens the volume over the given images as they are now, with healthy
 /// devices; `only` picks one member.
-fn reopen(images: &[Vec<u8>], only: Option<usize>) -> nwvol::Result<(System, Vec<Arc<MemDevice>>)> {
+fn reopen(
+    images: &[Vec<u8>],
+    only: Option<usize>,
+) -> nwvol::Result<(Assembly, Vec<Arc<MemDevice>>)> {
     let mems: Vec<Arc<MemDevice>> = images
         .iter()
         .enumerate()
@@ -600,13 +603,13 @@ fn reopen(images: &[Vec<u8>], only: Option<usize>) -> nwvol::Result<(System, Vec
         .map(|(i, b)| Arc::new(MemDevice::from_bytes(b.clone()).with_name(format!("m{i}"))))
         .collect();
     let devs: Vec<Arc<dyn Device>> = mems.iter().map(|m| m.clone() as Arc<dyn Device>).collect();
-    Ok((System::open(devs)?, mems))
+    Ok((Assembly::open(devs)?, mems))
 }
 
 /// Mirror findings of a check (`repair`: verify --repair), leaving out
 /// members out of sync: those are for `mirror resume`, which is what
 /// the campaign expects of a member given up.
-fn findings(sys: &System, repair: bool) -> Vec<String> {
+fn findings(sys: &Assembly, repair: bool) -> Vec<String> {
     let mut f: Vec<String> = Vec::new();
     let opts = CheckOptions {
         repair,
@@ -644,7 +647,7 @@ fn check_state(
             return;
         }
     };
-    let v = match OpenVolume::from_system(&sys, "SYS", OpenMode::ReadOnly) {
+    let v = match OpenVolume::from_assembly(&sys, "SYS", OpenMode::ReadOnly) {
         Ok(v) => v,
         Err(e) => {
             out.lose(format!("{who}: SYS does not open: {e}"));
@@ -690,8 +693,8 @@ fn io_trial(
         .map(|m| Arc::new(FaultyDevice::new(m.clone())))
         .collect();
     let devs: Vec<Arc<dyn Device>> = f.iter().map(|d| d.clone() as Arc<dyn Device>).collect();
-    let sys = System::open_with(devs, CacheConfig::with_capacity(8 << 20)).unwrap();
-    let mut v = OpenVolume::from_system(&sys, "SYS", OpenMode::Write).unwrap();
+    let sys = Assembly::open_with(devs, CacheConfig::with_capacity(8 << 20)).unwrap();
+    let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).unwrap();
     for &i in members {
         f[i].reset_counts();
         let r = FaultRule::nth(FaultOp::Any, n);

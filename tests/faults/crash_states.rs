@@ -39,6 +39,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::campaign::{self, Outcome, Rng};
+use nwvol::assembly::Assembly;
 use nwvol::cache::CacheConfig;
 use nwvol::check::mirror::{check_mirrors, recheck};
 use nwvol::check::{CheckOptions, Finding, check_structures};
@@ -46,7 +47,6 @@ use nwvol::device::Device;
 use nwvol::device::testing::{MemDevice, Recorded, Recorder, RecordingDevice};
 use nwvol::layout::dirent::ROOT_ID;
 use nwvol::layout::time::DosTime;
-use nwvol::system::System;
 use nwvol::volume::file::FileTimes;
 use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
@@ -254,8 +254,8 @@ fn record(seed: u64, ops: Vec<Op>) -> Recording {
         .collect();
     let mut returned_at = Vec::new();
     {
-        let sys = System::open_with(devs, quiet_cache()).expect("open the recorded mirror");
-        let mut v = OpenVolume::from_system(&sys, "SYS", OpenMode::Write).expect("open SYS");
+        let sys = Assembly::open_with(devs, quiet_cache()).expect("open the recorded mirror");
+        let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).expect("open SYS");
         for (i, op) in ops.iter().enumerate() {
             run_op(&mut v, op).unwrap_or_else(|e| panic!("workload {seed} op {i} {op:?}: {e}"));
             returned_at.push(rec.len());
@@ -653,8 +653,12 @@ fn tree(v: &OpenVolume) -> BTreeMap<String, Option<Content>> {
 
 /// The tree of SYS read through `sys`; None (data lost) when SYS does not
 /// open (`who` names `sys`).
-fn tree_of(sys: &System, who: &str, v: &mut Verdict) -> Option<BTreeMap<String, Option<Content>>> {
-    match OpenVolume::from_system(sys, "SYS", OpenMode::ReadOnly) {
+fn tree_of(
+    sys: &Assembly,
+    who: &str,
+    v: &mut Verdict,
+) -> Option<BTreeMap<String, Option<Content>>> {
+    match OpenVolume::from_assembly(sys, "SYS", OpenMode::ReadOnly) {
         Ok(vol) => Some(tree(&vol)),
         Err(e) => {
             v.lost.push(format!("{who}: SYS does not open: {e}"));
@@ -664,7 +668,7 @@ fn tree_of(sys: &System, who: &str, v: &mut Verdict) -> Option<BTreeMap<String, 
 }
 
 /// The committed paths read back exactly through `sys` (`who` names it).
-fn check_committed(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
+fn check_committed(sys: &Assembly, ex: &Expect, who: &str, v: &mut Verdict) {
     let Some(t) = tree_of(sys, who, v) else {
         return;
     };
@@ -685,7 +689,7 @@ fn check_committed(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
 }
 
 /// Every path read back through `sys` is one the oracle allows.
-fn check_all(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
+fn check_all(sys: &Assembly, ex: &Expect, who: &str, v: &mut Verdict) {
     let Some(t) = tree_of(sys, who, v) else {
         return;
     };
@@ -730,7 +734,7 @@ fn check_all(sys: &System, ex: &Expect, who: &str, v: &mut Verdict) {
 /// verify (--repair): the mirror check, the structure check, the deferred
 /// mirror findings; returns the findings repair did not correct (all of
 /// them without repair) and whether any was corrected.
-fn verify(sys: &System, repair: bool, all: &mut Vec<String>) -> (Vec<String>, bool) {
+fn verify(sys: &Assembly, repair: bool, all: &mut Vec<String>) -> (Vec<String>, bool) {
     let opts = CheckOptions {
         repair,
         dry_run: false,
@@ -775,7 +779,7 @@ fn check_state(r: &Recording, logs: &[MemberLog], s: &State, bases: &mut Bases) 
             .filter(|(i, _)| only.is_none_or(|o| o == *i))
             .map(|(_, m)| m.clone() as Arc<dyn Device>)
             .collect();
-        System::open_with(devs, CacheConfig::with_capacity(8 << 20))
+        Assembly::open_with(devs, CacheConfig::with_capacity(8 << 20))
     };
     // As the power cut left it: it opens and the committed files read
     // back. Then (a new run, as the CLI would) verify --repair corrects
@@ -1056,8 +1060,8 @@ fn one_verify_repair_fixes_a_directory_write_that_reached_one_member() {
     let (table, copy, bs) = {
         let devs: Vec<Arc<dyn Device>> =
             mems.iter().map(|m| m.clone() as Arc<dyn Device>).collect();
-        let sys = System::open_with(devs, quiet_cache()).unwrap();
-        let mut v = OpenVolume::from_system(&sys, "SYS", OpenMode::Write).unwrap();
+        let sys = Assembly::open_with(devs, quiet_cache()).unwrap();
+        let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).unwrap();
         v.mkdir(ROOT_ID, "Sub", times()).unwrap();
         v.sync().unwrap();
         let at = |b: u32| {
@@ -1083,7 +1087,7 @@ fn one_verify_repair_fixes_a_directory_write_that_reached_one_member() {
         let open = || {
             let devs: Vec<Arc<dyn Device>> =
                 mems.iter().map(|m| m.clone() as Arc<dyn Device>).collect();
-            System::open_with(devs, CacheConfig::with_capacity(8 << 20)).unwrap()
+            Assembly::open_with(devs, CacheConfig::with_capacity(8 << 20)).unwrap()
         };
         let mut found = Vec::new();
         let (left, corrected) = verify(&open(), true, &mut found);
@@ -1098,7 +1102,7 @@ fn one_verify_repair_fixes_a_directory_write_that_reached_one_member() {
             left.is_empty(),
             "member {stale} stale: after {found:?}, the second verify finds {left:?}"
         );
-        let v = OpenVolume::from_system(&sys, "SYS", OpenMode::ReadOnly).unwrap();
+        let v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::ReadOnly).unwrap();
         assert!(
             tree(&v).contains_key("SYS:/SUB"),
             "member {stale} stale: SUB is gone"
@@ -1138,8 +1142,8 @@ fn long_name_records_are_durable_before_their_entry() {
         .iter()
         .map(|m| Arc::new(RecordingDevice::new(m.clone(), &rec)) as Arc<dyn Device>)
         .collect();
-    let sys = System::open_with(devs, quiet_cache()).unwrap();
-    let mut v = OpenVolume::from_system(&sys, "SYS", OpenMode::Write).unwrap();
+    let sys = Assembly::open_with(devs, quiet_cache()).unwrap();
+    let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).unwrap();
     let start = sys.groups[0].members[0].partition.logical_start_byte();
     let table = v.table().blocks().to_vec();
     let bs = u64::from(v.vol.block_size);

@@ -207,8 +207,9 @@ fn long_names_get_unique_aliases_visible_on_disk() {
     // The raw entry on disk holds the alias as a plain DOS entry, which a
     // NetWare-era reader sees; the long name is in nwvol's own records.
     let sys = system(&imgs);
-    let v = nwvol::volume::OpenVolume::from_system(&sys, "SYS", nwvol::volume::OpenMode::ReadOnly)
-        .unwrap();
+    let v =
+        nwvol::volume::OpenVolume::from_assembly(&sys, "SYS", nwvol::volume::OpenMode::ReadOnly)
+            .unwrap();
     let idx = first["entry"].as_u64().unwrap() as u32;
     let (raw, _) = v.raw_entry(idx).unwrap();
     assert_eq!(raw[11], 12);

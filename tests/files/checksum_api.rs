@@ -12,7 +12,7 @@ use nwvol::volume::{
 };
 
 /// Assembles the images read-write through the library.
-fn system_rw(imgs: &[std::path::PathBuf]) -> nwvol::system::System {
+fn system_rw(imgs: &[std::path::PathBuf]) -> nwvol::assembly::Assembly {
     use nwvol::device::Device;
     use nwvol::device::file::{FileDevice, OpenOptions};
     let devs: Vec<std::sync::Arc<dyn Device>> = imgs
@@ -22,7 +22,7 @@ fn system_rw(imgs: &[std::path::PathBuf]) -> nwvol::system::System {
                 as std::sync::Arc<dyn Device>
         })
         .collect();
-    nwvol::system::System::open(devs).unwrap()
+    nwvol::assembly::Assembly::open(devs).unwrap()
 }
 
 fn put(imgs: &[std::path::PathBuf], path: &str, data: &[u8]) {
@@ -110,7 +110,7 @@ fn a_volume_created_while_open_gets_its_checksums_kept() {
         &["--volume", "SYS:16M", "--block-size", "4K"],
     );
     let sys = system_rw(&imgs);
-    nwvol::volume::admin::create_volume(&sys, "VOL1", Some(8 << 20), &[0], Some(4096), true)
+    nwvol::assembly::admin::create_volume(&sys, "VOL1", Some(8 << 20), &[0], Some(4096), true)
         .unwrap();
     let tables: Vec<_> = sys
         .groups

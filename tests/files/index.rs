@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use nwvol::assembly::Assembly;
 use nwvol::cache::BlockIo;
 use nwvol::device::Device;
 use nwvol::device::file::{FileDevice, OpenOptions};
 use nwvol::layout::time::DosTime;
 use nwvol::mirror::MirrorGroup;
-use nwvol::system::System;
 use nwvol::volume::file::FileTimes;
 use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
@@ -56,8 +56,8 @@ fn a_directory_of_100000_entries_lists_and_resolves_from_the_index() {
     {
         let dev: Arc<dyn Device> =
             Arc::new(FileDevice::open(&imgs[0], &OpenOptions::read_write()).unwrap());
-        let sys = System::open(vec![dev]).unwrap();
-        let mut v = OpenVolume::from_system(&sys, "SYS", OpenMode::Write).unwrap();
+        let sys = Assembly::open(vec![dev]).unwrap();
+        let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).unwrap();
         let now = DosTime::now();
         let t = FileTimes {
             modified: now,

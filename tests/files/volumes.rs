@@ -29,8 +29,9 @@ fn a_file_larger_than_the_first_segment_crosses_into_the_next() {
         serde_json::from_str(&nw_ok(&imgs, &["stat", "--json", "SYS:/SPAN.BIN"])).unwrap();
     assert_eq!(n(&st["entries"][0]["blocks"]), data.len() as u64 / 4096);
     let sys = system(&imgs);
-    let v = nwvol::volume::OpenVolume::from_system(&sys, "SYS", nwvol::volume::OpenMode::ReadOnly)
-        .unwrap();
+    let v =
+        nwvol::volume::OpenVolume::from_assembly(&sys, "SYS", nwvol::volume::OpenMode::ReadOnly)
+            .unwrap();
     let idx = n(&st["entries"][0]["entry"]) as u32;
     let blocks = v.file_blocks(v.index().get(idx).unwrap()).unwrap();
     assert!(blocks.iter().any(|&b| u64::from(b) < first_blocks));

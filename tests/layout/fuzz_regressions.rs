@@ -9,10 +9,10 @@ mod targets;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use nwvol::assembly::Assembly;
 use nwvol::check::{CheckOptions, check_structures};
 use nwvol::device::Device;
 use nwvol::device::testing::MemDevice;
-use nwvol::system::System;
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -90,7 +90,7 @@ fn fuzz_base_image_is_a_clean_formatted_image() {
     // and put write today, or the fuzzer starts from an image nwvol
     // rejects and never gets deep.
     let dev: Arc<dyn Device> = Arc::new(MemDevice::from_bytes(targets::build_image(&[])));
-    let sys = System::open(vec![dev]).expect("the base image opens");
+    let sys = Assembly::open(vec![dev]).expect("the base image opens");
     let names: Vec<&str> = sys.volumes.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["SYS", "DATA"]);
     let mut findings = Vec::new();

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::sync::Arc;
 
+use nwvol::assembly::Assembly;
 use nwvol::device::Device;
 use nwvol::device::file::{FileDevice, OpenOptions};
 use nwvol::layout::fat::fat_blocks;
 use nwvol::partition::Partition;
-use nwvol::system::System;
 use nwvol::volume::fat::Fat;
 
 use super::*;
@@ -97,14 +97,14 @@ pub fn df(imgs: &[PathBuf], vol: &str) -> serde_json::Value {
 }
 
 /// Assembles the images read-only through the library.
-pub fn system(imgs: &[PathBuf]) -> System {
+pub fn system(imgs: &[PathBuf]) -> Assembly {
     let devs: Vec<Arc<dyn Device>> = imgs
         .iter()
         .map(|p| {
             Arc::new(FileDevice::open(p, &OpenOptions::read_only()).unwrap()) as Arc<dyn Device>
         })
         .collect();
-    System::open(devs).unwrap()
+    Assembly::open(devs).unwrap()
 }
 
 /// Checks, by reading raw through the library, that every volume's FAT

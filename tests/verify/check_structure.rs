@@ -12,12 +12,12 @@ use crate::support::files::*;
 use crate::support::netware::lay_out_disk;
 use crate::support::*;
 
+use nwvol::assembly::Assembly;
 use nwvol::check::{Action, CheckOptions, Finding, check_structures};
 use nwvol::device::Device;
 use nwvol::device::file::{FileDevice, OpenOptions};
 use nwvol::layout::voltab::{VOLTAB_COPY_BYTES, VolumeTable};
 use nwvol::partition::Partition;
-use nwvol::system::System;
 use nwvol::volume::fat::Fat;
 use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
@@ -60,9 +60,9 @@ fn volume() -> Vol {
     }
 }
 
-fn open(img: &Path) -> System {
+fn open(img: &Path) -> Assembly {
     let d = FileDevice::open(img, &OpenOptions::read_write()).unwrap();
-    System::open(vec![Arc::new(d) as Arc<dyn Device>]).unwrap()
+    Assembly::open(vec![Arc::new(d) as Arc<dyn Device>]).unwrap()
 }
 
 /// Runs the check with the options; returns the findings.
@@ -92,7 +92,7 @@ fn peek(img: &Path, off: u64, len: usize) -> Vec<u8> {
 }
 
 /// Where the image file holds logical byte `logical` of group 0.
-fn phys(sys: &System, logical: u64) -> u64 {
+fn phys(sys: &Assembly, logical: u64) -> u64 {
     sys.groups[0].members[0].partition.map(logical, 1)[0].device_offset
 }
 
@@ -131,7 +131,7 @@ fn entry_at(img: &Path, idx: u32) -> (u64, u64) {
 /// A file's entry index and blocks.
 fn file(img: &Path, path: &str) -> (u32, Vec<u32>) {
     let sys = open(img);
-    let ov = OpenVolume::from_system(&sys, "SYS", OpenMode::ReadOnly).unwrap();
+    let ov = OpenVolume::from_assembly(&sys, "SYS", OpenMode::ReadOnly).unwrap();
     let Target::Entry(idx) = ov.resolve(&NwPath::parse(path).unwrap()).unwrap() else {
         panic!("{path} is the root");
     };
@@ -400,7 +400,7 @@ fn sequence_numbers_out_of_order_are_renumbered() {
 fn a_damaged_long_name_record_is_freed_and_the_alias_stays() {
     let v = volume();
     let sys = open(&v.img);
-    let ov = OpenVolume::from_system(&sys, "SYS", OpenMode::ReadOnly).unwrap();
+    let ov = OpenVolume::from_assembly(&sys, "SYS", OpenMode::ReadOnly).unwrap();
     let Target::Entry(idx) = ov
         .resolve(&NwPath::parse("SYS:/Long Name.txt").unwrap())
         .unwrap()
@@ -468,7 +468,7 @@ fn repair_reaches_every_member_of_a_mirror() {
         set_fat(m, 3000, 0, 3001);
         set_fat(m, 3001, 1, 0xFFFF_FFFF);
     }
-    let devs = |paths: &[PathBuf]| -> System {
+    let devs = |paths: &[PathBuf]| -> Assembly {
         let d = paths
             .iter()
             .map(|p| {
@@ -476,9 +476,9 @@ fn repair_reaches_every_member_of_a_mirror() {
                     as Arc<dyn Device>
             })
             .collect();
-        System::open(d).unwrap()
+        Assembly::open(d).unwrap()
     };
-    let run = |sys: &System, repair: bool| {
+    let run = |sys: &Assembly, repair: bool| {
         let mut out = Vec::new();
         let opts = CheckOptions {
             repair,
@@ -504,7 +504,7 @@ fn a_volume_of_two_segments_checks_clean_and_is_repaired_in_its_second() {
     let local = dir.path().join("big");
     std::fs::write(&local, &data).unwrap();
     nw_ok(&imgs, &["put", local.to_str().unwrap(), "SYS:/BIG"]);
-    let open_all = || -> System {
+    let open_all = || -> Assembly {
         let d = imgs
             .iter()
             .map(|p| {
@@ -512,7 +512,7 @@ fn a_volume_of_two_segments_checks_clean_and_is_repaired_in_its_second() {
                     as Arc<dyn Device>
             })
             .collect();
-        System::open(d).unwrap()
+        Assembly::open(d).unwrap()
     };
     let run = |repair: bool| {
         let sys = open_all();

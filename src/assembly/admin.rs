@@ -9,18 +9,19 @@ use crate::layout::voltab::{
     SEGMENT_SECTOR_BIAS, SegmentEntry, VOLTAB_COPIES, VOLTAB_SECTORS, VolumeRecord, VolumeTable,
     block_code_for, validate_volume_name,
 };
-use crate::system::System;
-
-use super::mkfs::{
+use crate::units::SECTOR;
+use crate::volume::mkfs::{
     IoSink, segment_entries, volume_records, write_empty_volume_to, write_fat_fragment,
 };
-use super::plan::{MIN_SEGMENT_BLOCKS, SegmentPlan, VolumePlan, VolumeRequest, plan_volumes_after};
+use crate::volume::plan::{
+    MIN_SEGMENT_BLOCKS, SegmentPlan, VolumePlan, VolumeRequest, plan_volumes_after,
+};
+use crate::volume::{TABLE_IO_BLOCK, assemble_volumes, read_volume_table};
 
-/// Block size the volume tables are written with through the I/O path.
-const TABLE_IO_BLOCK: u32 = 4096;
+use super::Assembly;
 
 /// The first free logical sector of a group: after its last segment.
-pub fn free_start(sys: &System, g: usize) -> u32 {
+pub fn free_start(sys: &Assembly, g: usize) -> u32 {
     sys.tables[g]
         .table
         .entries
@@ -31,11 +32,11 @@ pub fn free_start(sys: &System, g: usize) -> u32 {
         .max(VOLTAB_SECTORS)
 }
 
-fn data_sectors(sys: &System, g: usize) -> u32 {
-    (sys.groups[g].logical_bytes / 512) as u32
+fn data_sectors(sys: &Assembly, g: usize) -> u32 {
+    (sys.groups[g].logical_bytes / SECTOR as u64) as u32
 }
 
-fn check_writable(sys: &System, g: usize) -> Result<()> {
+fn check_writable(sys: &Assembly, g: usize) -> Result<()> {
     let grp = &sys.groups[g];
     if !grp.writable() {
         return Err(Error::Invalid(format!(
@@ -49,7 +50,7 @@ fn check_writable(sys: &System, g: usize) -> Result<()> {
 /// Writes the 4 copies of group `g`'s volume table holding `entries` and
 /// `records`.
 fn write_table(
-    sys: &System,
+    sys: &Assembly,
     g: usize,
     entries: Vec<SegmentEntry>,
     records: Vec<VolumeRecord>,
@@ -69,18 +70,18 @@ fn write_table(
 
 /// Tells the I/O path about the volumes as the tables now say (after a
 /// create or extend), so that later writes keep their checksums.
-fn relearn_volumes(sys: &System) -> Result<()> {
+fn relearn_volumes(sys: &Assembly) -> Result<()> {
     let tables = sys
         .groups
         .iter()
-        .map(|g| super::read_volume_table(g))
+        .map(|g| read_volume_table(g))
         .collect::<Result<Vec<_>>>()?;
-    let volumes = super::assemble_volumes(&sys.groups, &tables)?;
+    let volumes = assemble_volumes(&sys.groups, &tables)?;
     sys.checksums.set_volumes(&volumes);
     Ok(())
 }
 
-fn check_new_name(sys: &System, name: &str) -> Result<String> {
+fn check_new_name(sys: &Assembly, name: &str) -> Result<String> {
     let up = validate_volume_name(name).map_err(|e| Error::Invalid(e.to_string()))?;
     if sys.volume(&up).is_some() {
         return Err(Error::Invalid(format!("volume {up} already exists")));
@@ -93,7 +94,7 @@ fn check_new_name(sys: &System, name: &str) -> Result<String> {
 /// spanning them as needed; with `checksums`, the volume keeps block
 /// checksums.
 pub fn create_volume(
-    sys: &System,
+    sys: &Assembly,
     name: &str,
     size: Option<u64>,
     groups: &[usize],
@@ -156,13 +157,13 @@ pub fn create_volume(
 /// volume `name` as new segments: each gets its own FAT fragment and copy,
 /// then every segment entry of the volume, in every group, gets the new
 /// total. Returns the new segments.
-pub fn extend_volume(sys: &System, name: &str, groups: &[usize]) -> Result<Vec<SegmentPlan>> {
+pub fn extend_volume(sys: &Assembly, name: &str, groups: &[usize]) -> Result<Vec<SegmentPlan>> {
     let vol = sys
         .volume(name)
         .ok_or_else(|| Error::NotFound(format!("volume {}", name.to_ascii_uppercase())))?;
     vol.writable(sys.io.as_ref()).map_err(Error::Invalid)?;
     let bs = vol.block_size;
-    let spb = bs / 512;
+    let spb = bs / SECTOR as u32;
     let mut total = u64::from(vol.total_blocks);
     let mut number = vol
         .segments
@@ -272,7 +273,7 @@ pub fn extend_volume(sys: &System, name: &str, groups: &[usize]) -> Result<Vec<S
 }
 
 /// Renames volume `old` to `new` in every group's table.
-pub fn rename_volume(sys: &System, old: &str, new: &str) -> Result<String> {
+pub fn rename_volume(sys: &Assembly, old: &str, new: &str) -> Result<String> {
     let vol = sys
         .volume(old)
         .ok_or_else(|| Error::NotFound(format!("volume {}", old.to_ascii_uppercase())))?;

@@ -1,15 +1,20 @@
 //! What a device already holds: partition tables, file systems, NetWare
-//! partitions; and whether a block device is mounted.
+//! partitions. The MBR and the NetWare partition marker are read with
+//! layout's decoders (the one definition of each), which is why probing
+//! sits above layout and not in the device layer; whether a block device
+//! is mounted is the device layer's `mounted`.
 //!
 //! `format` refuses to overwrite a device on which [`probe`] finds anything
 //! (unless forced); `inspect` reports what it finds on a device that is not
 //! NetWare.
 
-use std::collections::HashSet;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::{Path, PathBuf};
-
-use super::{Device, DeviceResult};
+use crate::device::{Device, DeviceResult};
+use crate::layout::SECTOR;
+use crate::layout::marker::PartitionMarker;
+use crate::layout::mbr::{
+    BOOT_SIGNATURE, BOOT_SIGNATURE_OFFSET, ENTRIES_OFFSET, Mbr, MbrEntry, PART_TYPE_NETWARE286,
+    PART_TYPE_NETWARE386,
+};
 
 /// The kind of thing a [`Signature`] stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -98,14 +103,14 @@ pub fn probe(dev: &dyn Device) -> DeviceResult<Vec<Signature>> {
     // A NetWare partition whose MBR no longer names it (damaged, or zeroed
     // by mistake) still holds its marker: look where partitions start.
     if !sigs.iter().any(|s| s.kind == SigKind::NetWare) {
-        let mut sector = [0u8; 512];
+        let mut sector = [0u8; SECTOR];
         for start in MARKER_STARTS {
-            let at = start * 512;
-            if at + 512 > dev.size() {
+            let at = start * SECTOR as u64;
+            if at + SECTOR as u64 > dev.size() {
                 continue;
             }
             dev.read_at(&mut sector, at)?;
-            if has(&sector, 1, b"Nw_PaRtItIoN") {
+            if PartitionMarker::is_marked(&sector) {
                 sigs.push(Signature {
                     kind: SigKind::NetWare,
                     offset: at,
@@ -138,7 +143,7 @@ pub fn probe_bytes(head: &[u8]) -> Vec<Signature> {
     }
 
     // GPT header in LBA 1 (512-byte or 4096-byte sectors).
-    let gpt = [512usize, 4096]
+    let gpt = [SECTOR, 4096]
         .into_iter()
         .find(|&at| has(head, at, b"EFI PART"));
     if let Some(at) = gpt {
@@ -148,7 +153,7 @@ pub fn probe_bytes(head: &[u8]) -> Vec<Signature> {
     if boot_sector.is_none()
         && let Some(entries) = mbr_entries(head)
     {
-        let protective_only = entries.iter().all(|e| e.ptype == 0xee);
+        let protective_only = entries.iter().all(|(_, e)| e.kind == 0xee);
         if !(gpt.is_some() && protective_only) {
             let count = entries.len();
             let detail = if count == 1 {
@@ -156,26 +161,26 @@ pub fn probe_bytes(head: &[u8]) -> Vec<Signature> {
             } else {
                 format!("{count} partitions")
             };
-            out.push(sig(SigKind::Mbr, 446, &detail));
+            out.push(sig(SigKind::Mbr, ENTRIES_OFFSET as u64, &detail));
         }
-        for e in &entries {
-            if e.ptype == 0x65 || e.ptype == 0x64 {
+        for (index, e) in &entries {
+            if e.kind == PART_TYPE_NETWARE386 || e.kind == PART_TYPE_NETWARE286 {
                 out.push(Signature {
                     kind: SigKind::NetWare,
-                    offset: u64::from(e.start) * 512,
+                    offset: u64::from(e.start_lba) * SECTOR as u64,
                     detail: format!(
                         "MBR entry {} (type {:#04x}), {} sectors from sector {}",
-                        e.index + 1,
-                        e.ptype,
+                        index + 1,
+                        e.kind,
                         e.sectors,
-                        e.start
+                        e.start_lba
                     ),
                 });
             }
         }
     }
 
-    if has(head, 1, b"Nw_PaRtItIoN") {
+    if PartitionMarker::is_marked(head) {
         out.push(sig(SigKind::NetWare, 0, "bare partition"));
     }
 
@@ -213,8 +218,8 @@ pub fn probe_bytes(head: &[u8]) -> Vec<Signature> {
 
     // LVM2: "LABELONE" at the start of one of the first four sectors.
     for s in 0..4usize {
-        if has(head, s * 512, b"LABELONE") && has(head, s * 512 + 24, b"LVM2") {
-            out.push(sig(SigKind::Lvm2, (s * 512) as u64, ""));
+        if has(head, s * SECTOR, b"LABELONE") && has(head, s * SECTOR + 24, b"LVM2") {
+            out.push(sig(SigKind::Lvm2, (s * SECTOR) as u64, ""));
             break;
         }
     }
@@ -236,7 +241,7 @@ pub fn probe_bytes(head: &[u8]) -> Vec<Signature> {
 
 /// If sector 0 is a FAT, exFAT or NTFS boot sector, says which.
 fn boot_sector_kind(head: &[u8]) -> Option<(SigKind, String)> {
-    if head.len() < 512 {
+    if head.len() < SECTOR {
         return None;
     }
     if has(head, 3, b"NTFS    ") {
@@ -245,7 +250,7 @@ fn boot_sector_kind(head: &[u8]) -> Option<(SigKind, String)> {
     if has(head, 3, b"EXFAT   ") {
         return Some((SigKind::Fat, "exFAT".into()));
     }
-    if head[510] != 0x55 || head[511] != 0xaa || !has_bpb(head) {
+    if !has(head, BOOT_SIGNATURE_OFFSET, &BOOT_SIGNATURE) || !has_bpb(head) {
         return None;
     }
     if has(head, 82, b"FAT32") {
@@ -278,175 +283,19 @@ fn has_bpb(b: &[u8]) -> bool {
         && (media == 0xf0 || media >= 0xf8)
 }
 
-struct MbrEntry {
-    index: usize,
-    ptype: u8,
-    start: u32,
-    sectors: u32,
-}
-
-/// The non-empty entries of an MBR in sector 0, or None when there is no
-/// MBR (no 0x55AA, a bad status byte, or no entry in use).
-fn mbr_entries(head: &[u8]) -> Option<Vec<MbrEntry>> {
-    if head.len() < 512 || head[510] != 0x55 || head[511] != 0xaa {
-        return None;
-    }
-    let mut entries = Vec::new();
-    for i in 0..4 {
-        let e = &head[446 + 16 * i..446 + 16 * (i + 1)];
-        if e[0] != 0 && e[0] != 0x80 {
-            return None;
-        }
-        let ptype = e[4];
-        let start = le32(e, 8);
-        let sectors = le32(e, 12);
-        if ptype != 0 && sectors != 0 {
-            entries.push(MbrEntry {
-                index: i,
-                ptype,
-                start,
-                sectors,
-            });
-        }
-    }
-    if entries.is_empty() {
-        None
-    } else {
-        Some(entries)
-    }
-}
-
-/// Splits a Linux dev_t into (major, minor).
-fn dev_major_minor(dev: u64) -> (u64, u64) {
-    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
-    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
-    (major, minor)
-}
-
-/// Reads a "MAJ:MIN" string.
-fn parse_maj_min(s: &str) -> Option<(u64, u64)> {
-    let (a, b) = s.trim().split_once(':')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
-}
-
-/// Undoes the octal escapes (`\040` for a space) of /proc mount files.
-fn unescape_mount(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = (b[i + 1] - b'0') as u32 * 64
-                + (b[i + 2] - b'0') as u32 * 8
-                + (b[i + 3] - b'0') as u32;
-            out.push(v as u8);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The block devices that make up `dev` in use: itself, its partitions,
-/// and (recursively) whatever holds any of them (device mapper, md).
-fn related_devices(maj_min: (u64, u64)) -> HashSet<(u64, u64)> {
-    let mut found = HashSet::new();
-    let mut todo = vec![maj_min];
-    while let Some(mm) = todo.pop() {
-        if !found.insert(mm) {
-            continue;
-        }
-        let Ok(sys) = std::fs::canonicalize(format!("/sys/dev/block/{}:{}", mm.0, mm.1)) else {
-            continue;
-        };
-        // Partitions are subdirectories with a "partition" file.
-        if let Ok(rd) = std::fs::read_dir(&sys) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.join("partition").exists()
-                    && let Some(m) = read_dev_file(&p.join("dev"))
-                {
-                    todo.push(m);
-                }
-            }
-        }
-        if let Ok(rd) = std::fs::read_dir(sys.join("holders")) {
-            for e in rd.flatten() {
-                let p = PathBuf::from("/sys/class/block")
-                    .join(e.file_name())
-                    .join("dev");
-                if let Some(m) = read_dev_file(&p) {
-                    todo.push(m);
-                }
-            }
-        }
-    }
-    found
-}
-
-fn read_dev_file(p: &Path) -> Option<(u64, u64)> {
-    parse_maj_min(&std::fs::read_to_string(p).ok()?)
-}
-
-/// For a block device: where it, one of its partitions, or a device built
-/// on it is mounted (or "[swap]" when used as swap). None when not in use,
-/// and always None for image files.
-pub fn mounted(path: &Path) -> std::io::Result<Option<String>> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.file_type().is_block_device() {
-        return Ok(None);
-    }
-    let devs = related_devices(dev_major_minor(meta.rdev()));
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
-    if let Some(m) = find_mount(&mountinfo, &devs) {
-        return Ok(Some(m));
-    }
-    if let Ok(swaps) = std::fs::read_to_string("/proc/swaps") {
-        for line in swaps.lines().skip(1) {
-            if let Some(src) = line.split_whitespace().next()
-                && source_is(&unescape_mount(src), &devs)
-            {
-                return Ok(Some("[swap]".into()));
-            }
-        }
-    }
-    Ok(None)
-}
-
-/// True when the mount source `src` is a device node in `devs`.
-fn source_is(src: &str, devs: &HashSet<(u64, u64)>) -> bool {
-    src.starts_with('/')
-        && std::fs::metadata(src)
-            .ok()
-            .filter(|m| m.file_type().is_block_device())
-            .is_some_and(|m| devs.contains(&dev_major_minor(m.rdev())))
-}
-
-/// Finds a mount in /proc/self/mountinfo text whose device is in `devs`,
-/// by major:minor or (for Btrfs, which reports an anonymous device) by the
-/// mount source.
-fn find_mount(mountinfo: &str, devs: &HashSet<(u64, u64)>) -> Option<String> {
-    for line in mountinfo.lines() {
-        let fields: Vec<&str> = line.split(' ').collect();
-        if fields.len() < 5 {
-            continue;
-        }
-        let by_number = parse_maj_min(fields[2]).is_some_and(|mm| devs.contains(&mm));
-        let by_source = fields
-            .iter()
-            .position(|f| *f == "-")
-            .and_then(|i| fields.get(i + 2))
-            .is_some_and(|src| source_is(&unescape_mount(src), devs));
-        if by_number || by_source {
-            return Some(unescape_mount(fields[4]));
-        }
-    }
-    None
+/// The non-empty entries of an MBR in sector 0, with their index (0-3),
+/// or None when there is no MBR (the layout decoder rejects it: no 0x55AA,
+/// a bad status byte) or no entry in use.
+fn mbr_entries(head: &[u8]) -> Option<Vec<(usize, MbrEntry)>> {
+    let sector: &[u8; SECTOR] = head.get(..SECTOR)?.try_into().ok()?;
+    let mbr = Mbr::decode(sector).ok()?;
+    let entries: Vec<(usize, MbrEntry)> = mbr
+        .entries
+        .into_iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind != 0 && e.sectors != 0)
+        .collect();
+    (!entries.is_empty()).then_some(entries)
 }
 
 #[cfg(test)]
@@ -669,33 +518,6 @@ mod tests {
         let mut img = mbr_image(8192, &[(0x0c, 2048, 100)]);
         put(&mut img, 54, b"FAT16   ");
         assert_eq!(kinds(&MemDevice::from_bytes(img)), vec![SigKind::Mbr]);
-    }
-
-    #[test]
-    fn mountinfo_parsing() {
-        let text = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n\
-                    42 27 7:3 / /mnt/my\\040disk rw,relatime - ext4 /dev/loop3 rw\n";
-        let mut devs = HashSet::new();
-        devs.insert((7, 3));
-        assert_eq!(find_mount(text, &devs).as_deref(), Some("/mnt/my disk"));
-        let mut other = HashSet::new();
-        other.insert((7, 4));
-        assert_eq!(find_mount(text, &other), None);
-        assert_eq!(find_mount("garbage\n\n", &devs), None);
-        assert_eq!(parse_maj_min("259:12\n"), Some((259, 12)));
-        assert_eq!(parse_maj_min("x"), None);
-        assert_eq!(dev_major_minor(0x0703), (7, 3));
-        assert_eq!(dev_major_minor((259u64 << 8) | 1), (259, 1));
-        assert_eq!(unescape_mount("a\\011b\\\\"), "a\tb\\\\");
-    }
-
-    #[test]
-    fn mounted_on_files_is_none() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("x.img");
-        std::fs::write(&p, [0u8; 512]).expect("write");
-        assert_eq!(mounted(&p).expect("mounted"), None);
-        assert!(mounted(&dir.path().join("missing")).is_err());
     }
 
     fn have(tool: &str) -> bool {

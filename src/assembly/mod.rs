@@ -1,19 +1,33 @@
-//! Everything nwvol finds on the devices it is given: partitions assembled
-//! into mirror groups, and groups into volumes.
+//! The assembly: everything nwvol finds on the devices it is given,
+//! partitions assembled into mirror groups, groups into volumes, over one
+//! cache. It sits above the layers it assembles (device .. volume) and
+//! below check and format, which work on an assembly.
+//!
+//! - [`admin`]: creating, extending and renaming volumes (they rewrite
+//!   the volume tables of every group involved).
+//! - [`allocated_plan`]: what a remirror of a group must copy.
 
 use std::sync::Arc;
 
 use crate::cache::{BlockIo, Cache, CacheConfig};
 use crate::device::Device;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::mirror::MirrorGroup;
 use crate::mirror::assemble::assemble;
 use crate::partition::Partition;
-use crate::volume::{ChecksumIo, GroupTable, Volume, assemble_volumes, read_volume_table};
+use crate::volume::{
+    ChecksumIo, GroupTable, OpenMode, OpenVolume, Volume, assemble_volumes, read_volume_table,
+};
 
-/// Mirror groups and volumes assembled from a set of devices.
+pub mod admin;
+mod remirror_plan;
+
+pub use remirror_plan::allocated_plan;
+
+/// Mirror groups and volumes assembled from a set of devices, and the one
+/// cache their I/O goes through.
 #[derive(Debug)]
-pub struct System {
+pub struct Assembly {
     /// Mirror groups, in the order of their first device.
     pub groups: Vec<Arc<MirrorGroup>>,
     /// Where volume I/O goes: the cache, under the upkeep of block
@@ -30,16 +44,16 @@ pub struct System {
     pub volumes: Vec<Volume>,
 }
 
-impl System {
+impl Assembly {
     /// Opens every device's partition and assembles groups and volumes,
     /// with a cache of the default size. Any device that is not a readable
     /// NetWare partition is an error naming it.
-    pub fn open(devices: Vec<Arc<dyn Device>>) -> Result<System> {
-        System::open_with(devices, CacheConfig::default())
+    pub fn open(devices: Vec<Arc<dyn Device>>) -> Result<Assembly> {
+        Assembly::open_with(devices, CacheConfig::default())
     }
 
-    /// Like [`System::open`], with the cache configured by `cache`.
-    pub fn open_with(devices: Vec<Arc<dyn Device>>, cache: CacheConfig) -> Result<System> {
+    /// Like [`Assembly::open`], with the cache configured by `cache`.
+    pub fn open_with(devices: Vec<Arc<dyn Device>>, cache: CacheConfig) -> Result<Assembly> {
         let parts = devices
             .into_iter()
             .map(Partition::open)
@@ -54,7 +68,7 @@ impl System {
         let cache = Arc::new(Cache::new(groups.clone(), cache));
         let checksums = Arc::new(ChecksumIo::new(cache.clone(), &volumes));
         let io: Arc<dyn BlockIo> = checksums.clone();
-        Ok(System {
+        Ok(Assembly {
             groups,
             io,
             checksums,
@@ -79,5 +93,24 @@ impl System {
         self.volumes
             .iter()
             .find(|v| v.name.eq_ignore_ascii_case(name))
+    }
+}
+
+impl OpenVolume {
+    /// Opens the volume named `name` (any case) of an assembly.
+    pub fn from_assembly(sys: &Assembly, name: &str, mode: OpenMode) -> Result<OpenVolume> {
+        let vol = sys.volume(name).cloned().ok_or_else(|| {
+            let have: Vec<&str> = sys.volumes.iter().map(|v| v.name.as_str()).collect();
+            Error::NotFound(format!(
+                "volume {} (the devices hold: {})",
+                name.to_ascii_uppercase(),
+                if have.is_empty() {
+                    "no volume".to_string()
+                } else {
+                    have.join(", ")
+                }
+            ))
+        })?;
+        OpenVolume::open(vol, sys.io.clone(), mode)
     }
 }
