@@ -7,7 +7,6 @@
 
 pub mod cache;
 pub mod check;
-pub mod cli;
 pub mod device;
 pub mod error;
 pub mod format;

@@ -5,8 +5,8 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::nwpath::{item_error, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};

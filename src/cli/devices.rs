@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use crate::device::Device;
-use crate::device::file::{FileDevice, OpenOptions, is_block_device};
-use crate::device::nbd::{self, NbdDevice, NbdOptions};
+use nwvol::device::Device;
+use nwvol::device::file::{FileDevice, OpenOptions, is_block_device};
+use nwvol::device::nbd::{self, NbdDevice, NbdOptions};
 
 /// `--nbd-timeout`, set once by `cli::main`.
 static NBD_TIMEOUT: Mutex<Duration> = Mutex::new(nbd::DEFAULT_TIMEOUT);

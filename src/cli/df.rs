@@ -5,9 +5,9 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
-use crate::layout::voltab::validate_volume_name;
-use crate::units::format_size;
-use crate::volume::{OpenMode, OpenVolume};
+use nwvol::layout::voltab::validate_volume_name;
+use nwvol::units::format_size;
+use nwvol::volume::{OpenMode, OpenVolume};
 
 use super::nwpath::{FILES_JSON_VERSION, item_error, open_system};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};

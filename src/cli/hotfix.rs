@@ -5,8 +5,8 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use crate::mirror::MirrorGroup;
-use crate::system::System;
+use nwvol::mirror::MirrorGroup;
+use nwvol::system::System;
 
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 

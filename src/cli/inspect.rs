@@ -5,13 +5,13 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
-use crate::layout::voltab::VOLTAB_COPY_BYTES;
-use crate::mirror::MirrorGroup;
-use crate::partition::{CopyStatus, Partition};
-use crate::system::System;
-use crate::units::format_size;
-use crate::volume::{GroupTable, Volume};
+use nwvol::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
+use nwvol::layout::voltab::VOLTAB_COPY_BYTES;
+use nwvol::mirror::MirrorGroup;
+use nwvol::partition::{CopyStatus, Partition};
+use nwvol::system::System;
+use nwvol::units::format_size;
+use nwvol::volume::{GroupTable, Volume};
 
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
 
@@ -129,7 +129,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
 /// An error reading a volume as one line naming the device: the error's own
 /// text when it starts with a member's device, else prefixed with the
 /// device of the volume's first segment.
-fn volume_error_line(sys: &System, v: &Volume, e: &crate::Error) -> String {
+fn volume_error_line(sys: &System, v: &Volume, e: &nwvol::Error) -> String {
     let msg = e.to_string();
     let named = sys
         .groups

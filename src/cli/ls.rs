@@ -7,9 +7,9 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::volume::index::Node;
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::index::Node;
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::nwpath::{
     FILES_JSON_VERSION, attr_letters, deleted_at, entry_json, item_error, open_system, parse,

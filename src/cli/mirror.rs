@@ -11,16 +11,16 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use crate::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
-use crate::mirror::MirrorGroup;
-use crate::mirror::remirror::{
+use nwvol::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
+use nwvol::mirror::MirrorGroup;
+use nwvol::mirror::remirror::{
     Progress, RemirrorOptions, RemirrorPlan, allocated_plan, dirty_plan,
 };
-use crate::partition::Partition;
-use crate::partition::create::{NewPartition, random_u32, write_partition};
-use crate::partition::plan::PartitionGeometry;
-use crate::system::System;
-use crate::units::format_size;
+use nwvol::partition::Partition;
+use nwvol::partition::create::{NewPartition, random_u32, write_partition};
+use nwvol::partition::plan::PartitionGeometry;
+use nwvol::system::System;
+use nwvol::units::format_size;
 
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 
@@ -138,7 +138,7 @@ pub struct RemoveArgs {
 
 fn parse_rate(s: &str) -> Result<u64, String> {
     let t = s.trim_end_matches("/s");
-    let v = crate::units::parse_size(t)?;
+    let v = nwvol::units::parse_size(t)?;
     if v == 0 {
         return Err(format!("{s}: the rate must be larger than 0"));
     }
@@ -381,13 +381,13 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
                 .count()
         })
         .unwrap_or(g.members.len());
-    if listed >= crate::layout::mirror::MAX_MEMBERS {
+    if listed >= nwvol::layout::mirror::MAX_MEMBERS {
         bail!(
             "{}: the group already has {listed} members, the most a mirror group holds",
             g.name()
         );
     }
-    crate::format::check_devices(std::slice::from_ref(&newdev), a.force)?;
+    nwvol::format::check_devices(std::slice::from_ref(&newdev), a.force)?;
     let plan = allocated_plan(&sys, 0)?;
     if a.copy.dry_run {
         print_plan(out, a.copy.json, "mirror add", &name, &plan)?;
@@ -408,7 +408,7 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
             partition_id: id,
             data_sectors: need as u32,
             disk_signature: random_u32(),
-            created: crate::layout::time::DosTime::now(),
+            created: nwvol::layout::time::DosTime::now(),
             mirror: table.clone(),
         },
     )
@@ -732,19 +732,19 @@ fn remove(a: RemoveArgs, out: &Output, split: bool) -> Result<i32> {
     if split {
         let (new_id, new_group) = (random_u32(), random_u32());
         let created = own.created;
-        let table = crate::layout::mirror::MirrorHeader::new(
+        let table = nwvol::layout::mirror::MirrorHeader::new(
             created,
-            crate::layout::mirror::MirrorExt {
+            nwvol::layout::mirror::MirrorExt {
                 group_id: new_group,
                 events: 1,
                 checkpoint_time: 0,
                 rate_kib: 0,
-                members: vec![crate::layout::mirror::MemberRecord::in_sync(new_id)],
+                members: vec![nwvol::layout::mirror::MemberRecord::in_sync(new_id)],
             },
         );
         m.partition.write_new_identity(new_id, &table)?;
         m.partition
-            .write_wib(&crate::partition::wib::WibRecord::empty(g.logical_bytes), 1)?;
+            .write_wib(&nwvol::partition::wib::WibRecord::empty(g.logical_bytes), 1)?;
         out.info(format!(
             "{gone}: split from group {:08x}: now group {new_group:08x}, partition {new_id:08x}",
             g.group_id

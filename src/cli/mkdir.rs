@@ -3,9 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::layout::time::DosTime;
-use crate::volume::file::FileTimes;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::layout::time::DosTime;
+use nwvol::volume::file::FileTimes;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};

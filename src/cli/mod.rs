@@ -35,6 +35,8 @@ pub const EXIT_USAGE: i32 = 2;
 
 /// The exit codes of a subcommand (`None`: of `nwvol` as a whole), for the
 /// EXIT STATUS section of the manual pages.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
 pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     const COMMON: &[(i32, &str)] = &[
         (EXIT_OK, "success"),
@@ -298,8 +300,8 @@ nwvol verify --dry-run --json | jq 'select(.type == \"finding\")'"
 
 /// Parses `--cache-size`: a size of at least 1 MiB.
 fn parse_cache_size(s: &str) -> Result<u64, String> {
-    let v = crate::units::parse_size(s)?;
-    if v < crate::cache::config::MIN_CACHE_BYTES {
+    let v = nwvol::units::parse_size(s)?;
+    if v < nwvol::cache::config::MIN_CACHE_BYTES {
         return Err(format!("{s}: the cache needs at least 1M"));
     }
     Ok(v)
@@ -324,8 +326,8 @@ pub fn main() -> i32 {
         }
     };
     let out = Output::new(cli.quiet);
-    crate::cache::set_default_capacity(cli.cache_size);
-    crate::device::file::set_lock_wait(std::time::Duration::from_secs(cli.wait));
+    nwvol::cache::set_default_capacity(cli.cache_size);
+    nwvol::device::file::set_lock_wait(std::time::Duration::from_secs(cli.wait));
     devices::set_nbd_timeout(cli.nbd_timeout);
     let r = match cli.command {
         Command::Format(a) => format::run(a, &out),

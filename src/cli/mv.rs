@@ -3,8 +3,8 @@
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
@@ -65,7 +65,7 @@ pub fn run(a: MvArgs, _out: &Output) -> Result<i32> {
     let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
     let into = match v.resolve(&dest) {
         Ok(t) => v.dir_id_of(t),
-        Err(crate::Error::NotFound(_)) => None,
+        Err(nwvol::Error::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
     if paths.len() > 1 && into.is_none() {

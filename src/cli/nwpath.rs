@@ -8,15 +8,15 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
-use crate::layout::dirent::{
+use nwvol::layout::dirent::{
     ATTR_ARCHIVE, ATTR_COPY_INHIBIT, ATTR_DELETE_INHIBIT, ATTR_HIDDEN, ATTR_PURGE, ATTR_READ_ONLY,
     ATTR_RENAME_INHIBIT, ATTR_SHAREABLE, ATTR_SYSTEM, ATTR_TRANSACTIONAL,
 };
-use crate::layout::time::DosTime;
-use crate::mirror::MirrorGroup;
-use crate::system::System;
-use crate::volume::index::Node;
-use crate::volume::{NwPath, OpenVolume};
+use nwvol::layout::time::DosTime;
+use nwvol::mirror::MirrorGroup;
+use nwvol::system::System;
+use nwvol::volume::index::Node;
+use nwvol::volume::{NwPath, OpenVolume};
 
 use super::{DeviceArgs, devices};
 
@@ -56,8 +56,8 @@ pub fn member_failures() -> Vec<String> {
 pub fn is_no_member(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         matches!(
-            c.downcast_ref::<crate::Error>(),
-            Some(crate::Error::NoInSyncMember { .. })
+            c.downcast_ref::<nwvol::Error>(),
+            Some(nwvol::Error::NoInSyncMember { .. })
         )
     })
 }
@@ -126,7 +126,7 @@ pub fn attr_names(a: u32) -> Vec<&'static str> {
         (ATTR_READ_ONLY, "read_only"),
         (ATTR_HIDDEN, "hidden"),
         (ATTR_SYSTEM, "system"),
-        (crate::layout::dirent::ATTR_DIRECTORY, "directory"),
+        (nwvol::layout::dirent::ATTR_DIRECTORY, "directory"),
         (ATTR_ARCHIVE, "archive"),
         (ATTR_SHAREABLE, "shareable"),
         (ATTR_TRANSACTIONAL, "transactional"),
@@ -153,8 +153,8 @@ pub fn time_json(t: DosTime) -> Value {
 /// A deleted file's deletion time.
 pub fn deleted_at(n: &Node) -> DosTime {
     match &n.item {
-        crate::volume::index::Item::File(f) => f.deleted,
-        crate::volume::index::Item::Dir(_) => DosTime(0),
+        nwvol::volume::index::Item::File(f) => f.deleted,
+        nwvol::volume::index::Item::Dir(_) => DosTime(0),
     }
 }
 

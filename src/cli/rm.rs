@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};

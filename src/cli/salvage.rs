@@ -4,8 +4,8 @@ use anyhow::{Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::volume::index::Node;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::index::Node;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::nwpath::{FILES_JSON_VERSION, attr_letters, deleted_at, entry_json, open_system, parse};
 use super::{DeviceArgs, EXIT_OK, Output};

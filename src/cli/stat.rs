@@ -4,10 +4,10 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::layout::dirent::{NO_BLOCK, Trustee};
-use crate::volume::index::Item;
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::layout::dirent::{NO_BLOCK, Trustee};
+use nwvol::volume::index::Item;
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::nwpath::{
     FILES_JSON_VERSION, attr_letters, attr_names, item_error, open_system, parse, time_json,

@@ -10,11 +10,11 @@ use clap::{Args, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use crate::check::{Action, CheckOptions, Finding, Summary};
-use crate::units::format_size;
+use nwvol::check::{Action, CheckOptions, Finding, Summary};
+use nwvol::units::format_size;
 
 use super::{DeviceArgs, Output};
-use crate::check::truncated::{restore_length, truncated_image};
+use nwvol::check::truncated::{restore_length, truncated_image};
 
 /// Version of the `verify --json` records.
 pub const VERIFY_JSON_VERSION: u32 = 1;
@@ -154,8 +154,8 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
         );
     }
     let devs = super::devices::open_all(&paths, opts.writes(), a.dev.direct)?;
-    let sys = crate::system::System::open(devs)?;
-    let mut mirror_stats = crate::check::mirror::MirrorStats::default();
+    let sys = nwvol::system::System::open(devs)?;
+    let mut mirror_stats = nwvol::check::mirror::MirrorStats::default();
     let mut sink = |f: Finding| {
         summary.add(&f);
         if json {
@@ -175,7 +175,7 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
     }
 
     if a.only != Some(Only::Structure) {
-        let total = crate::check::mirror::total_bytes(&sys);
+        let total = nwvol::check::mirror::total_bytes(&sys);
         let bar = (!json && !out.quiet && std::io::stderr().is_terminal()).then(|| {
             let b = indicatif::ProgressBar::new(total);
             b.set_style(
@@ -191,7 +191,7 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
                 b.set_position(done);
             }
         };
-        let st = crate::check::mirror::check_mirrors_without(
+        let st = nwvol::check::mirror::check_mirrors_without(
             &sys, &opts, &lost, &left_out, &progress, &mut sink,
         )?;
         if let Some(b) = bar {
@@ -201,9 +201,9 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
     }
     if a.only != Some(Only::Mirror) {
         // After the mirror check, so the members agree on what is read.
-        crate::check::check_structures(&sys, &opts, &mut sink)?;
+        nwvol::check::check_structures(&sys, &opts, &mut sink)?;
     }
-    crate::check::mirror::recheck(&sys, std::mem::take(&mut mirror_stats.deferred), &mut sink)?;
+    nwvol::check::mirror::recheck(&sys, std::mem::take(&mut mirror_stats.deferred), &mut sink)?;
     summary.bytes_compared = mirror_stats.bytes_compared;
     summary.blocks_checksummed = mirror_stats.blocks_checksummed;
     let code = exit_code(&summary);

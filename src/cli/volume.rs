@@ -7,10 +7,10 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
-use crate::system::System;
-use crate::units::format_size;
-use crate::volume::admin::{create_volume, extend_volume, rename_volume};
-use crate::volume::plan::VolumeRequest;
+use nwvol::system::System;
+use nwvol::units::format_size;
+use nwvol::volume::admin::{create_volume, extend_volume, rename_volume};
+use nwvol::volume::plan::VolumeRequest;
 
 use super::format::{parse_block_size, parse_volume};
 use super::nwpath::{FILES_JSON_VERSION, open_system};
