@@ -11,6 +11,7 @@ pub mod device;
 pub mod error;
 pub mod format;
 pub mod layout;
+pub mod membership;
 pub mod mirror;
 pub mod partition;
 pub mod system;
