@@ -14,8 +14,10 @@ pub mod layout;
 pub mod membership;
 pub mod mirror;
 pub mod partition;
+pub mod settings;
 pub mod system;
 pub mod units;
 pub mod volume;
 
 pub use error::{Error, Result};
+pub use settings::Settings;

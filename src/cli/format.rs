@@ -11,6 +11,7 @@ use nwvol::format::{FormatOptions, FormatPlan, format, plan};
 use nwvol::units::{format_size, parse_size};
 use nwvol::volume::plan::VolumeRequest;
 
+use super::Session;
 use super::{EXIT_OK, Output, devices};
 
 /// Options of `nwvol format`.
@@ -112,7 +113,7 @@ fn describe(p: &FormatPlan, paths: &[PathBuf], mirror: bool) -> Vec<String> {
 }
 
 /// Runs `nwvol format`.
-pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
+pub fn run(a: FormatArgs, out: &Output, session: &Session) -> Result<i32> {
     for (i, p) in a.devices.iter().enumerate() {
         if a.devices[..i].contains(p) {
             bail!("{}: given twice", p.display());
@@ -127,7 +128,7 @@ pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
     // Image files this run creates: removed again when it fails, so that a
     // refused or failed format leaves nothing behind.
     let mut created: Vec<PathBuf> = Vec::new();
-    let r = open_and_format(&a, out, &mut created);
+    let r = open_and_format(&a, out, session, &mut created);
     if r.is_err() {
         for p in &created {
             let _ = std::fs::remove_file(p);
@@ -136,7 +137,12 @@ pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
     r
 }
 
-fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> Result<i32> {
+fn open_and_format(
+    a: &FormatArgs,
+    out: &Output,
+    session: &Session,
+    created: &mut Vec<PathBuf>,
+) -> Result<i32> {
     let mut devs: Vec<std::sync::Arc<dyn nwvol::device::Device>> = Vec::new();
     for p in &a.devices {
         let missing = !devices::is_nbd(p) && std::fs::symlink_metadata(p).is_err();
@@ -147,7 +153,7 @@ fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> 
                 size,
             })
                 as std::sync::Arc<dyn nwvol::device::Device>,
-            _ => devices::open(p, !a.dry_run, a.size, a.direct, true)?,
+            _ => devices::open(p, !a.dry_run, a.size, a.direct, true, &session.settings)?,
         };
         if missing && !a.dry_run {
             created.push(p.clone());

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use nwvol::mirror::MirrorGroup;
 use nwvol::system::System;
 
+use super::Session;
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 
 /// Version of the `hotfix list --json` shape.
@@ -70,10 +71,10 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
 }
 
 /// Runs `nwvol hotfix`.
-pub fn run(a: HotfixArgs, out: &Output) -> Result<i32> {
+pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
     let groups = System::open_partitions_only(devs)?;
     let members = members_json(&groups);
     if a.json {

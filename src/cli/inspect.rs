@@ -13,6 +13,7 @@ use nwvol::system::System;
 use nwvol::units::format_size;
 use nwvol::volume::{GroupTable, Volume};
 
+use super::Session;
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
@@ -203,10 +204,10 @@ fn n(v: &Value) -> u64 {
 }
 
 /// Runs `nwvol inspect`.
-pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
+pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let sys = System::open(devs)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
+    let sys = System::open_with(devs, session.settings.cache_config())?;
     let parts: Vec<Value> = sys
         .groups
         .iter()

@@ -17,6 +17,7 @@ use nwvol::mirror::remirror::{Progress, RemirrorPlan};
 use nwvol::system::System;
 use nwvol::units::format_size;
 
+use super::Session;
 use super::{DeviceArgs, EXIT_OK, Output, devices};
 
 /// A remirror whose last checkpoint is older than this is not running
@@ -141,13 +142,13 @@ fn parse_rate(s: &str) -> Result<u64, String> {
 }
 
 /// Runs `nwvol mirror`.
-pub fn run(a: MirrorArgs, out: &Output) -> Result<i32> {
+pub fn run(a: MirrorArgs, out: &Output, session: &Session) -> Result<i32> {
     match a.command {
-        MirrorCommand::Add(a) => add(a, out),
-        MirrorCommand::Resume(a) => resume(a, out),
-        MirrorCommand::Status(a) => status(a, out),
-        MirrorCommand::Remove(a) => remove(a, out, false),
-        MirrorCommand::Split(a) => remove(a, out, true),
+        MirrorCommand::Add(a) => add(a, out, session),
+        MirrorCommand::Resume(a) => resume(a, out, session),
+        MirrorCommand::Status(a) => status(a, out, session),
+        MirrorCommand::Remove(a) => remove(a, out, session, false),
+        MirrorCommand::Split(a) => remove(a, out, session, true),
     }
 }
 
@@ -398,7 +399,7 @@ impl CopyObserver for CopyReport<'_> {
     }
 }
 
-fn add(a: AddArgs, out: &Output) -> Result<i32> {
+fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
     if paths.iter().any(|p| p == &a.new_device) {
         bail!(
@@ -409,7 +410,7 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
     // A device that already is a member of this group (back after an
     // outage) is re-added as mdadm --re-add does: resynced, not
     // overwritten, copying only what the write-intent record names.
-    if let Some(id) = listed_member(&paths, &a.new_device, a.dev.direct) {
+    if let Some(id) = listed_member(&paths, &a.new_device, a.dev.direct, &session.settings) {
         out.info(format!(
             "{}: already a member of this group (partition {id:#010x}); resyncing it as nwvol mirror resume does",
             a.new_device.display()
@@ -417,14 +418,19 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
         let mut dev = a.dev.clone();
         dev.devices = paths;
         dev.devices.push(a.new_device.clone());
-        return resume(ResumeArgs { dev, copy: a.copy }, out);
+        return resume(ResumeArgs { dev, copy: a.copy }, out, session);
     }
     let write = !a.copy.dry_run;
-    let devs = devices::open_all(&paths, write, a.dev.direct)?;
-    let sys = System::open(devs)?;
+    let devs = devices::open_all(&paths, write, a.dev.direct, &session.settings)?;
+    let sys = System::open_with(devs, session.settings.cache_config())?;
     one_group(&sys)?;
-    let newdev =
-        devices::open_all(std::slice::from_ref(&a.new_device), write, a.dev.direct)?.remove(0);
+    let newdev = devices::open_all(
+        std::slice::from_ref(&a.new_device),
+        write,
+        a.dev.direct,
+        &session.settings,
+    )?
+    .remove(0);
     let mut report = CopyReport::new(out, a.copy.json, "mirror add");
     let r = membership::add_member(&sys, newdev, a.force, copy_options(&a.copy), &mut report);
     report.result(r)?;
@@ -441,9 +447,14 @@ fn copy_options(c: &CopyArgs) -> CopyOptions {
 /// The partition ID of `new` when the library finds it a listed member of
 /// the group the first of `paths` belongs to; read without locks, before
 /// anything is opened for writing.
-fn listed_member(paths: &[std::path::PathBuf], new: &std::path::Path, direct: bool) -> Option<u32> {
+fn listed_member(
+    paths: &[std::path::PathBuf],
+    new: &std::path::Path,
+    direct: bool,
+    settings: &nwvol::Settings,
+) -> Option<u32> {
     let open = |p: &std::path::Path| {
-        devices::open_all_observing(&[p.to_path_buf()], direct)
+        devices::open_all_observing(&[p.to_path_buf()], direct, settings)
             .ok()
             .map(|mut d| d.remove(0))
     };
@@ -452,10 +463,10 @@ fn listed_member(paths: &[std::path::PathBuf], new: &std::path::Path, direct: bo
     membership::listed_member(first, new)
 }
 
-fn resume(a: ResumeArgs, out: &Output) -> Result<i32> {
+fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct)?;
-    let sys = System::open(devs)?;
+    let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct, &session.settings)?;
+    let sys = System::open_with(devs, session.settings.cache_config())?;
     one_group(&sys)?;
     let mut report = CopyReport::new(out, a.copy.json, "mirror resume");
     let r = membership::resume_members(&sys, copy_options(&a.copy), &mut report);
@@ -537,9 +548,9 @@ fn group_status(g: &MirrorGroup) -> Value {
     })
 }
 
-fn status(a: StatusArgs, out: &Output) -> Result<i32> {
+fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
     let groups = System::open_partitions_only(devs)?;
     let gs: Vec<Value> = groups.iter().map(group_status).collect();
     if a.json {
@@ -607,12 +618,12 @@ fn status(a: StatusArgs, out: &Output) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn remove(a: RemoveArgs, out: &Output, split: bool) -> Result<i32> {
+fn remove(a: RemoveArgs, out: &Output, session: &Session, split: bool) -> Result<i32> {
     let mut paths = devices::device_paths(&a.dev.devices)?;
     if !paths.contains(&a.device) {
         paths.push(a.device.clone());
     }
-    let devs = devices::open_all(&paths, true, a.dev.direct)?;
+    let devs = devices::open_all(&paths, true, a.dev.direct, &session.settings)?;
     let gone = devs[paths.iter().position(|p| p == &a.device).unwrap_or(0)]
         .name()
         .to_string();

@@ -3,7 +3,6 @@
 //! (NetWare attribute letters, times, JSON).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
@@ -13,42 +12,25 @@ use nwvol::layout::dirent::{
     ATTR_RENAME_INHIBIT, ATTR_SHAREABLE, ATTR_SYSTEM, ATTR_TRANSACTIONAL,
 };
 use nwvol::layout::time::DosTime;
-use nwvol::mirror::MirrorGroup;
 use nwvol::system::System;
 use nwvol::volume::index::Node;
 use nwvol::volume::{NwPath, OpenVolume};
 
-use super::{DeviceArgs, devices};
+use super::{DeviceArgs, Session, devices};
 
 /// Version of the JSON shapes of the file commands (docs/JSON.md).
 pub const FILES_JSON_VERSION: u32 = 1;
 
-/// The groups opened for writing in this run: `main` reports the members
-/// that failed in them, since a write survives a member's failure.
-static WRITTEN: Mutex<Vec<Arc<MirrorGroup>>> = Mutex::new(Vec::new());
-
-/// Assembles the devices: read-only, or for writing (exclusive locks).
-pub fn open_system(dev: &DeviceArgs, write: bool) -> Result<System> {
+/// Assembles the devices: read-only, or for writing (exclusive locks;
+/// the session remembers the groups, to report members that fail).
+pub fn open_system(dev: &DeviceArgs, session: &Session, write: bool) -> Result<System> {
     let paths = devices::device_paths(&dev.devices)?;
-    let devs = devices::open_all(&paths, write, dev.direct)?;
-    let sys = System::open(devs)?;
+    let devs = devices::open_all(&paths, write, dev.direct, &session.settings)?;
+    let sys = System::open_with(devs, session.settings.cache_config())?;
     if write {
-        WRITTEN
-            .lock()
-            .expect("written groups lock")
-            .extend(sys.groups.iter().cloned());
+        session.wrote(&sys.groups);
     }
     Ok(sys)
-}
-
-/// The members given up while this run wrote, one message each.
-pub fn member_failures() -> Vec<String> {
-    WRITTEN
-        .lock()
-        .expect("written groups lock")
-        .iter()
-        .flat_map(|g| g.failures())
-        .collect()
 }
 
 /// True when the error is a mirror group without an in-sync member left:

@@ -10,6 +10,7 @@ use nwvol::layout::time::DosTime;
 use nwvol::volume::file::{FileTimes, MAX_FILE_BYTES, too_big};
 use nwvol::volume::{OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{base_name, is_no_member, item_error, open_system, parse, unix_mtime};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -139,9 +140,9 @@ impl Putter {
 }
 
 /// Runs `nwvol put`.
-pub fn run(a: PutArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
     let dest = parse(&a.dest)?;
-    let sys = open_system(&a.dev, true)?;
+    let sys = open_system(&a.dev, session, true)?;
     let v = OpenVolume::from_system(&sys, &dest.volume, OpenMode::Write)?;
     let into = match v.resolve(&dest) {
         Ok(t) => v.dir_id_of(t),

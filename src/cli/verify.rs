@@ -15,6 +15,7 @@ use nwvol::check::run::{self, Checks, VerifyObserver, VerifyReport, find_truncat
 use nwvol::check::{Action, CheckOptions, Finding, Summary};
 use nwvol::units::format_size;
 
+use super::Session;
 use super::{DeviceArgs, Output};
 
 /// Version of the `verify --json` records.
@@ -70,8 +71,8 @@ pub struct VerifyArgs {
 }
 
 /// Runs `nwvol verify`; errors that stop the check exit with 8.
-pub fn run(a: VerifyArgs, out: &Output) -> Result<i32> {
-    match verify(&a, out) {
+pub fn run(a: VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
+    match verify(&a, out, session) {
         Ok(code) => Ok(code),
         Err(e) => {
             if super::output::is_broken_pipe(&e) {
@@ -140,7 +141,7 @@ impl VerifyObserver for VerifyPrinter<'_> {
     }
 }
 
-fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
+fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
     let opts = CheckOptions {
         repair: a.repair || a.dry_run,
         dry_run: a.dry_run,
@@ -156,8 +157,13 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
             "no device left to verify: every one given is a truncated image (run with --repair)"
         );
     }
-    let devs = super::devices::open_all(&truncated.paths, opts.writes(), a.dev.direct)?;
-    let sys = nwvol::system::System::open(devs)?;
+    let devs = super::devices::open_all(
+        &truncated.paths,
+        opts.writes(),
+        a.dev.direct,
+        &session.settings,
+    )?;
+    let sys = nwvol::system::System::open_with(devs, session.settings.cache_config())?;
     let checks = Checks {
         mirror: a.only != Some(Only::Structure),
         structure: a.only != Some(Only::Mirror),
