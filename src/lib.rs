@@ -1,9 +1,11 @@
 //! nwvol: NetWare 386 style volumes on block devices and image files.
 //!
 //! The crate is layered, one way down (see docs/DESIGN.md):
-//! `device` -> `layout` -> `partition` -> `mirror` -> `volume` -> `cli`,
-//! with `format` and `system` tying the layers together for the commands.
-//! Only `cli` prints.
+//! `device` -> `layout` -> `partition` -> `mirror` -> `volume` -> `check`,
+//! with `format`, `system` and `membership` tying the layers together into
+//! operations, configured by a [`Settings`] value. The library never
+//! prints: the command line (the `nwvol` binary) parses, calls one
+//! operation and prints.
 
 pub mod cache;
 pub mod check;
