@@ -11,8 +11,7 @@ use nwvol::format::{FormatOptions, FormatPlan, format, plan};
 use nwvol::units::{format_size, parse_size};
 use nwvol::volume::plan::VolumeRequest;
 
-use super::Session;
-use super::{EXIT_OK, Output, devices};
+use super::{EXIT_OK, Output, Session, devices};
 
 /// Options of `nwvol format`.
 #[derive(Debug, Args)]

@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 use nwvol::mirror::MirrorGroup;
 use nwvol::system::System;
 
-use super::Session;
-use super::{DeviceArgs, EXIT_OK, Output, devices};
+use super::{DeviceArgs, EXIT_OK, Output, Session, devices};
 
 /// Version of the `hotfix list --json` shape.
 pub const HOTFIX_JSON_VERSION: u32 = 1;

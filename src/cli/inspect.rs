@@ -13,8 +13,7 @@ use nwvol::system::System;
 use nwvol::units::format_size;
 use nwvol::volume::{GroupTable, Volume};
 
-use super::Session;
-use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, Session, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
 pub const INSPECT_JSON_VERSION: u32 = 1;

@@ -17,8 +17,7 @@ use nwvol::mirror::remirror::{Progress, RemirrorPlan};
 use nwvol::system::System;
 use nwvol::units::format_size;
 
-use super::Session;
-use super::{DeviceArgs, EXIT_OK, Output, devices};
+use super::{DeviceArgs, EXIT_OK, Output, Session, devices};
 
 /// A remirror whose last checkpoint is older than this is not running
 /// (checkpoints are saved at least every 3 seconds while it copies).

@@ -15,8 +15,7 @@ use nwvol::check::run::{self, Checks, VerifyObserver, VerifyReport, find_truncat
 use nwvol::check::{Action, CheckOptions, Finding, Summary};
 use nwvol::units::format_size;
 
-use super::Session;
-use super::{DeviceArgs, Output};
+use super::{DeviceArgs, Output, Session};
 
 /// Version of the `verify --json` records.
 pub const VERIFY_JSON_VERSION: u32 = 1;
