@@ -2,22 +2,25 @@
 //!
 //! The crate is layered, one way down (see docs/DESIGN.md):
 //! `device` -> `layout` -> `partition` -> `mirror` -> `cache` -> `volume`
-//! -> `assembly` -> `check` -> `format` -> `cli`; `error`, `units` and
-//! `lock` are shared by all.
-//! Only `cli` prints.
+//! -> `assembly` -> `check` -> `format`, `membership`; `error`, `units`,
+//! `lock` and `settings` are shared by all. Operations are configured by
+//! a [`Settings`] value. The library never prints: the command line (the
+//! `nwvol` binary) parses, calls one operation and prints.
 
 pub mod assembly;
 pub mod cache;
 pub mod check;
-pub mod cli;
 pub mod device;
 pub mod error;
 pub mod format;
 pub mod layout;
 pub mod lock;
+pub mod membership;
 pub mod mirror;
 pub mod partition;
+pub mod settings;
 pub mod units;
 pub mod volume;
 
 pub use error::{Error, Result};
+pub use settings::Settings;

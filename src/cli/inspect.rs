@@ -5,15 +5,16 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use crate::assembly::Assembly;
-use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
-use crate::layout::voltab::VOLTAB_COPY_BYTES;
-use crate::mirror::MirrorGroup;
-use crate::partition::{CopyStatus, Partition};
-use crate::units::{SECTOR, format_size};
-use crate::volume::{GroupTable, Volume};
+use nwvol::assembly::Assembly;
+use nwvol::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
+use nwvol::layout::voltab::VOLTAB_COPY_BYTES;
+use nwvol::mirror::MirrorGroup;
+use nwvol::partition::{CopyStatus, Partition};
+use nwvol::units::SECTOR;
+use nwvol::units::format_size;
+use nwvol::volume::{GroupTable, Volume};
 
-use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, Session, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
 pub const INSPECT_JSON_VERSION: u32 = 1;
@@ -129,7 +130,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
 /// An error reading a volume as one line naming the device: the error's own
 /// text when it starts with a member's device, else prefixed with the
 /// device of the volume's first segment.
-fn volume_error_line(sys: &Assembly, v: &Volume, e: &crate::Error) -> String {
+fn volume_error_line(sys: &Assembly, v: &Volume, e: &nwvol::Error) -> String {
     let msg = e.to_string();
     let named = sys
         .groups
@@ -203,10 +204,10 @@ fn n(v: &Value) -> u64 {
 }
 
 /// Runs `nwvol inspect`.
-pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
+pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let sys = Assembly::open(devs)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
+    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
     let parts: Vec<Value> = sys
         .groups
         .iter()

@@ -8,7 +8,7 @@
 //! need a stable volume (file commands, verify) share a lock that keeps
 //! writers out; observers (`inspect`, `mirror status`) take none, so they
 //! work while a long remirror runs. A busy lock fails at once, or after
-//! waiting up to the time set by [`set_lock_wait`] (`--wait`).
+//! waiting up to the time given to [`FileDevice::open_waiting`] (`--wait`).
 
 use std::fs::File;
 use std::io::{self, IoSlice};
@@ -16,7 +16,6 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::lock::Recover;
@@ -196,8 +195,19 @@ fn errno_is(e: &io::Error, codes: &[i32]) -> bool {
 }
 
 impl FileDevice {
-    /// Opens (or with `create_size`, creates) an image file or block device.
+    /// Opens (or with `create_size`, creates) an image file or block device;
+    /// a lock another process holds fails at once.
     pub fn open(path: &Path, opts: &OpenOptions) -> DeviceResult<FileDevice> {
+        FileDevice::open_waiting(path, opts, Duration::ZERO)
+    }
+
+    /// Like [`FileDevice::open`], waiting up to `lock_wait` for a lock
+    /// another process holds before failing with "device busy".
+    pub fn open_waiting(
+        path: &Path,
+        opts: &OpenOptions,
+        lock_wait: Duration,
+    ) -> DeviceResult<FileDevice> {
         let name = path.display().to_string();
         let open_err = |source: io::Error| DeviceError::Open {
             device: name.clone(),
@@ -216,7 +226,7 @@ impl FileDevice {
 
         let Some(meta) = meta else {
             return match opts.create_size {
-                Some(size) if opts.write => Self::create(path, name.clone(), size, opts),
+                Some(size) if opts.write => Self::create(path, name.clone(), size, opts, lock_wait),
                 Some(_) => Err(open_err(io::Error::new(
                     io::ErrorKind::NotFound,
                     "no such file (it can only be created when opened for writing)",
@@ -291,9 +301,9 @@ impl FileDevice {
             }
         })?;
         if opts.write {
-            lock(&file, &name, true)?;
+            lock(&file, &name, true, lock_wait)?;
         } else if opts.read_lock {
-            lock(&file, &name, false)?;
+            lock(&file, &name, false, lock_wait)?;
         }
 
         let (size, align) = match kind {
@@ -357,6 +367,7 @@ impl FileDevice {
         name: String,
         size: u64,
         opts: &OpenOptions,
+        lock_wait: Duration,
     ) -> DeviceResult<FileDevice> {
         if size == 0 || !size.is_multiple_of(SECTOR as u64) {
             return Err(DeviceError::Unusable {
@@ -392,7 +403,7 @@ impl FileDevice {
                     open_err(e)
                 }
             })?;
-        lock(&file, &name, true)?;
+        lock(&file, &name, true, lock_wait)?;
         if let Err(e) = file.set_len(size) {
             let _ = std::fs::remove_file(path);
             return Err(open_err(e));
@@ -626,25 +637,16 @@ fn with_busy_grace<T>(
     }
 }
 
-/// How long a busy lock is waited for (`--wait`), in milliseconds.
-static LOCK_WAIT_MS: AtomicU64 = AtomicU64::new(0);
-
-/// Sets how long opening a device waits for another process's lock before
-/// it fails with "device busy" (default: not at all).
-pub fn set_lock_wait(wait: Duration) {
-    LOCK_WAIT_MS.store(wait.as_millis() as u64, Ordering::Relaxed);
-}
-
 /// Takes the advisory lock: exclusive for a writer, shared for a reader.
-/// When another holder has it, retries for the `--wait` time (at least a
-/// short grace, see [`BUSY_GRACE`]), then fails with `Busy`.
-fn lock(file: &File, name: &str, exclusive: bool) -> DeviceResult<()> {
+/// When another holder has it, retries for `lock_wait` (`--wait`; at
+/// least a short grace, see [`BUSY_GRACE`]), then fails with `Busy`.
+fn lock(file: &File, name: &str, exclusive: bool, lock_wait: Duration) -> DeviceResult<()> {
     let op = if exclusive {
         libc::LOCK_EX
     } else {
         libc::LOCK_SH
     };
-    let wait = Duration::from_millis(LOCK_WAIT_MS.load(Ordering::Relaxed)).max(BUSY_GRACE);
+    let wait = lock_wait.max(BUSY_GRACE);
     let deadline = Instant::now() + wait;
     let r = loop {
         // SAFETY: flock on a valid descriptor.
@@ -665,7 +667,7 @@ fn lock(file: &File, name: &str, exclusive: bool) -> DeviceResult<()> {
             _ => break Err(e),
         }
     };
-    let waited = LOCK_WAIT_MS.load(Ordering::Relaxed);
+    let waited = lock_wait.as_millis() as u64;
     let hint = if waited > 0 {
         format!(" (waited {:.1} s)", waited as f64 / 1000.0)
     } else {

@@ -7,6 +7,12 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+// The command line is part of the binary, not of the library's API: the
+// test compiles the same definitions to render them.
+#[allow(dead_code)]
+#[path = "../../src/cli/mod.rs"]
+mod cli;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -23,7 +29,7 @@ fn roff_text(s: &str) -> String {
 }
 
 /// One manual page: clap_mangen's sections, with EXIT STATUS (from
-/// `nwvol::cli::exit_status`) before VERSION, as man-pages(7) orders them.
+/// `cli::exit_status`) before VERSION, as man-pages(7) orders them.
 fn page(cmd: clap::Command, command: Option<&str>) -> Vec<u8> {
     let man = clap_mangen::Man::new(cmd.clone());
     let mut buf = Vec::new();
@@ -43,7 +49,7 @@ fn page(cmd: clap::Command, command: Option<&str>) -> Vec<u8> {
         man.render_extra_section(&mut buf).expect("extra");
     }
     buf.extend_from_slice(b".SH \"EXIT STATUS\"\n");
-    for (code, what) in nwvol::cli::exit_status(command) {
+    for (code, what) in cli::exit_status(command) {
         buf.extend_from_slice(format!(".TP\n\\fB{code}\\fR\n{}\n", roff_text(what)).as_bytes());
     }
     if cmd.get_version().is_some() {
@@ -54,7 +60,7 @@ fn page(cmd: clap::Command, command: Option<&str>) -> Vec<u8> {
 
 fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
-    let cmd = nwvol::cli::Cli::command();
+    let cmd = cli::Cli::command();
     out.push((root().join("man/nwvol.1"), page(cmd.clone(), None)));
     for sub in cmd.get_subcommands() {
         let name = format!("nwvol-{}", sub.get_name());
@@ -76,7 +82,7 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         (Shell::Fish, "nwvol.fish"),
     ] {
         let mut buf = Vec::new();
-        clap_complete::generate(shell, &mut nwvol::cli::Cli::command(), "nwvol", &mut buf);
+        clap_complete::generate(shell, &mut cli::Cli::command(), "nwvol", &mut buf);
         out.push((root().join("completions").join(file), buf));
     }
     out
@@ -109,7 +115,7 @@ fn man_pages_and_completions_are_fresh() {
 
 #[test]
 fn every_subcommand_help_has_an_example() {
-    let cmd = nwvol::cli::Cli::command();
+    let cmd = cli::Cli::command();
     for sub in cmd.get_subcommands() {
         let help = sub
             .get_after_help()
