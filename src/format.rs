@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
+use crate::assembly::Assembly;
 use crate::device::Device;
-use crate::device::probe::probe;
 use crate::error::{Error, Result};
 use crate::layout::mirror::{MAX_MEMBERS, MemberRecord, MemberState, MirrorExt, MirrorHeader};
 use crate::layout::time::DosTime;
 use crate::partition::create::{NewPartition, random_u32, write_partition};
 use crate::partition::plan::PartitionGeometry;
-use crate::system::System;
+use crate::partition::probe::probe;
 use crate::volume::mkfs::{write_empty_volume, write_volume_tables};
 use crate::volume::plan::{VolumePlan, VolumeRequest, plan_volumes};
 
@@ -151,7 +151,7 @@ pub fn format(devices: &[Arc<dyn Device>], opts: &FormatOptions) -> Result<Forma
     }
     // Read the partitions back: what is written from here on goes through
     // the same assembly every later command uses.
-    let system = System::open_partitions_only(written)?;
+    let system = Assembly::open_partitions_only(written)?;
     write_volume_tables(&system, &plan.volumes)?;
     for v in &plan.volumes {
         write_empty_volume(&system, v, now)?;

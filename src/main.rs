@@ -1,3 +1,7 @@
+//! The `nwvol` binary: the command line over the library.
+
+mod cli;
+
 fn main() {
-    std::process::exit(nwvol::cli::main());
+    std::process::exit(cli::main());
 }

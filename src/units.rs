@@ -2,6 +2,14 @@
 //!
 //! Units are binary: K = 1024, M = 1024², G, T, P, E. Upper or lower case,
 //! with or without "B" or "iB" ("1G", "1g", "1GB", "1GiB" are all 2^30).
+//!
+//! And the one size every layer shares: the [`SECTOR`].
+
+/// Bytes of a sector: the unit every on-disk address of the format counts
+/// in, and the smallest I/O a device is aligned to. The one definition of
+/// the sector size (`layout::SECTOR` is this one); here, below every layer,
+/// because the device layer needs it too.
+pub const SECTOR: usize = 512;
 
 const UNITS: [(&str, u32); 7] = [
     ("", 0),

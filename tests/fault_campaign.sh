@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the fault campaign (issue 7, point 4): SIGKILL trials against the real
-# binary and I/O errors through the library (tests/fault_campaign.rs), full
-# members and corruption (tests/fault_enospc.rs, tests/fault_corrupt.rs), and
-# crash states built from recorded writes (tests/crash_states.rs); not part of
+# binary and I/O errors through the library (tests/faults/campaign.rs), full
+# members and corruption (tests/faults/enospc.rs, tests/faults/corrupt.rs), and
+# crash states built from recorded writes (tests/faults/crash_states.rs); not part of
 # `cargo test`. Prints one summary table (a crash state is a trial); exits
 # non-zero when data was lost or a trial failed. Trial details (seeds) are in
 # the log named at the end; FAULT_SEED=<seed> reruns one SIGKILL trial,
@@ -13,11 +13,11 @@ set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp "${TMPDIR:-/tmp}/fault_campaign.XXXXXX.log")
 start=$(date +%s)
-cargo test --release --test fault_campaign -- --ignored --nocapture --test-threads 2 >"$log" 2>&1
+cargo test --release --test faults -- --ignored --nocapture --test-threads 2 campaign:: >"$log" 2>&1
 status=$?
-cargo test --release --test fault_enospc --test fault_corrupt -- --ignored --nocapture --test-threads 1 >>"$log" 2>&1 || status=1
+cargo test --release --test faults -- --ignored --nocapture --test-threads 1 enospc:: corrupt:: >>"$log" 2>&1 || status=1
 # The crash states use both cores themselves: after the others.
-cargo test --release --test crash_states -- --ignored --nocapture >>"$log" 2>&1 || status=1
+cargo test --release --test faults -- --ignored --nocapture crash_states:: >>"$log" 2>&1 || status=1
 end=$(date +%s)
 grep -E '^(DATA LOST|FAILURE)' "$log" | head -40
 printf '\n%-10s %8s %10s %9s %20s %8s\n' kind trials data_lost failures repaired_divergence seconds

@@ -1,6 +1,5 @@
 //! How big the cache is and when it writes back.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Default capacity: enough for a good write-behind window on a disk that
@@ -40,21 +39,9 @@ impl CacheConfig {
     }
 }
 
-/// The process's default capacity; 0 means [`DEFAULT_CACHE_BYTES`].
-static PROCESS_CAPACITY: AtomicU64 = AtomicU64::new(0);
-
-/// Sets the capacity [`CacheConfig::default`] gives from now on: the CLI's
-/// `--cache-size`, set once for the one cache of the process.
-pub fn set_default_capacity(bytes: u64) {
-    PROCESS_CAPACITY.store(bytes, Ordering::SeqCst);
-}
-
 impl Default for CacheConfig {
-    /// [`DEFAULT_CACHE_BYTES`], or what [`set_default_capacity`] set.
+    /// A cache of [`DEFAULT_CACHE_BYTES`].
     fn default() -> CacheConfig {
-        match PROCESS_CAPACITY.load(Ordering::SeqCst) {
-            0 => CacheConfig::with_capacity(DEFAULT_CACHE_BYTES),
-            n => CacheConfig::with_capacity(n),
-        }
+        CacheConfig::with_capacity(DEFAULT_CACHE_BYTES)
     }
 }

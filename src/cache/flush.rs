@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::device::AlignedBuf;
 use crate::error::Result;
+use crate::lock::Recover;
 use crate::mirror::Run;
 
 use super::store::{Block, BlockState, CacheShared, Key};
@@ -28,7 +29,7 @@ impl CacheShared {
             st = self
                 .cv
                 .wait_timeout(st, Duration::from_millis(50))
-                .unwrap_or_else(|p| p.into_inner())
+                .recover()
                 .0;
         }
         if st.dirty.is_empty() {
@@ -90,7 +91,7 @@ impl CacheShared {
     fn write_batch(&self, batch: &[(Key, Arc<Block>, u64)]) -> Vec<Result<()>> {
         let guards: Vec<RwLockReadGuard<'_, AlignedBuf>> = batch
             .iter()
-            .map(|(_, b, _)| b.data.read().unwrap_or_else(|p| p.into_inner()))
+            .map(|(_, b, _)| b.data.read().recover())
             .collect();
         let slices: Vec<IoSlice<'_>> = guards
             .iter()
@@ -159,7 +160,7 @@ impl CacheShared {
             st = self
                 .cv
                 .wait_timeout(st, Duration::from_millis(50))
-                .unwrap_or_else(|p| p.into_inner())
+                .recover()
                 .0;
         }
         st.flushing = true;
@@ -197,7 +198,7 @@ impl CacheShared {
                 st = self
                     .cv
                     .wait_timeout(st, interval.min(Duration::from_millis(500)))
-                    .unwrap_or_else(|p| p.into_inner())
+                    .recover()
                     .0;
             }
             drop(st);

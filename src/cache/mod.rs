@@ -11,6 +11,6 @@ pub mod flush;
 pub mod io;
 pub mod store;
 
-pub use config::{CacheConfig, DEFAULT_CACHE_BYTES, set_default_capacity};
+pub use config::{CacheConfig, DEFAULT_CACHE_BYTES};
 pub use io::{BlockIo, Uncached};
 pub use store::{Cache, CacheStats};

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::device::AlignedBuf;
 use crate::error::{Error, Result};
+use crate::lock::Recover;
 use crate::mirror::MirrorGroup;
 
 use super::config::CacheConfig;
@@ -168,7 +169,7 @@ impl CacheContents {
             return;
         }
         if let Ok(block) = Arc::try_unwrap(e.block) {
-            let buf = block.data.into_inner().unwrap_or_else(|p| p.into_inner());
+            let buf = block.data.into_inner().recover();
             self.spare_bytes += buf.len() as u64;
             self.spare.push(buf);
         }
@@ -280,7 +281,7 @@ pub(crate) struct CacheShared {
 
 impl CacheShared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, CacheContents> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().recover()
     }
 
     fn group(&self, group: usize) -> Result<&Arc<MirrorGroup>> {
@@ -366,7 +367,7 @@ impl CacheShared {
                 let (g, _) = self
                     .cv
                     .wait_timeout(st, Duration::from_millis(50))
-                    .unwrap_or_else(|p| p.into_inner());
+                    .recover();
                 drop(g);
                 continue;
             }
@@ -428,7 +429,7 @@ impl CacheShared {
                 st.touch(key);
                 drop(st);
                 if dirty {
-                    let mut g = block.data.write().unwrap_or_else(|p| p.into_inner());
+                    let mut g = block.data.write().recover();
                     if !block.valid.load(Ordering::SeqCst) {
                         continue; // its load failed; try again
                     }
@@ -439,7 +440,7 @@ impl CacheShared {
                     // cleared the dirty state before sees them next time.
                     self.mark_dirty(key);
                 } else {
-                    let g = block.data.read().unwrap_or_else(|p| p.into_inner());
+                    let g = block.data.read().recover();
                     if !block.valid.load(Ordering::SeqCst) {
                         continue;
                     }
@@ -536,11 +537,7 @@ impl CacheShared {
             }
             drop(st);
             let block = self.new_block(len)?;
-            block
-                .data
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .copy_from_slice(chunk);
+            block.data.write().recover().copy_from_slice(chunk);
             block.valid.store(true, Ordering::SeqCst);
             let mut st = self.lock();
             if st.write_epoch != epoch {

@@ -2,6 +2,7 @@
 //! hot-fix/mirror header copies and hot-fix table regions, and each
 //! group's four volume table copies.
 
+use crate::assembly::Assembly;
 use crate::error::Result;
 use crate::layout::LayoutError;
 use crate::layout::hotfix::{
@@ -11,23 +12,21 @@ use crate::layout::marker::PartitionMarker;
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES, VTX_OFFSET, VolumeTable};
 use crate::mirror::MirrorGroup;
 use crate::partition::{CopyStatus, Partition};
-use crate::system::System;
+use crate::units::SECTOR;
+use crate::volume::TABLE_IO_BLOCK;
 
 use super::Finding;
-use super::structure::{Fix, Pending, Report};
+use super::report::{Fix, Pending, Report};
 
 /// Why nwvol does not write a plain NetWare partition.
 pub(super) const PLAIN: &str =
     "plain NetWare partition (no nwvol extension): nwvol checks it but does not write it";
 
-/// Block size the volume tables are read and written with.
-const TABLE_IO_BLOCK: u32 = 4096;
-
 /// Checks every member's header copies and hot-fix table copies; a member
 /// with a bad copy gets all four rewritten from the copy in use (the one
 /// the partition's reconciliation chose: newest event counter, then
 /// majority).
-pub(super) fn check_headers(sys: &System, rep: &mut Report<'_, '_>) -> Result<()> {
+pub(super) fn check_headers(sys: &Assembly, rep: &mut Report<'_, '_>) -> Result<()> {
     for g in &sys.groups {
         for m in &g.members {
             let p = &m.partition;
@@ -78,7 +77,7 @@ fn check_marker(g: &MirrorGroup, p: &Partition, rep: &mut Report<'_, '_>) -> Res
     let Ok(sectors) = u32::try_from(p.sectors) else {
         return Ok(());
     };
-    let mut sector = [0u8; 512];
+    let mut sector = [0u8; SECTOR];
     p.device.read_at(&mut sector, p.start_byte)?;
     let why = match PartitionMarker::decode(&sector) {
         Err(e) => e.to_string(),
@@ -188,8 +187,8 @@ fn header_findings(g: &MirrorGroup, p: &Partition) -> Result<Vec<Pending>> {
 /// copy `c` is good: its header against the pool geometry, its entries
 /// (inside the pool, no slot or unit twice) and against the table in use.
 fn table_problem(p: &Partition, c: usize) -> Result<Option<String>> {
-    let mut sector = [0u8; 512];
-    let at = p.start_byte + u64::from(copy_first_sector(c) + TABLE_HEADER_SECTOR) * 512;
+    let mut sector = [0u8; SECTOR];
+    let at = p.start_byte + u64::from(copy_first_sector(c) + TABLE_HEADER_SECTOR) * SECTOR as u64;
     p.device.read_at(&mut sector, at)?;
     let hdr = match HotfixTableHeader::decode(&sector).and_then(|h| {
         h.validate(&p.pool, c)?;
@@ -198,14 +197,14 @@ fn table_problem(p: &Partition, c: usize) -> Result<Option<String>> {
         Ok(h) => h,
         Err(e) => return Ok(Some(format!("table header: {e}"))),
     };
-    let bytes = (u64::from(hdr.used) * 8).div_ceil(512) * 512;
-    if u64::from(hdr.region_first_sector) + bytes / 512 > p.sectors {
+    let bytes = (u64::from(hdr.used) * 8).div_ceil(SECTOR as u64) * SECTOR as u64;
+    if u64::from(hdr.region_first_sector) + bytes / SECTOR as u64 > p.sectors {
         return Ok(Some("the table region runs past the partition".into()));
     }
     let mut region = vec![0u8; bytes as usize];
     p.device.read_at(
         &mut region,
-        p.start_byte + u64::from(hdr.region_first_sector) * 512,
+        p.start_byte + u64::from(hdr.region_first_sector) * SECTOR as u64,
     )?;
     Ok(
         match decode_table(&region, &hdr, p.hotfix.data_sectors)
@@ -235,12 +234,12 @@ fn table_problem(p: &Partition, c: usize) -> Result<Option<String>> {
 /// validate and (nwvol) pass their CRCs vote; the copy most of them are is
 /// written over the others. A tie (say two good copies against two other
 /// good copies) cannot be decided.
-pub(super) fn check_volume_tables(sys: &System, rep: &mut Report<'_, '_>) -> Result<()> {
+pub(super) fn check_volume_tables(sys: &Assembly, rep: &mut Report<'_, '_>) -> Result<()> {
     for (gi, g) in sys.groups.iter().enumerate() {
         let mut raw = vec![0u8; VOLTAB_COPY_BYTES * VOLTAB_COPIES];
         sys.io.read(gi, TABLE_IO_BLOCK, 0, &mut raw)?;
         let copy = |c: usize| &raw[c * VOLTAB_COPY_BYTES..(c + 1) * VOLTAB_COPY_BYTES];
-        let sectors = (g.logical_bytes / 512) as u32;
+        let sectors = (g.logical_bytes / SECTOR as u64) as u32;
         let decoded: Vec<std::result::Result<VolumeTable, LayoutError>> = (0..VOLTAB_COPIES)
             .map(|c| {
                 let t = VolumeTable::decode(copy(c))?;

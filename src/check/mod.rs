@@ -1,6 +1,7 @@
 //! Layer 7: verify and repair. Mirror members against each other and
 //! against the per-block checksums (`mirror/`), and the volume
-//! structures as VREPAIR and fsck check them (`structure.rs`).
+//! structures as VREPAIR and fsck check them (`structure.rs`); the whole
+//! verify sequence, truncated images first, in `run.rs`.
 //!
 //! A check produces [`Finding`]s: what was wrong, where, and what repair
 //! did about it. The CLI prints them and turns the [`Summary`] into fsck's
@@ -158,6 +159,8 @@ mod headers;
 pub mod judge;
 pub mod mirror;
 pub mod owners;
+mod report;
+pub mod run;
 pub mod structure;
 mod tree;
 pub mod truncated;

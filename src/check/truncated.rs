@@ -16,6 +16,7 @@ use crate::layout::ext::ExtHeader;
 use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, HotfixHeader};
 use crate::layout::marker::PartitionMarker;
 use crate::layout::mbr::Mbr;
+use crate::units::SECTOR;
 
 /// An image file shorter than the partition its MBR describes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,25 +41,25 @@ pub fn truncated_image(path: &Path) -> Option<Truncated> {
         return None;
     }
     let file = std::fs::File::open(path).ok()?;
-    let mut s0 = [0u8; 512];
+    let mut s0 = [0u8; SECTOR];
     file.read_exact_at(&mut s0, 0).ok()?;
     let mbr = Mbr::decode(&s0).ok()?;
     let (_, e) = mbr.netware()?;
-    let need = (u64::from(e.start_lba) + u64::from(e.sectors)) * 512;
+    let need = (u64::from(e.start_lba) + u64::from(e.sectors)) * SECTOR as u64;
     if meta.len() >= need {
         return None;
     }
-    let mut marker = [0u8; 512];
-    file.read_exact_at(&mut marker, u64::from(e.start_lba) * 512)
+    let mut marker = [0u8; SECTOR];
+    file.read_exact_at(&mut marker, u64::from(e.start_lba) * SECTOR as u64)
         .ok()?;
     let m = PartitionMarker::decode(&marker).ok()?;
     if m.sectors != e.sectors {
         return None;
     }
-    let start = u64::from(e.start_lba) * 512;
+    let start = u64::from(e.start_lba) * SECTOR as u64;
     let id = |sector: u64| {
-        let mut b = [0u8; 512];
-        file.read_exact_at(&mut b, start + sector * 512)
+        let mut b = [0u8; SECTOR];
+        file.read_exact_at(&mut b, start + sector * SECTOR as u64)
             .ok()
             .map(|()| b)
     };

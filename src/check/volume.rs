@@ -6,16 +6,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::assembly::Assembly;
 use crate::cache::BlockIo;
 use crate::error::Result;
 use crate::layout::dirent::{DIRENT_BYTES, DirEntry, NO_BLOCK};
 use crate::layout::fat::{FatEntry, fat_blocks};
-use crate::system::System;
 use crate::volume::Volume;
 use crate::volume::fat::Fat;
 
 use super::fat::{Effective, FatImage, Pick, Resolver, Stop, Walk, ranges};
-use super::structure::{Fix, Pending, Report};
+use super::report::{Fix, Pending, Report};
 use super::tree::{RawEntry, Table, decode, file_chain, is_used};
 use super::{BlockRange, Finding};
 
@@ -153,7 +153,7 @@ impl VolCheck<'_> {
 /// For each directory entry, whether a write-intent bit covers it in the
 /// table or its copy (a write there was cut short).
 fn interrupted_entries(
-    sys: &System,
+    sys: &Assembly,
     vol: &Volume,
     table: &[u32],
     copy: &[u32],
@@ -200,7 +200,7 @@ impl DirCopies {
 }
 
 /// Checks one volume and repairs it as the options say.
-pub(super) fn check_volume(sys: &System, vol: &Volume, rep: &mut Report<'_, '_>) -> Result<()> {
+pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_>) -> Result<()> {
     let io = sys.io.as_ref();
     let mut ck = VolCheck {
         vol,

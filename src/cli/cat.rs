@@ -5,9 +5,10 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{item_error, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -31,16 +32,16 @@ pub fn copy_out(v: &OpenVolume, p: &NwPath, out: &mut dyn Write) -> Result<u64> 
 }
 
 /// Runs `nwvol cat`.
-pub fn run(a: CatArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: CatArgs, _out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
-    let sys = open_system(&a.dev, false)?;
+    let sys = open_system(&a.dev, session, false)?;
     let mut vol: Option<OpenVolume> = None;
     let mut failed = false;
     let stdout = std::io::stdout();
     let mut o = stdout.lock();
     for p in &paths {
         if vol.as_ref().is_none_or(|v| v.name() != p.volume) {
-            vol = Some(OpenVolume::from_system(
+            vol = Some(OpenVolume::from_assembly(
                 &sys,
                 &p.volume,
                 OpenMode::ReadOnly,

@@ -1,22 +1,14 @@
 //! Opening the devices a command names.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
-use crate::device::Device;
-use crate::device::file::{FileDevice, OpenOptions, is_block_device};
-use crate::device::nbd::{self, NbdDevice, NbdOptions};
-
-/// `--nbd-timeout`, set once by `cli::main`.
-static NBD_TIMEOUT: Mutex<Duration> = Mutex::new(nbd::DEFAULT_TIMEOUT);
-
-/// Sets the bound on every wait for an NBD server.
-pub fn set_nbd_timeout(t: Duration) {
-    *NBD_TIMEOUT.lock().expect("timeout lock") = t;
-}
+use nwvol::Settings;
+use nwvol::device::Device;
+use nwvol::device::file::{FileDevice, OpenOptions, is_block_device};
+use nwvol::device::nbd::{self, NbdDevice, NbdOptions};
 
 /// True when the device argument is an NBD URI (recognised by its scheme,
 /// before any file-system lookup).
@@ -57,8 +49,9 @@ pub fn open(
     create_size: Option<u64>,
     direct: bool,
     is_format: bool,
+    settings: &Settings,
 ) -> Result<Arc<dyn Device>> {
-    open_with(path, write, create_size, direct, is_format, true)
+    open_with(path, write, create_size, direct, is_format, true, settings)
 }
 
 /// Like [`open`]; a reader takes the shared lock only with `read_lock`
@@ -70,13 +63,14 @@ fn open_with(
     direct: bool,
     is_format: bool,
     read_lock: bool,
+    settings: &Settings,
 ) -> Result<Arc<dyn Device>> {
     if is_nbd(path) {
         // An export has the size the server gives it: --size creates
         // image files only.
         let opts = NbdOptions {
             write,
-            timeout: *NBD_TIMEOUT.lock().expect("timeout lock"),
+            timeout: settings.nbd_timeout,
         };
         let uri = path.to_str().unwrap_or_default();
         return Ok(Arc::new(NbdDevice::open(uri, &opts)?));
@@ -101,36 +95,49 @@ fn open_with(
         read_lock: read_lock && !write,
     };
     if !direct && is_block_device(path) {
-        let dev = FileDevice::open(path, &opts(true))?;
+        let dev = FileDevice::open_waiting(path, &opts(true), settings.lock_wait)?;
         if dev.alignment() == 512 {
             return Ok(Arc::new(dev));
         }
         // Closed here (and its lock released) before the buffered open.
         drop(dev);
     }
-    let dev = FileDevice::open(path, &opts(direct))?;
+    let dev = FileDevice::open_waiting(path, &opts(direct), settings.lock_wait)?;
     if direct && dev.alignment() > 512 {
         drop(dev);
-        return Ok(Arc::new(FileDevice::open(path, &opts(false))?));
+        return Ok(Arc::new(FileDevice::open_waiting(
+            path,
+            &opts(false),
+            settings.lock_wait,
+        )?));
     }
     Ok(Arc::new(dev))
 }
 
 /// Opens every device named, read-only (sharing the readers' lock, so no
 /// writer changes the volumes meanwhile) or for writing.
-pub fn open_all(paths: &[PathBuf], write: bool, direct: bool) -> Result<Vec<Arc<dyn Device>>> {
+pub fn open_all(
+    paths: &[PathBuf],
+    write: bool,
+    direct: bool,
+    settings: &Settings,
+) -> Result<Vec<Arc<dyn Device>>> {
     paths
         .iter()
-        .map(|p| open(p, write, None, direct, false))
+        .map(|p| open(p, write, None, direct, false, settings))
         .collect()
 }
 
 /// Opens every device named read-only without any lock: for commands that
 /// only show headers and states (inspect, mirror status, hotfix list) and
 /// must work while a remirror or another writer runs.
-pub fn open_all_observing(paths: &[PathBuf], direct: bool) -> Result<Vec<Arc<dyn Device>>> {
+pub fn open_all_observing(
+    paths: &[PathBuf],
+    direct: bool,
+    settings: &Settings,
+) -> Result<Vec<Arc<dyn Device>>> {
     paths
         .iter()
-        .map(|p| open_with(p, false, None, direct, false, false))
+        .map(|p| open_with(p, false, None, direct, false, false, settings))
         .collect()
 }

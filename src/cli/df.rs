@@ -5,10 +5,11 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
-use crate::layout::voltab::validate_volume_name;
-use crate::units::format_size;
-use crate::volume::{OpenMode, OpenVolume};
+use nwvol::layout::voltab::validate_volume_name;
+use nwvol::units::format_size;
+use nwvol::volume::{OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{FILES_JSON_VERSION, item_error, open_system};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -26,8 +27,8 @@ pub struct DfArgs {
 }
 
 /// Runs `nwvol df`.
-pub fn run(a: DfArgs, out: &Output) -> Result<i32> {
-    let sys = open_system(&a.dev, false)?;
+pub fn run(a: DfArgs, out: &Output, session: &Session) -> Result<i32> {
+    let sys = open_system(&a.dev, session, false)?;
     let names: Vec<String> = if a.volumes.is_empty() {
         sys.volumes.iter().map(|v| v.name.clone()).collect()
     } else {
@@ -40,7 +41,7 @@ pub fn run(a: DfArgs, out: &Output) -> Result<i32> {
     let mut rows = Vec::new();
     for name in &names {
         let r = (|| -> Result<serde_json::Value> {
-            let mut v = OpenVolume::from_system(&sys, name, OpenMode::ReadOnly)?;
+            let mut v = OpenVolume::from_assembly(&sys, name, OpenMode::ReadOnly)?;
             let st = v.stats()?;
             let bs = u64::from(v.vol.block_size);
             let deleted_bytes: u64 = v

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::device::file::is_block_device;
-use crate::device::probe::mounted;
-use crate::format::{FormatOptions, FormatPlan, format, plan};
-use crate::units::{format_size, parse_size};
-use crate::volume::plan::VolumeRequest;
+use nwvol::device::file::is_block_device;
+use nwvol::device::mounted;
+use nwvol::format::{FormatOptions, FormatPlan, format, plan};
+use nwvol::units::SECTOR;
+use nwvol::units::{format_size, parse_size};
+use nwvol::volume::plan::VolumeRequest;
 
-use super::{EXIT_OK, Output, devices};
+use super::{EXIT_OK, Output, Session, devices};
 
 /// Options of `nwvol format`.
 #[derive(Debug, Args)]
@@ -75,7 +76,7 @@ pub(super) fn parse_volume(s: &str) -> Result<VolumeRequest, String> {
         Some((n, sz)) => (n, Some(parse_size(sz)?)),
         None => (s, None),
     };
-    let name = crate::layout::voltab::validate_volume_name(name).map_err(|e| e.to_string())?;
+    let name = nwvol::layout::voltab::validate_volume_name(name).map_err(|e| e.to_string())?;
     Ok(VolumeRequest { name, size })
 }
 
@@ -87,13 +88,13 @@ fn describe(p: &FormatPlan, paths: &[PathBuf], mirror: bool) -> Vec<String> {
             "mirror group of {} members ({}), logical partition {}",
             paths.len(),
             names.join(", "),
-            format_size(p.data_sectors[0] as u64 * 512)
+            format_size(p.data_sectors[0] as u64 * SECTOR as u64)
         ));
     } else {
         for (i, n) in names.iter().enumerate() {
             lines.push(format!(
                 "{n}: logical partition {}",
-                format_size(p.data_sectors[i] as u64 * 512)
+                format_size(p.data_sectors[i] as u64 * SECTOR as u64)
             ));
         }
     }
@@ -112,7 +113,7 @@ fn describe(p: &FormatPlan, paths: &[PathBuf], mirror: bool) -> Vec<String> {
 }
 
 /// Runs `nwvol format`.
-pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
+pub fn run(a: FormatArgs, out: &Output, session: &Session) -> Result<i32> {
     for (i, p) in a.devices.iter().enumerate() {
         if a.devices[..i].contains(p) {
             bail!("{}: given twice", p.display());
@@ -127,7 +128,7 @@ pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
     // Image files this run creates: removed again when it fails, so that a
     // refused or failed format leaves nothing behind.
     let mut created: Vec<PathBuf> = Vec::new();
-    let r = open_and_format(&a, out, &mut created);
+    let r = open_and_format(&a, out, session, &mut created);
     if r.is_err() {
         for p in &created {
             let _ = std::fs::remove_file(p);
@@ -136,8 +137,13 @@ pub fn run(a: FormatArgs, out: &Output) -> Result<i32> {
     r
 }
 
-fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> Result<i32> {
-    let mut devs: Vec<std::sync::Arc<dyn crate::device::Device>> = Vec::new();
+fn open_and_format(
+    a: &FormatArgs,
+    out: &Output,
+    session: &Session,
+    created: &mut Vec<PathBuf>,
+) -> Result<i32> {
+    let mut devs: Vec<std::sync::Arc<dyn nwvol::device::Device>> = Vec::new();
     for p in &a.devices {
         let missing = !devices::is_nbd(p) && std::fs::symlink_metadata(p).is_err();
         let dev = match (a.dry_run, a.size) {
@@ -146,8 +152,8 @@ fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> 
                 name: p.display().to_string(),
                 size,
             })
-                as std::sync::Arc<dyn crate::device::Device>,
-            _ => devices::open(p, !a.dry_run, a.size, a.direct, true)?,
+                as std::sync::Arc<dyn nwvol::device::Device>,
+            _ => devices::open(p, !a.dry_run, a.size, a.direct, true, &session.settings)?,
         };
         if missing && !a.dry_run {
             created.push(p.clone());
@@ -164,7 +170,7 @@ fn open_and_format(a: &FormatArgs, out: &Output, created: &mut Vec<PathBuf>) -> 
     };
     if a.dry_run {
         let p = plan(&devs, &opts)?;
-        crate::format::check_devices(&devs, a.force)?;
+        nwvol::format::check_devices(&devs, a.force)?;
         out.info("dry run: nothing written")?;
         for l in describe(&p, &a.devices, a.mirror) {
             out.info(l)?;
@@ -187,17 +193,17 @@ struct NotYetCreated {
     size: u64,
 }
 
-impl crate::device::Device for NotYetCreated {
+impl nwvol::device::Device for NotYetCreated {
     fn name(&self) -> &str {
         &self.name
     }
-    fn kind(&self) -> crate::device::DeviceKind {
-        crate::device::DeviceKind::Image
+    fn kind(&self) -> nwvol::device::DeviceKind {
+        nwvol::device::DeviceKind::Image
     }
     fn size(&self) -> u64 {
         self.size
     }
-    fn read_at(&self, buf: &mut [u8], _offset: u64) -> crate::device::DeviceResult<()> {
+    fn read_at(&self, buf: &mut [u8], _offset: u64) -> nwvol::device::DeviceResult<()> {
         buf.fill(0);
         Ok(())
     }
@@ -205,13 +211,13 @@ impl crate::device::Device for NotYetCreated {
         &self,
         _bufs: &[std::io::IoSlice<'_>],
         offset: u64,
-    ) -> crate::device::DeviceResult<()> {
-        Err(crate::device::DeviceError::Unusable {
+    ) -> nwvol::device::DeviceResult<()> {
+        Err(nwvol::device::DeviceError::Unusable {
             device: self.name.clone(),
             reason: format!("dry run: refusing to write at byte {offset}"),
         })
     }
-    fn sync(&self) -> crate::device::DeviceResult<()> {
+    fn sync(&self) -> nwvol::device::DeviceResult<()> {
         Ok(())
     }
     fn reads_zeros(&self) -> bool {

@@ -7,10 +7,11 @@ use std::time::{Duration, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::layout::time::DosTime;
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::layout::time::DosTime;
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -85,11 +86,11 @@ fn get_tree(v: &OpenVolume, dir_id: u32, from: &NwPath, dest: &Path, failed: &mu
 }
 
 /// Runs `nwvol get`.
-pub fn run(a: GetArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: GetArgs, _out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
-    let sys = open_system(&a.dev, false)?;
-    let v = OpenVolume::from_system(&sys, &vol, OpenMode::ReadOnly)?;
+    let sys = open_system(&a.dev, session, false)?;
+    let v = OpenVolume::from_assembly(&sys, &vol, OpenMode::ReadOnly)?;
     let to_stdout = a.dest.as_os_str() == "-";
     let into_dir = !to_stdout && (paths.len() > 1 || a.dest.is_dir());
     if paths.len() > 1 && !to_stdout && !a.dest.is_dir() {

@@ -5,10 +5,11 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use crate::mirror::MirrorGroup;
-use crate::system::System;
+use nwvol::assembly::Assembly;
+use nwvol::mirror::MirrorGroup;
+use nwvol::units::SECTOR;
 
-use super::{DeviceArgs, EXIT_OK, Output, devices};
+use super::{DeviceArgs, EXIT_OK, Output, Session, devices};
 
 /// Version of the `hotfix list --json` shape.
 pub const HOTFIX_JSON_VERSION: u32 = 1;
@@ -49,7 +50,7 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
                 .map(|r| {
                     json!({
                         "logical_sector": r.logical_sector,
-                        "logical_byte": r.logical_sector as u64 * 512,
+                        "logical_byte": r.logical_sector as u64 * SECTOR as u64,
                         "slot": r.slot,
                         "device_byte": p.slot_device_offset(r.slot),
                     })
@@ -70,11 +71,11 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
 }
 
 /// Runs `nwvol hotfix`.
-pub fn run(a: HotfixArgs, out: &Output) -> Result<i32> {
+pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let groups = System::open_partitions_only(devs)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
+    let groups = Assembly::open_partitions_only(devs)?;
     let members = members_json(&groups);
     if a.json {
         out.json(&json!({

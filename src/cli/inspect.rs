@@ -5,15 +5,16 @@ use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
-use crate::layout::voltab::VOLTAB_COPY_BYTES;
-use crate::mirror::MirrorGroup;
-use crate::partition::{CopyStatus, Partition};
-use crate::system::System;
-use crate::units::format_size;
-use crate::volume::{GroupTable, Volume};
+use nwvol::assembly::Assembly;
+use nwvol::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR};
+use nwvol::layout::voltab::VOLTAB_COPY_BYTES;
+use nwvol::mirror::MirrorGroup;
+use nwvol::partition::{CopyStatus, Partition};
+use nwvol::units::SECTOR;
+use nwvol::units::format_size;
+use nwvol::volume::{GroupTable, Volume};
 
-use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, devices};
+use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, Session, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
 pub const INSPECT_JSON_VERSION: u32 = 1;
@@ -43,8 +44,8 @@ fn partition_json(p: &Partition) -> Value {
         "nwvol": p.writable(),
         "start_byte": start,
         "sectors": p.sectors,
-        "hotfix_area_byte": start + HOTFIX_FIRST_SECTOR as u64 * 512,
-        "pool_byte": start + POOL_FIRST_SECTOR as u64 * 512,
+        "hotfix_area_byte": start + HOTFIX_FIRST_SECTOR as u64 * SECTOR as u64,
+        "pool_byte": start + POOL_FIRST_SECTOR as u64 * SECTOR as u64,
         "redirection_sectors": p.hotfix.redir_sectors,
         "pool_slots": slots,
         "pool_slots_used": used,
@@ -129,7 +130,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
 /// An error reading a volume as one line naming the device: the error's own
 /// text when it starts with a member's device, else prefixed with the
 /// device of the volume's first segment.
-fn volume_error_line(sys: &System, v: &Volume, e: &crate::Error) -> String {
+fn volume_error_line(sys: &Assembly, v: &Volume, e: &nwvol::Error) -> String {
     let msg = e.to_string();
     let named = sys
         .groups
@@ -149,7 +150,7 @@ fn volume_error_line(sys: &System, v: &Volume, e: &crate::Error) -> String {
 
 /// The volumes as JSON, and one error line per volume that could not be
 /// read.
-fn volumes_json(sys: &System) -> (Vec<Value>, Vec<String>) {
+fn volumes_json(sys: &Assembly) -> (Vec<Value>, Vec<String>) {
     let mut failed = Vec::new();
     let vols = sys
         .volumes
@@ -203,10 +204,10 @@ fn n(v: &Value) -> u64 {
 }
 
 /// Runs `nwvol inspect`.
-pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
+pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let sys = System::open(devs)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
+    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
     let parts: Vec<Value> = sys
         .groups
         .iter()
@@ -246,7 +247,7 @@ pub fn run(a: InspectArgs, out: &Output) -> Result<i32> {
 
 /// The partitions, mirror groups and volumes as tables, on stdout.
 fn print_tables(
-    sys: &System,
+    sys: &Assembly,
     parts: &[Value],
     groups: &[Value],
     volumes: &[Value],
@@ -268,9 +269,9 @@ fn print_tables(
             p["device"].as_str().unwrap_or("").to_string(),
             format!(
                 "sector {} +{} ({}){}",
-                n(&p["start_byte"]) / 512,
+                n(&p["start_byte"]) / SECTOR as u64,
                 n(&p["sectors"]),
-                format_size(n(&p["sectors"]) * 512),
+                format_size(n(&p["sectors"]) * SECTOR as u64),
                 if p["nwvol"].as_bool() == Some(true) {
                     ""
                 } else {
@@ -286,7 +287,7 @@ fn print_tables(
             ),
             format!("byte {}", n(&p["volume_table_byte"])),
             format!("byte {}", n(&p["data_area_byte"])),
-            format_size(n(&p["logical_sectors"]) * 512),
+            format_size(n(&p["logical_sectors"]) * SECTOR as u64),
         ]);
     }
     out.line("Partitions")?;
@@ -405,7 +406,7 @@ fn print_tables(
 
 /// Every warning, one line each, on stderr.
 fn print_warnings(
-    sys: &System,
+    sys: &Assembly,
     parts: &[Value],
     groups: &[Value],
     volumes: &[Value],

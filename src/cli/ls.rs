@@ -7,10 +7,11 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::volume::index::Node;
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::index::Node;
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{
     FILES_JSON_VERSION, attr_letters, deleted_at, entry_json, item_error, open_system, parse,
 };
@@ -106,9 +107,9 @@ impl Lister<'_> {
 }
 
 /// Runs `nwvol ls`.
-pub fn run(a: LsArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: LsArgs, _out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
-    let sys = open_system(&a.dev, false)?;
+    let sys = open_system(&a.dev, session, false)?;
     let mut vols: HashMap<String, OpenVolume> = HashMap::new();
     let mut failed = false;
     let mut l = Lister {
@@ -119,7 +120,7 @@ pub fn run(a: LsArgs, _out: &Output) -> Result<i32> {
     let many = paths.len() > 1 || a.recursive;
     for (i, p) in paths.iter().enumerate() {
         if !vols.contains_key(&p.volume) {
-            let v = OpenVolume::from_system(&sys, &p.volume, OpenMode::ReadOnly)?;
+            let v = OpenVolume::from_assembly(&sys, &p.volume, OpenMode::ReadOnly)?;
             vols.insert(p.volume.clone(), v);
         }
         let v = &vols[&p.volume];

@@ -4,25 +4,20 @@
 use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use crate::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
-use crate::mirror::MirrorGroup;
-use crate::mirror::remirror::{
-    Progress, RemirrorOptions, RemirrorPlan, allocated_plan, dirty_plan,
-};
-use crate::partition::Partition;
-use crate::partition::create::{NewPartition, random_u32, write_partition};
-use crate::partition::plan::PartitionGeometry;
-use crate::system::System;
-use crate::units::format_size;
+use nwvol::assembly::Assembly;
+use nwvol::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
+use nwvol::membership::{self, CopyObserver, CopyOptions, Removed};
+use nwvol::mirror::MirrorGroup;
+use nwvol::mirror::remirror::{Progress, RemirrorPlan};
+use nwvol::units::format_size;
 
-use super::{DeviceArgs, EXIT_OK, Output, devices};
+use super::{DeviceArgs, EXIT_OK, Output, Session, devices};
 
 /// A remirror whose last checkpoint is older than this is not running
 /// (checkpoints are saved at least every 3 seconds while it copies).
@@ -138,7 +133,7 @@ pub struct RemoveArgs {
 
 fn parse_rate(s: &str) -> Result<u64, String> {
     let t = s.trim_end_matches("/s");
-    let v = crate::units::parse_size(t)?;
+    let v = nwvol::units::parse_size(t)?;
     if v == 0 {
         return Err(format!("{s}: the rate must be larger than 0"));
     }
@@ -146,19 +141,20 @@ fn parse_rate(s: &str) -> Result<u64, String> {
 }
 
 /// Runs `nwvol mirror`.
-pub fn run(a: MirrorArgs, out: &Output) -> Result<i32> {
+pub fn run(a: MirrorArgs, out: &Output, session: &Session) -> Result<i32> {
     match a.command {
-        MirrorCommand::Add(a) => add(a, out),
-        MirrorCommand::Resume(a) => resume(a, out),
-        MirrorCommand::Status(a) => status(a, out),
-        MirrorCommand::Remove(a) => remove(a, out, false),
-        MirrorCommand::Split(a) => remove(a, out, true),
+        MirrorCommand::Add(a) => add(a, out, session),
+        MirrorCommand::Resume(a) => resume(a, out, session),
+        MirrorCommand::Status(a) => status(a, out, session),
+        MirrorCommand::Remove(a) => remove(a, out, session, false),
+        MirrorCommand::Split(a) => remove(a, out, session, true),
     }
 }
 
-fn one_group(sys: &System) -> Result<Arc<MirrorGroup>> {
+/// Refuses devices of several groups, with the hint to give one group's.
+fn one_group(sys: &Assembly) -> Result<()> {
     match sys.groups.len() {
-        1 => Ok(sys.groups[0].clone()),
+        1 => Ok(()),
         n => bail!("the devices hold {n} mirror groups; give the members of one group with -d"),
     }
 }
@@ -334,7 +330,75 @@ impl Reporter {
     }
 }
 
-fn add(a: AddArgs, out: &Output) -> Result<i32> {
+/// Reports a copying membership operation: its plan (dry run), a progress
+/// bar or JSON lines, and the final line. The first output error is kept
+/// and returned once the operation is over.
+struct CopyReport<'a> {
+    out: &'a Output,
+    json: bool,
+    command: &'static str,
+    rep: Option<Reporter>,
+    err: Option<anyhow::Error>,
+}
+
+impl<'a> CopyReport<'a> {
+    fn new(out: &'a Output, json: bool, command: &'static str) -> CopyReport<'a> {
+        CopyReport {
+            out,
+            json,
+            command,
+            rep: None,
+            err: None,
+        }
+    }
+
+    fn keep(&mut self, r: Result<()>) {
+        if let Err(e) = r {
+            self.err.get_or_insert(e);
+        }
+    }
+
+    /// The operation's result, or the first output error.
+    fn result<T>(self, r: nwvol::Result<T>) -> Result<T> {
+        let v = r?;
+        match self.err {
+            Some(e) => Err(e),
+            None => Ok(v),
+        }
+    }
+}
+
+impl CopyObserver for CopyReport<'_> {
+    fn planned(&mut self, target: &str, plan: &RemirrorPlan) {
+        let r = print_plan(self.out, self.json, self.command, target, plan);
+        self.keep(r);
+    }
+
+    fn started(&mut self, _target: &str, total: u64, done: u64) {
+        self.rep = Some(Reporter::new(
+            self.out,
+            self.json,
+            self.command,
+            total,
+            done,
+        ));
+    }
+
+    fn progress(&mut self, p: &Progress) {
+        if let Some(r) = self.rep.as_mut() {
+            r.update(p);
+        }
+    }
+
+    fn finished(&mut self, target: &str, p: &Progress) {
+        if let Some(r) = self.rep.take() {
+            let res = r.finish(self.out, target, p);
+            self.keep(res);
+        }
+    }
+}
+
+fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
     if paths.iter().any(|p| p == &a.new_device) {
         bail!(
@@ -345,7 +409,7 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
     // A device that already is a member of this group (back after an
     // outage) is re-added as mdadm --re-add does: resynced, not
     // overwritten, copying only what the write-intent record names.
-    if let Some(id) = listed_member(&paths, &a.new_device, a.dev.direct) {
+    if let Some(id) = listed_member(&paths, &a.new_device, a.dev.direct, &session.settings) {
         out.info(format!(
             "{}: already a member of this group (partition {id:#010x}); resyncing it as nwvol mirror resume does",
             a.new_device.display()
@@ -353,164 +417,60 @@ fn add(a: AddArgs, out: &Output) -> Result<i32> {
         let mut dev = a.dev.clone();
         dev.devices = paths;
         dev.devices.push(a.new_device.clone());
-        return resume(ResumeArgs { dev, copy: a.copy }, out);
+        return resume(ResumeArgs { dev, copy: a.copy }, out, session);
     }
     let write = !a.copy.dry_run;
-    let devs = devices::open_all(&paths, write, a.dev.direct)?;
-    let sys = System::open(devs)?;
-    let g = one_group(&sys)?;
-    let newdev =
-        devices::open_all(std::slice::from_ref(&a.new_device), write, a.dev.direct)?.remove(0);
-    let name = newdev.name().to_string();
-    let geom = PartitionGeometry::plan(newdev.size(), None).map_err(|e| anyhow!("{name}: {e}"))?;
-    let need = g.logical_bytes / 512;
-    if (geom.data_sectors as u64) < need {
-        bail!(
-            "{name}: too small for the group: its partition would hold {} of logical partition, the group's is {}",
-            format_size(geom.data_sectors as u64 * 512),
-            format_size(g.logical_bytes)
-        );
-    }
-    let listed = g
-        .table()
-        .ext
-        .map(|x| {
-            x.members
-                .iter()
-                .filter(|m| m.state != MemberState::Removed)
-                .count()
-        })
-        .unwrap_or(g.members.len());
-    if listed >= crate::layout::mirror::MAX_MEMBERS {
-        bail!(
-            "{}: the group already has {listed} members, the most a mirror group holds",
-            g.name()
-        );
-    }
-    crate::format::check_devices(std::slice::from_ref(&newdev), a.force)?;
-    let plan = allocated_plan(&sys, 0)?;
-    if a.copy.dry_run {
-        print_plan(out, a.copy.json, "mirror add", &name, &plan)?;
-        return Ok(EXIT_OK);
-    }
-    // Whatever is cached is written out first: the members' data is what
-    // gets copied.
-    sys.io.sync()?;
-    let id = random_u32();
-    // The new member first, holding the table that lists it; then the
-    // survivors' tables (the same header). A kill in between leaves a
-    // member `mirror resume` continues, never a listed one with no header.
-    let table = g.next_table_with_member(id, plan.bytes())?;
-    write_partition(
-        newdev.as_ref(),
-        &NewPartition {
-            geometry: geom,
-            partition_id: id,
-            data_sectors: need as u32,
-            disk_signature: random_u32(),
-            created: crate::layout::time::DosTime::now(),
-            mirror: table.clone(),
-        },
-    )
-    .with_context(|| format!("{name}: writing the new partition"))?;
-    newdev.sync()?;
-    let listed_table = g.add_member_record(id, plan.bytes())?;
-    debug_assert_eq!(listed_table, table);
-    let target = Partition::open(newdev.clone())?;
-    if !target.device.reads_zeros() {
-        // Free space reads back as zeros on the new member too.
-        let mut pos = 0u64;
-        for &(s, e) in plan
-            .ranges
-            .iter()
-            .chain(std::iter::once(&(g.logical_bytes, g.logical_bytes)))
-        {
-            if s > pos {
-                target.zero_logical(pos, s - pos)?;
-            }
-            pos = e;
-        }
-    }
-    let mut rep = Reporter::new(out, a.copy.json, "mirror add", plan.bytes(), 0);
-    let p = g.remirror(
-        &target,
-        &plan,
-        0,
-        plan.bytes(),
-        RemirrorOptions {
-            max_rate: a.copy.max_rate,
-        },
-        &mut |p| rep.update(p),
-    )?;
-    rep.finish(out, &name, &p)?;
+    let devs = devices::open_all(&paths, write, a.dev.direct, &session.settings)?;
+    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    one_group(&sys)?;
+    let newdev = devices::open_all(
+        std::slice::from_ref(&a.new_device),
+        write,
+        a.dev.direct,
+        &session.settings,
+    )?
+    .remove(0);
+    let mut report = CopyReport::new(out, a.copy.json, "mirror add");
+    let r = membership::add_member(&sys, newdev, a.force, copy_options(&a.copy), &mut report);
+    report.result(r)?;
     Ok(EXIT_OK)
 }
 
-/// The partition ID of `new` when it is a NetWare partition listed (not
-/// removed) in the mirror table of the group the first of `paths` belongs
-/// to; read without locks, before anything is opened for writing.
-fn listed_member(paths: &[std::path::PathBuf], new: &std::path::Path, direct: bool) -> Option<u32> {
+fn copy_options(c: &CopyArgs) -> CopyOptions {
+    CopyOptions {
+        dry_run: c.dry_run,
+        max_rate: c.max_rate,
+    }
+}
+
+/// The partition ID of `new` when the library finds it a listed member of
+/// the group the first of `paths` belongs to; read without locks, before
+/// anything is opened for writing.
+fn listed_member(
+    paths: &[std::path::PathBuf],
+    new: &std::path::Path,
+    direct: bool,
+    settings: &nwvol::Settings,
+) -> Option<u32> {
     let open = |p: &std::path::Path| {
-        devices::open_all_observing(&[p.to_path_buf()], direct)
+        devices::open_all_observing(&[p.to_path_buf()], direct, settings)
             .ok()
-            .and_then(|mut d| Partition::open(d.remove(0)).ok())
+            .map(|mut d| d.remove(0))
     };
-    let part = open(new)?;
+    let new = open(new)?;
     let first = open(paths.first()?)?;
-    let (mine, theirs) = (part.mirror().ext?, first.mirror().ext?);
-    let rec = theirs.member(part.id())?;
-    (mine.group_id == theirs.group_id && rec.state != MemberState::Removed).then_some(part.id())
+    membership::listed_member(first, new)
 }
 
-fn resume_plan(sys: &System, g: &MirrorGroup, id: u32) -> Result<(RemirrorPlan, u64, u64)> {
-    let table = g.table();
-    let rec = table
-        .ext
-        .as_ref()
-        .and_then(|x| x.member(id).copied())
-        .ok_or_else(|| anyhow!("partition {id:#010x} is not in the group's mirror table"))?;
-    let wib = rec.flags & MEMBER_FLAG_WIB != 0;
-    let dirty = dirty_plan(g);
-    Ok(match (rec.state, wib) {
-        // The write-intent bits name everything it missed (and, for an
-        // interrupted resync, they are still set).
-        (_, true) => {
-            let done = if rec.state == MemberState::Remirroring {
-                rec.progress
-            } else {
-                0
-            };
-            let total = if rec.state == MemberState::Remirroring {
-                rec.total
-            } else {
-                dirty.bytes()
-            };
-            (dirty, done, total)
-        }
-        (MemberState::Remirroring, false) => {
-            let all = allocated_plan(sys, 0)?;
-            // Above the checkpoint what is left; below it, what was
-            // written since (its write-intent bits).
-            let plan = all.from_offset(rec.checkpoint).union(&dirty);
-            (plan, rec.progress, rec.total)
-        }
-        _ => {
-            let all = allocated_plan(sys, 0)?;
-            let b = all.bytes();
-            (all, 0, b)
-        }
-    })
-}
-
-fn resume(a: ResumeArgs, out: &Output) -> Result<i32> {
+fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct)?;
-    let sys = System::open(devs)?;
-    let g = one_group(&sys)?;
-    let targets: Vec<usize> = (0..g.members.len())
-        .filter(|&i| !g.members[i].in_sync() && !g.members[i].failed())
-        .collect();
-    if targets.is_empty() {
+    let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct, &session.settings)?;
+    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    one_group(&sys)?;
+    let mut report = CopyReport::new(out, a.copy.json, "mirror resume");
+    let r = membership::resume_members(&sys, copy_options(&a.copy), &mut report);
+    let done = report.result(r)?;
+    if done.targets == 0 {
         if a.copy.json {
             out.json(&json!({
                 "nwvol_json": MIRROR_JSON_VERSION, "command": "mirror resume",
@@ -519,36 +479,9 @@ fn resume(a: ResumeArgs, out: &Output) -> Result<i32> {
         } else {
             out.info(format!(
                 "{}: every member given is in sync; nothing to do",
-                g.name()
+                done.group
             ))?;
         }
-        return Ok(EXIT_OK);
-    }
-    for i in targets {
-        let m = &g.members[i];
-        let name = m.partition.name().to_string();
-        let (plan, done, total) = resume_plan(&sys, &g, m.partition.id())?;
-        if a.copy.dry_run {
-            print_plan(out, a.copy.json, "mirror resume", &name, &plan)?;
-            continue;
-        }
-        sys.io.sync()?;
-        let mut rep = Reporter::new(out, a.copy.json, "mirror resume", total, done);
-        let p = g.remirror(
-            &m.partition,
-            &plan,
-            done,
-            total,
-            RemirrorOptions {
-                max_rate: a.copy.max_rate,
-            },
-            &mut |p| rep.update(p),
-        )?;
-        g.set_member_in_sync(i);
-        rep.finish(out, &name, &p)?;
-    }
-    if !a.copy.dry_run {
-        g.settle_intent();
     }
     Ok(EXIT_OK)
 }
@@ -614,10 +547,10 @@ fn group_status(g: &MirrorGroup) -> Value {
     })
 }
 
-fn status(a: StatusArgs, out: &Output) -> Result<i32> {
+fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct)?;
-    let groups = System::open_partitions_only(devs)?;
+    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
+    let groups = Assembly::open_partitions_only(devs)?;
     let gs: Vec<Value> = groups.iter().map(group_status).collect();
     if a.json {
         out.json(&json!({
@@ -684,74 +617,27 @@ fn status(a: StatusArgs, out: &Output) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn remove(a: RemoveArgs, out: &Output, split: bool) -> Result<i32> {
+fn remove(a: RemoveArgs, out: &Output, session: &Session, split: bool) -> Result<i32> {
     let mut paths = devices::device_paths(&a.dev.devices)?;
     if !paths.contains(&a.device) {
         paths.push(a.device.clone());
     }
-    let devs = devices::open_all(&paths, true, a.dev.direct)?;
+    let devs = devices::open_all(&paths, true, a.dev.direct, &session.settings)?;
     let gone = devs[paths.iter().position(|p| p == &a.device).unwrap_or(0)]
         .name()
         .to_string();
-    let groups = System::open_partitions_only(devs)?;
-    let (g, i) = groups
-        .iter()
-        .find_map(|g| {
-            g.members
-                .iter()
-                .position(|m| m.partition.name() == gone)
-                .map(|i| (g, i))
-        })
-        .ok_or_else(|| anyhow!("{gone}: not a member of the groups given"))?;
-    let m = &g.members[i];
-    let ins = g.in_sync_members();
-    if ins == vec![i] {
-        bail!("{gone}: the last in-sync member of its group; removing it would leave no good copy");
-    }
-    let id = m.partition.id();
-    if split && !m.in_sync() {
-        bail!(
-            "{gone}: {}; only an in-sync member is a good copy to split off",
-            m.state()
-        );
-    }
-    // The member's own table says it is removed; the others forget it.
-    let mut own = m.partition.mirror();
-    if let Some(x) = own.ext.as_mut() {
-        for r in x.members.iter_mut().filter(|r| r.id == id) {
-            r.state = MemberState::Removed;
+    let groups = Assembly::open_partitions_only(devs)?;
+    match membership::remove_member(&groups, &gone, split)? {
+        Removed::Split {
+            group_id,
+            new_group,
+            new_id,
+        } => out.info(format!(
+            "{gone}: split from group {group_id:08x}: now group {new_group:08x}, partition {new_id:08x}"
+        ))?,
+        Removed::Removed { group_id } => {
+            out.info(format!("{gone}: removed from group {group_id:08x}"))?
         }
     }
-    g.update_table(&[], |x| {
-        x.members.retain(|r| r.id != id);
-        Ok(())
-    })?;
-    if let Some(x) = own.ext.as_mut() {
-        x.events = g.table().ext.map(|t| t.events).unwrap_or(0);
-    }
-    if split {
-        let (new_id, new_group) = (random_u32(), random_u32());
-        let created = own.created;
-        let table = crate::layout::mirror::MirrorHeader::new(
-            created,
-            crate::layout::mirror::MirrorExt {
-                group_id: new_group,
-                events: 1,
-                checkpoint_time: 0,
-                rate_kib: 0,
-                members: vec![crate::layout::mirror::MemberRecord::in_sync(new_id)],
-            },
-        );
-        m.partition.write_new_identity(new_id, &table)?;
-        m.partition
-            .write_wib(&crate::partition::wib::WibRecord::empty(g.logical_bytes), 1)?;
-        out.info(format!(
-            "{gone}: split from group {:08x}: now group {new_group:08x}, partition {new_id:08x}",
-            g.group_id
-        ))?;
-        return Ok(EXIT_OK);
-    }
-    m.partition.write_mirror_header(own)?;
-    out.info(format!("{gone}: removed from group {:08x}", g.group_id))?;
     Ok(EXIT_OK)
 }

@@ -3,10 +3,11 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::layout::time::DosTime;
-use crate::volume::file::FileTimes;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::layout::time::DosTime;
+use nwvol::volume::file::FileTimes;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -24,11 +25,11 @@ pub struct MkdirArgs {
 }
 
 /// Runs `nwvol mkdir`.
-pub fn run(a: MkdirArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: MkdirArgs, _out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
-    let sys = open_system(&a.dev, true)?;
-    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let sys = open_system(&a.dev, session, true)?;
+    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let now = DosTime::now();
     let times = FileTimes {
         modified: now,

@@ -18,6 +18,7 @@ mod purge;
 mod put;
 mod rm;
 mod salvage;
+mod session;
 mod stat;
 mod verify;
 mod volume;
@@ -25,6 +26,7 @@ mod volume;
 use clap::{Args, Parser, Subcommand};
 
 pub use output::Output;
+pub use session::Session;
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -35,6 +37,8 @@ pub const EXIT_USAGE: i32 = 2;
 
 /// The exit codes of a subcommand (`None`: of `nwvol` as a whole), for the
 /// EXIT STATUS section of the manual pages.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
 pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     const COMMON: &[(i32, &str)] = &[
         (EXIT_OK, "success"),
@@ -298,8 +302,8 @@ nwvol verify --dry-run --json | jq 'select(.type == \"finding\")'"
 
 /// Parses `--cache-size`: a size of at least 1 MiB.
 fn parse_cache_size(s: &str) -> Result<u64, String> {
-    let v = crate::units::parse_size(s)?;
-    if v < crate::cache::config::MIN_CACHE_BYTES {
+    let v = nwvol::units::parse_size(s)?;
+    if v < nwvol::cache::config::MIN_CACHE_BYTES {
         return Err(format!("{s}: the cache needs at least 1M"));
     }
     Ok(v)
@@ -324,30 +328,32 @@ pub fn main() -> i32 {
         }
     };
     let out = Output::new(cli.quiet);
-    crate::cache::set_default_capacity(cli.cache_size);
-    crate::device::file::set_lock_wait(std::time::Duration::from_secs(cli.wait));
-    devices::set_nbd_timeout(cli.nbd_timeout);
+    let session = Session::new(nwvol::Settings {
+        cache_bytes: cli.cache_size,
+        lock_wait: std::time::Duration::from_secs(cli.wait),
+        nbd_timeout: cli.nbd_timeout,
+    });
     let r = match cli.command {
-        Command::Format(a) => format::run(a, &out),
-        Command::Inspect(a) => inspect::run(a, &out),
-        Command::Ls(a) => ls::run(a, &out),
-        Command::Stat(a) => stat::run(a, &out),
-        Command::Put(a) => put::run(a, &out),
-        Command::Get(a) => get::run(a, &out),
-        Command::Cat(a) => cat::run(a, &out),
-        Command::Mkdir(a) => mkdir::run(a, &out),
-        Command::Rm(a) => rm::run(a, &out),
-        Command::Mv(a) => mv::run(a, &out),
-        Command::Df(a) => df::run(a, &out),
-        Command::Salvage(a) => salvage::run(a, &out),
-        Command::Purge(a) => purge::run(a, &out),
-        Command::Hotfix(a) => hotfix::run(a, &out),
-        Command::Volume(a) => volume::run(a, &out),
-        Command::Mirror(a) => mirror::run(a, &out),
-        Command::Verify(a) => verify::run(a, &out),
+        Command::Format(a) => format::run(a, &out, &session),
+        Command::Inspect(a) => inspect::run(a, &out, &session),
+        Command::Ls(a) => ls::run(a, &out, &session),
+        Command::Stat(a) => stat::run(a, &out, &session),
+        Command::Put(a) => put::run(a, &out, &session),
+        Command::Get(a) => get::run(a, &out, &session),
+        Command::Cat(a) => cat::run(a, &out, &session),
+        Command::Mkdir(a) => mkdir::run(a, &out, &session),
+        Command::Rm(a) => rm::run(a, &out, &session),
+        Command::Mv(a) => mv::run(a, &out, &session),
+        Command::Df(a) => df::run(a, &out, &session),
+        Command::Salvage(a) => salvage::run(a, &out, &session),
+        Command::Purge(a) => purge::run(a, &out, &session),
+        Command::Hotfix(a) => hotfix::run(a, &out, &session),
+        Command::Volume(a) => volume::run(a, &out, &session),
+        Command::Mirror(a) => mirror::run(a, &out, &session),
+        Command::Verify(a) => verify::run(a, &out, &session),
     };
     // Even when quiet: the mirror runs degraded until the user acts.
-    for f in nwpath::member_failures() {
+    for f in session.member_failures() {
         eprintln!(
             "nwvol: warning: {f}; the other members hold the data: once the device is fixed, \
 run nwvol mirror resume"

@@ -3,9 +3,10 @@
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -55,17 +56,17 @@ fn move_one(v: &mut OpenVolume, src: &NwPath, dest: &NwPath, into: Option<u32>) 
 }
 
 /// Runs `nwvol mv`.
-pub fn run(a: MvArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: MvArgs, _out: &Output, session: &Session) -> Result<i32> {
     let mut paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let dest = parse(&a.dest)?;
     paths.push(dest.clone());
     let vol = one_volume(&paths)?.to_string();
     paths.pop();
-    let sys = open_system(&a.dev, true)?;
-    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let sys = open_system(&a.dev, session, true)?;
+    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let into = match v.resolve(&dest) {
         Ok(t) => v.dir_id_of(t),
-        Err(crate::Error::NotFound(_)) => None,
+        Err(nwvol::Error::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
     if paths.len() > 1 && into.is_none() {

@@ -3,52 +3,34 @@
 //! (NetWare attribute letters, times, JSON).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
-use crate::layout::dirent::{
+use nwvol::assembly::Assembly;
+use nwvol::layout::dirent::{
     ATTR_ARCHIVE, ATTR_COPY_INHIBIT, ATTR_DELETE_INHIBIT, ATTR_HIDDEN, ATTR_PURGE, ATTR_READ_ONLY,
     ATTR_RENAME_INHIBIT, ATTR_SHAREABLE, ATTR_SYSTEM, ATTR_TRANSACTIONAL,
 };
-use crate::layout::time::DosTime;
-use crate::mirror::MirrorGroup;
-use crate::system::System;
-use crate::volume::index::Node;
-use crate::volume::{NwPath, OpenVolume};
+use nwvol::layout::time::DosTime;
+use nwvol::volume::index::Node;
+use nwvol::volume::{NwPath, OpenVolume};
 
-use super::{DeviceArgs, devices};
+use super::{DeviceArgs, Session, devices};
 
 /// Version of the JSON shapes of the file commands (docs/JSON.md).
 pub const FILES_JSON_VERSION: u32 = 1;
 
-/// The groups opened for writing in this run: `main` reports the members
-/// that failed in them, since a write survives a member's failure.
-static WRITTEN: Mutex<Vec<Arc<MirrorGroup>>> = Mutex::new(Vec::new());
-
-/// Assembles the devices: read-only, or for writing (exclusive locks).
-pub fn open_system(dev: &DeviceArgs, write: bool) -> Result<System> {
+/// Assembles the devices: read-only, or for writing (exclusive locks;
+/// the session remembers the groups, to report members that fail).
+pub fn open_system(dev: &DeviceArgs, session: &Session, write: bool) -> Result<Assembly> {
     let paths = devices::device_paths(&dev.devices)?;
-    let devs = devices::open_all(&paths, write, dev.direct)?;
-    let sys = System::open(devs)?;
+    let devs = devices::open_all(&paths, write, dev.direct, &session.settings)?;
+    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
     if write {
-        WRITTEN
-            .lock()
-            .expect("written groups lock")
-            .extend(sys.groups.iter().cloned());
+        session.wrote(&sys.groups);
     }
     Ok(sys)
-}
-
-/// The members given up while this run wrote, one message each.
-pub fn member_failures() -> Vec<String> {
-    WRITTEN
-        .lock()
-        .expect("written groups lock")
-        .iter()
-        .flat_map(|g| g.failures())
-        .collect()
 }
 
 /// True when the error is a mirror group without an in-sync member left:
@@ -56,8 +38,8 @@ pub fn member_failures() -> Vec<String> {
 pub fn is_no_member(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         matches!(
-            c.downcast_ref::<crate::Error>(),
-            Some(crate::Error::NoInSyncMember { .. })
+            c.downcast_ref::<nwvol::Error>(),
+            Some(nwvol::Error::NoInSyncMember { .. })
         )
     })
 }
@@ -126,7 +108,7 @@ pub fn attr_names(a: u32) -> Vec<&'static str> {
         (ATTR_READ_ONLY, "read_only"),
         (ATTR_HIDDEN, "hidden"),
         (ATTR_SYSTEM, "system"),
-        (crate::layout::dirent::ATTR_DIRECTORY, "directory"),
+        (nwvol::layout::dirent::ATTR_DIRECTORY, "directory"),
         (ATTR_ARCHIVE, "archive"),
         (ATTR_SHAREABLE, "shareable"),
         (ATTR_TRANSACTIONAL, "transactional"),
@@ -153,8 +135,8 @@ pub fn time_json(t: DosTime) -> Value {
 /// A deleted file's deletion time.
 pub fn deleted_at(n: &Node) -> DosTime {
     match &n.item {
-        crate::volume::index::Item::File(f) => f.deleted,
-        crate::volume::index::Item::Dir(_) => DosTime(0),
+        nwvol::volume::index::Item::File(f) => f.deleted,
+        nwvol::volume::index::Item::Dir(_) => DosTime(0),
     }
 }
 

@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -20,15 +21,15 @@ pub struct PurgeArgs {
 }
 
 /// Runs `nwvol purge`.
-pub fn run(a: PurgeArgs, out: &Output) -> Result<i32> {
+pub fn run(a: PurgeArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
-    let sys = open_system(&a.dev, true)?;
-    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let sys = open_system(&a.dev, session, true)?;
+    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let mut failed = false;
     let (mut files, mut blocks) = (0u64, 0u64);
     for p in &paths {
-        let r = (|| -> crate::Result<crate::volume::ops::Removed> {
+        let r = (|| -> nwvol::Result<nwvol::volume::ops::Removed> {
             if p.is_root() {
                 return v.purge(None);
             }
@@ -38,7 +39,7 @@ pub fn run(a: PurgeArgs, out: &Output) -> Result<i32> {
                     let (dir, name) = v.resolve_parent(p).map_err(|_| e)?;
                     let named = v.index().deleted_named(dir, name);
                     if named.is_empty() {
-                        return Err(crate::Error::NotFound(p.to_string()));
+                        return Err(nwvol::Error::NotFound(p.to_string()));
                     }
                     v.purge_deleted(&named)
                 }
@@ -58,7 +59,7 @@ pub fn run(a: PurgeArgs, out: &Output) -> Result<i32> {
     v.sync()?;
     out.info(format!(
         "purged {files} file(s), {} freed",
-        crate::units::format_size(blocks * u64::from(v.vol.block_size))
+        nwvol::units::format_size(blocks * u64::from(v.vol.block_size))
     ))?;
     Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
 }

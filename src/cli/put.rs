@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::layout::time::DosTime;
-use crate::volume::file::{FileTimes, MAX_FILE_BYTES, too_big};
-use crate::volume::{OpenMode, OpenVolume};
+use nwvol::layout::time::DosTime;
+use nwvol::volume::file::{FileTimes, MAX_FILE_BYTES, too_big};
+use nwvol::volume::{OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{base_name, is_no_member, item_error, open_system, parse, unix_mtime};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -139,13 +140,13 @@ impl Putter {
 }
 
 /// Runs `nwvol put`.
-pub fn run(a: PutArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
     let dest = parse(&a.dest)?;
-    let sys = open_system(&a.dev, true)?;
-    let v = OpenVolume::from_system(&sys, &dest.volume, OpenMode::Write)?;
+    let sys = open_system(&a.dev, session, true)?;
+    let v = OpenVolume::from_assembly(&sys, &dest.volume, OpenMode::Write)?;
     let into = match v.resolve(&dest) {
         Ok(t) => v.dir_id_of(t),
-        Err(crate::Error::NotFound(_)) => None,
+        Err(nwvol::Error::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
     if a.sources.len() > 1 && into.is_none() {

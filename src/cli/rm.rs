@@ -4,8 +4,9 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -26,11 +27,11 @@ pub struct RmArgs {
 }
 
 /// Runs `nwvol rm`.
-pub fn run(a: RmArgs, _out: &Output) -> Result<i32> {
+pub fn run(a: RmArgs, _out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
-    let sys = open_system(&a.dev, true)?;
-    let mut v = OpenVolume::from_system(&sys, &vol, OpenMode::Write)?;
+    let sys = open_system(&a.dev, session, true)?;
+    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let mut failed = false;
     for p in &paths {
         let r = v.resolve(p).and_then(|t| v.remove(t, a.recursive, a.purge));

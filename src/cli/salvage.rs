@@ -4,9 +4,10 @@ use anyhow::{Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::volume::index::Node;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::index::Node;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{FILES_JSON_VERSION, attr_letters, deleted_at, entry_json, open_system, parse};
 use super::{DeviceArgs, EXIT_OK, Output};
 
@@ -66,16 +67,16 @@ fn show(out: &Output, v: &OpenVolume, n: &Node) -> Result<()> {
 }
 
 /// Runs `nwvol salvage`.
-pub fn run(a: SalvageArgs, out: &Output) -> Result<i32> {
+pub fn run(a: SalvageArgs, out: &Output, session: &Session) -> Result<i32> {
     let p: NwPath = parse(&a.path)?;
     let list = a.list || a.json;
-    let sys = open_system(&a.dev, !list)?;
+    let sys = open_system(&a.dev, session, !list)?;
     let mode = if list {
         OpenMode::ReadOnly
     } else {
         OpenMode::Write
     };
-    let mut v = OpenVolume::from_system(&sys, &p.volume, mode)?;
+    let mut v = OpenVolume::from_assembly(&sys, &p.volume, mode)?;
     if let Ok(t) = v.resolve(&p)
         && let Some(dir) = v.dir_id_of(t)
     {

@@ -4,11 +4,12 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::layout::dirent::{NO_BLOCK, Trustee};
-use crate::volume::index::Item;
-use crate::volume::open::Target;
-use crate::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::layout::dirent::{NO_BLOCK, Trustee};
+use nwvol::volume::index::Item;
+use nwvol::volume::open::Target;
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
+use super::Session;
 use super::nwpath::{
     FILES_JSON_VERSION, attr_letters, attr_names, item_error, open_system, parse, time_json,
 };
@@ -171,15 +172,15 @@ fn print(out: &Output, o: &Value) -> Result<()> {
 }
 
 /// Runs `nwvol stat`.
-pub fn run(a: StatArgs, out: &Output) -> Result<i32> {
+pub fn run(a: StatArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
-    let sys = open_system(&a.dev, false)?;
+    let sys = open_system(&a.dev, session, false)?;
     let mut failed = false;
     let mut all = Vec::new();
     let mut vol: Option<OpenVolume> = None;
     for p in &paths {
         if vol.as_ref().is_none_or(|v| v.name() != p.volume) {
-            vol = Some(OpenVolume::from_system(
+            vol = Some(OpenVolume::from_assembly(
                 &sys,
                 &p.volume,
                 OpenMode::ReadOnly,

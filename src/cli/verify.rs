@@ -3,6 +3,7 @@
 //! Exit codes as fsck has them.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -10,11 +11,11 @@ use clap::{Args, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use crate::check::{Action, CheckOptions, Finding, Summary};
-use crate::units::format_size;
+use nwvol::check::run::{self, Checks, VerifyObserver, VerifyReport, find_truncated};
+use nwvol::check::{Action, CheckOptions, Finding, Summary};
+use nwvol::units::format_size;
 
-use super::{DeviceArgs, Output};
-use crate::check::truncated::{restore_length, truncated_image};
+use super::{DeviceArgs, Output, Session};
 
 /// Version of the `verify --json` records.
 pub const VERIFY_JSON_VERSION: u32 = 1;
@@ -69,8 +70,8 @@ pub struct VerifyArgs {
 }
 
 /// Runs `nwvol verify`; errors that stop the check exit with 8.
-pub fn run(a: VerifyArgs, out: &Output) -> Result<i32> {
-    match verify(&a, out) {
+pub fn run(a: VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
+    match verify(&a, out, session) {
         Ok(code) => Ok(code),
         Err(e) => {
             if super::output::is_broken_pipe(&e) {
@@ -91,92 +92,30 @@ pub fn run(a: VerifyArgs, out: &Output) -> Result<i32> {
     }
 }
 
-fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
-    let opts = CheckOptions {
-        repair: a.repair || a.dry_run,
-        dry_run: a.dry_run,
-    };
-    let started = Instant::now();
-    let mut summary = Summary::default();
-    let mut findings: Vec<Finding> = Vec::new();
-    let json = a.json;
-    // Truncated image files are found before assembly (which refuses
-    // them); repair gives them their length back.
-    let mut paths = super::devices::device_paths(&a.dev.devices)?;
-    let mut lost: Vec<(String, u64)> = Vec::new();
-    let mut left_out: Vec<u32> = Vec::new();
-    let mut early: Vec<Finding> = Vec::new();
-    paths.retain(|p| {
-        let Some(t) = truncated_image(p) else {
-            return true;
-        };
-        let mut f = Finding::new(
-            "member-truncated",
-            "device",
-            format!(
-                "the image file is {} bytes, its partition needs {}",
-                t.have, t.need
-            ),
-        );
-        f.member = Some(p.display().to_string());
-        let keep = if opts.dry_run {
-            f.action = Action::WouldRepair(
-                "restore its length and rewrite the lost bytes from a good member".into(),
-            );
-            false
-        } else if opts.repair {
-            match restore_length(p, &t) {
-                Ok(()) => {
-                    f.action = Action::Repaired(
-                        "length restored; the lost bytes are rewritten from a good member below"
-                            .into(),
-                    );
-                    lost.push((p.display().to_string(), t.have));
-                    true
-                }
-                Err(e) => {
-                    f.action = Action::RepairFailed(e.to_string());
-                    false
-                }
-            }
-        } else {
-            false
-        };
-        early.push(f);
-        if !keep {
-            left_out.extend(t.partition_id);
-        }
-        keep
-    });
-    if paths.is_empty() {
-        anyhow::bail!(
-            "no device left to verify: every one given is a truncated image (run with --repair)"
-        );
-    }
-    let devs = super::devices::open_all(&paths, opts.writes(), a.dev.direct)?;
-    let sys = crate::system::System::open(devs)?;
-    let mut mirror_stats = crate::check::mirror::MirrorStats::default();
-    let mut sink = |f: Finding| {
-        summary.add(&f);
-        if json {
-            let mut v = serde_json::to_value(&f).unwrap_or(Value::Null);
+/// Prints each finding as a JSON line (with `--json`) and shows the mirror
+/// check's progress bar on a terminal.
+struct VerifyPrinter<'a> {
+    out: &'a Output,
+    json: bool,
+    bar: OnceLock<indicatif::ProgressBar>,
+}
+
+impl VerifyObserver for VerifyPrinter<'_> {
+    fn finding(&self, f: &Finding) {
+        if self.json {
+            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
             if let Some(o) = v.as_object_mut() {
                 o.insert("nwvol_json".into(), json!(VERIFY_JSON_VERSION));
                 o.insert("command".into(), json!("verify"));
                 o.insert("type".into(), json!("finding"));
             }
             // A closed pipe ends the output, not the check.
-            let _ = out.json(&v);
+            let _ = self.out.json(&v);
         }
-        findings.push(f);
-    };
-    for f in early {
-        sink(f);
     }
 
-    if a.only != Some(Only::Structure) {
-        let total = crate::check::mirror::total_bytes(&sys);
-        let bar = (!json && !out.quiet && std::io::stderr().is_terminal()).then(|| {
+    fn mirror_started(&self, total: u64) {
+        if !self.json && !self.out.quiet && std::io::stderr().is_terminal() {
             let b = indicatif::ProgressBar::new(total);
             b.set_style(
                 indicatif::ProgressStyle::with_template(
@@ -184,28 +123,57 @@ fn verify(a: &VerifyArgs, out: &Output) -> Result<i32> {
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            b
-        });
-        let progress = |done: u64| {
-            if let Some(b) = &bar {
-                b.set_position(done);
-            }
-        };
-        let st = crate::check::mirror::check_mirrors_without(
-            &sys, &opts, &lost, &left_out, &progress, &mut sink,
-        )?;
-        if let Some(b) = bar {
+            let _ = self.bar.set(b);
+        }
+    }
+
+    fn mirror_progress(&self, done: u64) {
+        if let Some(b) = self.bar.get() {
+            b.set_position(done);
+        }
+    }
+
+    fn mirror_finished(&self) {
+        if let Some(b) = self.bar.get() {
             b.finish_and_clear();
         }
-        mirror_stats = st;
     }
-    if a.only != Some(Only::Mirror) {
-        // After the mirror check, so the members agree on what is read.
-        crate::check::check_structures(&sys, &opts, &mut sink)?;
+}
+
+fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
+    let opts = CheckOptions {
+        repair: a.repair || a.dry_run,
+        dry_run: a.dry_run,
+    };
+    let started = Instant::now();
+    let json = a.json;
+    // Truncated image files are found before assembly (which refuses
+    // them); repair gives them their length back.
+    let paths = super::devices::device_paths(&a.dev.devices)?;
+    let truncated = find_truncated(paths, &opts);
+    if truncated.paths.is_empty() {
+        anyhow::bail!(
+            "no device left to verify: every one given is a truncated image (run with --repair)"
+        );
     }
-    crate::check::mirror::recheck(&sys, std::mem::take(&mut mirror_stats.deferred), &mut sink)?;
-    summary.bytes_compared = mirror_stats.bytes_compared;
-    summary.blocks_checksummed = mirror_stats.blocks_checksummed;
+    let devs = super::devices::open_all(
+        &truncated.paths,
+        opts.writes(),
+        a.dev.direct,
+        &session.settings,
+    )?;
+    let sys = nwvol::assembly::Assembly::open_with(devs, session.settings.cache_config())?;
+    let checks = Checks {
+        mirror: a.only != Some(Only::Structure),
+        structure: a.only != Some(Only::Mirror),
+    };
+    let printer = VerifyPrinter {
+        out,
+        json,
+        bar: OnceLock::new(),
+    };
+    let VerifyReport { findings, summary } =
+        run::verify(&sys, &truncated, checks, &opts, &printer)?;
     let code = exit_code(&summary);
     let secs = started.elapsed().as_secs_f64();
     if json {

@@ -7,11 +7,12 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
-use crate::system::System;
-use crate::units::format_size;
-use crate::volume::admin::{create_volume, extend_volume, rename_volume};
-use crate::volume::plan::VolumeRequest;
+use nwvol::assembly::Assembly;
+use nwvol::assembly::admin::{create_volume, extend_volume, rename_volume};
+use nwvol::units::format_size;
+use nwvol::volume::plan::VolumeRequest;
 
+use super::Session;
 use super::format::{parse_block_size, parse_volume};
 use super::nwpath::{FILES_JSON_VERSION, open_system};
 use super::{DeviceArgs, EXIT_OK, Output};
@@ -95,7 +96,7 @@ fn same_file(a: &Path, b: &str) -> bool {
 }
 
 /// The group holding the device `p`.
-fn group_of(sys: &System, p: &Path) -> Result<usize> {
+fn group_of(sys: &Assembly, p: &Path) -> Result<usize> {
     for (g, grp) in sys.groups.iter().enumerate() {
         if grp.members.iter().any(|m| same_file(p, m.partition.name())) {
             return Ok(g);
@@ -107,7 +108,7 @@ fn group_of(sys: &System, p: &Path) -> Result<usize> {
     )
 }
 
-fn list(sys: &System, json_out: bool, out: &Output) -> Result<()> {
+fn list(sys: &Assembly, json_out: bool, out: &Output) -> Result<()> {
     let vols: Vec<serde_json::Value> = sys
         .volumes
         .iter()
@@ -183,7 +184,7 @@ fn list(sys: &System, json_out: bool, out: &Output) -> Result<()> {
 }
 
 /// Runs `nwvol volume`.
-pub fn run(a: VolumeArgs, out: &Output) -> Result<i32> {
+pub fn run(a: VolumeArgs, out: &Output, session: &Session) -> Result<i32> {
     match a.action {
         VolumeAction::Create {
             dev,
@@ -191,7 +192,7 @@ pub fn run(a: VolumeArgs, out: &Output) -> Result<i32> {
             volume,
             no_checksums,
         } => {
-            let sys = open_system(&dev, true)?;
+            let sys = open_system(&dev, session, true)?;
             let groups: Vec<usize> = (0..sys.groups.len()).collect();
             let p = create_volume(
                 &sys,
@@ -210,7 +211,7 @@ pub fn run(a: VolumeArgs, out: &Output) -> Result<i32> {
             ))?;
         }
         VolumeAction::Extend { dev, volume, onto } => {
-            let sys = open_system(&dev, true)?;
+            let sys = open_system(&dev, session, true)?;
             let groups: Vec<usize> = onto
                 .iter()
                 .map(|p| group_of(&sys, p))
@@ -226,7 +227,7 @@ pub fn run(a: VolumeArgs, out: &Output) -> Result<i32> {
             ))?;
         }
         VolumeAction::Rename { dev, old, new } => {
-            let sys = open_system(&dev, true)?;
+            let sys = open_system(&dev, session, true)?;
             let n = rename_volume(&sys, &old, &new)?;
             out.info(format!(
                 "renamed volume {} to {n}",
@@ -234,7 +235,7 @@ pub fn run(a: VolumeArgs, out: &Output) -> Result<i32> {
             ))?;
         }
         VolumeAction::List { dev, json } => {
-            let sys = open_system(&dev, false)?;
+            let sys = open_system(&dev, session, false)?;
             list(&sys, json, out)?;
         }
     }

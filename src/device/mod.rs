@@ -6,23 +6,27 @@
 //! need no shared file position).
 //!
 //! - [`file`]: image files and raw block devices ([`FileDevice`]).
-//! - [`probe`]: what a device already holds (file systems, partition tables)
-//!   and whether it is mounted.
-//! - [`testing`]: devices for tests and fault campaigns.
+//! - [`mounted()`]: whether a block device is in use (what it holds is
+//!   probed above the layout layer, in `partition::probe`).
+//! - `testing`: devices for tests and fault campaigns (unit tests and the
+//!   `testing` feature only: not in a release build).
 //! - [`aligned`]: aligned heap buffers for O_DIRECT.
 //! - [`nbd`]: NBD exports (remote members) as devices.
 
 pub mod aligned;
 pub mod file;
+pub mod mounted;
 pub mod nbd;
-pub mod probe;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 use std::io::IoSlice;
 
+use crate::units::SECTOR;
+
 pub use aligned::AlignedBuf;
 pub use file::{FileDevice, OpenOptions, is_block_device};
-pub use probe::{SigKind, Signature, mounted, probe};
+pub use mounted::mounted;
 
 /// Errors of the device layer. Every variant names the device.
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +129,7 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     /// O_DIRECT on 4Kn disks); offsets and lengths handed to the device by
     /// the layers above are multiples of it.
     fn alignment(&self) -> usize {
-        512
+        SECTOR
     }
     /// Reads exactly `buf.len()` bytes at `offset`; a short read is an error.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()>;

@@ -10,6 +10,9 @@
 //! - [`RecordingDevice`]: records every write and flush point of one
 //!   member into a [`Recorder`] shared by all members, in the order they
 //!   took effect, for building crash states.
+//! - [`LogDevice`]: logs writes and syncs of one device in their order.
+//! - [`SliceDevice`]: a window onto a device from an offset on (a member
+//!   whose partition starts elsewhere).
 //!
 //! Wrap a device in `Arc` to keep a handle on it while a layer above owns
 //! it: `Arc<D>` is a [`Device`] too.
@@ -1051,6 +1054,96 @@ impl<D: Device> Device for RecordingDevice<D> {
     }
     fn reads_zeros(&self) -> bool {
         self.inner.reads_zeros()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// LogDevice
+
+/// One event on a [`LogDevice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A write call: offset, length.
+    Write(u64, u64),
+    /// A sync call.
+    Sync,
+}
+
+/// A device that logs writes and syncs in the order they happen.
+#[derive(Debug)]
+pub struct LogDevice<D> {
+    pub inner: D,
+    pub log: Mutex<Vec<Event>>,
+}
+
+impl<D: Device> LogDevice<D> {
+    pub fn new(inner: D) -> LogDevice<D> {
+        LogDevice {
+            inner,
+            log: Mutex::new(Vec::new()),
+        }
+    }
+    pub fn events(&self) -> Vec<Event> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl<D: Device> Device for LogDevice<D> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn kind(&self) -> DeviceKind {
+        self.inner.kind()
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+        self.inner.read_at(buf, offset)
+    }
+    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        let len = bufs.iter().map(|b| b.len() as u64).sum();
+        self.log.lock().unwrap().push(Event::Write(offset, len));
+        self.inner.write_vectored_at(bufs, offset)
+    }
+    fn sync(&self) -> DeviceResult<()> {
+        self.log.lock().unwrap().push(Event::Sync);
+        self.inner.sync()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// SliceDevice
+
+/// A window onto a device starting at `offset`: a member whose partition
+/// starts at another device byte than the others'.
+#[derive(Debug)]
+pub struct SliceDevice<D> {
+    pub inner: D,
+    pub offset: u64,
+}
+
+impl<D: Device> Device for SliceDevice<D> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn kind(&self) -> DeviceKind {
+        self.inner.kind()
+    }
+    fn size(&self) -> u64 {
+        self.inner.size() - self.offset
+    }
+    fn alignment(&self) -> usize {
+        self.inner.alignment()
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+        self.inner.read_at(buf, offset + self.offset)
+    }
+    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        self.inner.write_vectored_at(bufs, offset + self.offset)
+    }
+    fn sync(&self) -> DeviceResult<()> {
+        self.inner.sync()
     }
 }
 

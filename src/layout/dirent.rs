@@ -3,27 +3,23 @@
 
 use super::LayoutError;
 use super::bytes::{be32, corrupt, le16, le32, need, put16, put32, put32_be};
+// Defined below both entries and long-name records, which share them.
+pub use super::dirslot::{
+    DIRENT_BYTES, MAX_DOS_NAME, PARENT_RESERVED_FIRST, PARENT_RESERVED_LAST, valid_dos_name,
+};
 use super::longname::{LongNameRecord, PARENT_LONG_NAME};
 use super::time::DosTime;
 
-/// Bytes of one directory entry.
-pub const DIRENT_BYTES: usize = 128;
 /// First u32 of a free entry.
 pub const PARENT_FREE: u32 = 0xFFFF_FFFF;
 /// First u32 of a grant list.
 pub const PARENT_GRANT_LIST: u32 = 0xFFFF_FFFE;
 /// First u32 of the volume information entry.
 pub const PARENT_VOLUME_INFO: u32 = 0xFFFF_FFFD;
-/// Lowest first u32 reserved for nwvol records.
-pub const PARENT_RESERVED_FIRST: u32 = 0xFFFF_FFF0;
-/// Highest first u32 reserved for nwvol records.
-pub const PARENT_RESERVED_LAST: u32 = 0xFFFF_FFFC;
 /// Directory ID of the root.
 pub const ROOT_ID: u32 = 0;
 /// First block of an empty file.
 pub const NO_BLOCK: u32 = 0xFFFF_FFFF;
-/// Longest DOS name ("12345678.123").
-pub const MAX_DOS_NAME: usize = 12;
 
 /// Attribute: read-only.
 pub const ATTR_READ_ONLY: u32 = 1 << 0;
@@ -211,22 +207,6 @@ pub enum DirEntry {
         #[serde(skip)]
         raw: Box<[u8; DIRENT_BYTES]>,
     },
-}
-
-/// True for a DOS 8.3 name as stored: 1-12 characters, upper case, a base
-/// of 1-8 and an optional extension of 1-3 after one dot, printable ASCII
-/// without spaces and without `"*+,/:;<=>?[\]|`.
-pub fn valid_dos_name(name: &str) -> bool {
-    let ok_char = |c: u8| {
-        c.is_ascii_graphic() && !c.is_ascii_lowercase() && !b"\"*+,/:;<=>?[\\]|.".contains(&c)
-    };
-    let (base, ext) = match name.split_once('.') {
-        Some((b, e)) => (b, Some(e)),
-        None => (name, None),
-    };
-    (1..=8).contains(&base.len())
-        && ext.is_none_or(|e| (1..=3).contains(&e.len()))
-        && base.bytes().chain(ext.unwrap_or("").bytes()).all(ok_char)
 }
 
 fn put_name(b: &mut [u8], name: &str) {

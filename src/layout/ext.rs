@@ -2,6 +2,7 @@
 //! extension header"). Its presence marks a partition nwvol may write.
 
 use super::LayoutError;
+use super::SECTOR;
 use super::bytes::{
     check_crc, check_version, corrupt, le16, le32, need, put16, put32, seal, unsupported,
 };
@@ -81,8 +82,8 @@ impl ExtHeader {
     }
 
     /// The sector's bytes, with its CRC.
-    pub fn encode(&self) -> [u8; 512] {
-        let mut b = [0u8; 512];
+    pub fn encode(&self) -> [u8; SECTOR] {
+        let mut b = [0u8; SECTOR];
         b[O_MAGIC..O_MAGIC + 8].copy_from_slice(EXT_MAGIC);
         put16(&mut b, O_VERSION, self.version);
         put16(&mut b, O_SIZE, EXT_HEADER_BYTES);
@@ -107,7 +108,7 @@ impl ExtHeader {
     /// NetWare partition), an error when it is there but the header is bad
     /// or needs features this nwvol does not have.
     pub fn decode_opt(b: &[u8]) -> Result<Option<ExtHeader>, LayoutError> {
-        let b = need(b, 512, NAME)?;
+        let b = need(b, SECTOR, NAME)?;
         if &b[O_MAGIC..O_MAGIC + 8] != EXT_MAGIC {
             return Ok(None);
         }

@@ -4,9 +4,9 @@
 
 use std::collections::HashSet;
 
-use super::LayoutError;
 use super::bytes::{check_crc, check_version, corrupt, crc32, le32, need, put32, seal};
 use super::voltab::VOLTAB_SECTORS;
+use super::{LayoutError, SECTOR};
 
 /// Partition sector of hot-fix copy 0.
 pub const HOTFIX_FIRST_SECTOR: u32 = 32;
@@ -18,6 +18,9 @@ pub const HOTFIX_COPIES: usize = 4;
 pub const POOL_FIRST_SECTOR: u32 = 160;
 /// Sectors of a redirection unit and of a pool slot (4 KiB).
 pub const UNIT_SECTORS: u32 = 8;
+/// Bytes of a redirection unit: the granularity of redirection and of the
+/// mirror layer's read repair.
+pub const UNIT_BYTES: u64 = UNIT_SECTORS as u64 * SECTOR as u64;
 /// Smallest redirection sector count: the four header copies alone.
 pub const MIN_REDIR_SECTORS: u32 = HOTFIX_COPY_SECTORS * HOTFIX_COPIES as u32;
 /// Bytes of one hot-fix table entry.
@@ -59,8 +62,8 @@ pub struct HotfixHeader {
 
 impl HotfixHeader {
     /// The sector's bytes.
-    pub fn encode(&self) -> [u8; 512] {
-        let mut b = [0u8; 512];
+    pub fn encode(&self) -> [u8; SECTOR] {
+        let mut b = [0u8; SECTOR];
         b[H_MAGIC..H_MAGIC + 8].copy_from_slice(HOTFIX_MAGIC);
         put32(&mut b, H_PARTITION_ID, self.partition_id);
         put32(&mut b, H_DATA_SECTORS, self.data_sectors);
@@ -72,7 +75,7 @@ impl HotfixHeader {
     /// mirror slot), `R >= 128`, `D >= 128` (room for the volume table).
     pub fn decode(b: &[u8]) -> Result<HotfixHeader, LayoutError> {
         let s = "hot-fix header";
-        let b = need(b, 512, s)?;
+        let b = need(b, SECTOR, s)?;
         if &b[H_MAGIC..H_MAGIC + 8] != HOTFIX_MAGIC {
             return Err(corrupt(s, "signature", "not HOTFIX00"));
         }
@@ -143,7 +146,7 @@ impl PoolGeometry {
     /// `4T + 8S <= P`, `T = ceil(S * 8 / 512)`. `S` is 0 for a tiny pool.
     pub fn for_redir_sectors(r: u32) -> PoolGeometry {
         let p = u64::from(r.saturating_sub(MIN_REDIR_SECTORS));
-        let t = |s: u64| (s * REDIRECT_BYTES as u64).div_ceil(512);
+        let t = |s: u64| (s * REDIRECT_BYTES as u64).div_ceil(SECTOR as u64);
         // 4T >= S / 16, so S <= 16P / 129; the ceiling costs at most one step.
         let mut s = 16 * p / 129;
         while s > 0 && 4 * t(s) + u64::from(UNIT_SECTORS) * s > p {
@@ -221,8 +224,8 @@ impl HotfixTableHeader {
     }
 
     /// The sector's bytes, with its CRC.
-    pub fn encode(&self) -> [u8; 512] {
-        let mut b = [0u8; 512];
+    pub fn encode(&self) -> [u8; SECTOR] {
+        let mut b = [0u8; SECTOR];
         b[T_MAGIC..T_MAGIC + 8].copy_from_slice(TABLE_MAGIC);
         put32(&mut b, T_VERSION, TABLE_VERSION);
         put32(&mut b, T_UNIT, self.unit_sectors);
@@ -245,7 +248,7 @@ impl HotfixTableHeader {
     /// not fit the region).
     pub fn decode_opt(b: &[u8]) -> Result<Option<HotfixTableHeader>, LayoutError> {
         let s = "hot-fix table header";
-        let b = need(b, 512, s)?;
+        let b = need(b, SECTOR, s)?;
         if &b[T_MAGIC..T_MAGIC + 8] != TABLE_MAGIC {
             return Ok(None);
         }
@@ -267,7 +270,7 @@ impl HotfixTableHeader {
         let slots = le32(b, T_SLOTS);
         let used = le32(b, T_USED);
         let region_sectors = le32(b, T_REGION_SECTORS);
-        let region_bytes = u64::from(region_sectors) * 512;
+        let region_bytes = u64::from(region_sectors) * SECTOR as u64;
         if u64::from(slots) * REDIRECT_BYTES as u64 > region_bytes {
             return Err(corrupt(
                 s,
@@ -347,7 +350,7 @@ pub fn table_crc(entries: &[Redirect]) -> u32 {
 /// When the entries do not fit the region (a caller bug: the table never
 /// holds more entries than the pool has slots).
 pub fn encode_table(entries: &[Redirect], region_sectors: u32) -> Vec<u8> {
-    let mut b = vec![0u8; region_sectors as usize * 512];
+    let mut b = vec![0u8; region_sectors as usize * SECTOR];
     assert!(
         entries.len() * REDIRECT_BYTES <= b.len(),
         "{} hot-fix entries do not fit {region_sectors} sectors",

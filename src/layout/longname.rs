@@ -6,7 +6,7 @@
 
 use super::LayoutError;
 use super::bytes::{check_crc, check_version, corrupt, le16, le32, need, put16, put32, seal};
-use super::dirent::{DIRENT_BYTES, MAX_DOS_NAME, valid_dos_name};
+use super::dirslot::{DIRENT_BYTES, MAX_DOS_NAME, PARENT_RESERVED_FIRST, valid_dos_name};
 
 /// First u32 of a long-name record.
 pub const PARENT_LONG_NAME: u32 = 0xFFFF_FFFC;
@@ -186,7 +186,7 @@ impl LongNameRecord {
         let piece_len = usize::from(b[O_PIECE_LEN]);
         let total = le16(b, O_TOTAL);
         let total_len = usize::from(total);
-        if entry == 0 || entry >= super::dirent::PARENT_RESERVED_FIRST {
+        if entry == 0 || entry >= PARENT_RESERVED_FIRST {
             return Err(corrupt(
                 S,
                 "entry",

@@ -2,6 +2,7 @@
 //! marker"), by which tools such as TestDisk recognise a NetWare partition.
 
 use super::LayoutError;
+use super::SECTOR;
 use super::bytes::{corrupt, le32, put32};
 
 /// The marker text.
@@ -20,17 +21,24 @@ pub struct PartitionMarker {
 
 impl PartitionMarker {
     /// The sector's bytes.
-    pub fn encode(&self) -> [u8; 512] {
-        let mut b = [0u8; 512];
+    pub fn encode(&self) -> [u8; SECTOR] {
+        let mut b = [0u8; SECTOR];
         b[MAGIC_OFFSET..MAGIC_OFFSET + 12].copy_from_slice(MARKER_MAGIC);
         put32(&mut b, SECTORS_OFFSET, self.sectors);
         b
     }
 
+    /// True when `b` (partition sector 0, or the start of it) holds the
+    /// marker text: what marks a NetWare partition even when its count is
+    /// damaged (probing looks for this).
+    pub fn is_marked(b: &[u8]) -> bool {
+        b.get(MAGIC_OFFSET..MAGIC_OFFSET + MARKER_MAGIC.len()) == Some(MARKER_MAGIC)
+    }
+
     /// Decodes partition sector 0: the marker text and a non-zero count.
-    pub fn decode(b: &[u8; 512]) -> Result<PartitionMarker, LayoutError> {
+    pub fn decode(b: &[u8; SECTOR]) -> Result<PartitionMarker, LayoutError> {
         let s = "partition marker";
-        if &b[MAGIC_OFFSET..MAGIC_OFFSET + 12] != MARKER_MAGIC {
+        if !PartitionMarker::is_marked(b) {
             return Err(corrupt(
                 s,
                 "signature",

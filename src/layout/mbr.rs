@@ -1,6 +1,7 @@
 //! The PC master boot record in device sector 0 (FORMAT.md "MBR").
 
 use super::LayoutError;
+use super::SECTOR;
 use super::bytes::{corrupt, le32, put32};
 
 /// Partition type of a NetWare 386 (3.x and later) partition.
@@ -77,8 +78,8 @@ impl Mbr {
     }
 
     /// The sector's bytes; boot code zero, CHS fields `FE FF FF` (LBA only).
-    pub fn encode(&self) -> [u8; 512] {
-        let mut b = [0u8; 512];
+    pub fn encode(&self) -> [u8; SECTOR] {
+        let mut b = [0u8; SECTOR];
         put32(&mut b, DISK_SIGNATURE_OFFSET, self.disk_signature);
         for (i, e) in self.entries.iter().enumerate() {
             if e.is_empty() {
@@ -100,7 +101,7 @@ impl Mbr {
     /// than 0x00/0x80 (as Linux does, so a boot sector of a file system is
     /// not taken for a partition table). Bounds are checked by
     /// [`validate_entry`], which needs the device size.
-    pub fn decode(b: &[u8; 512]) -> Result<Mbr, LayoutError> {
+    pub fn decode(b: &[u8; SECTOR]) -> Result<Mbr, LayoutError> {
         let sig = [b[BOOT_SIGNATURE_OFFSET], b[BOOT_SIGNATURE_OFFSET + 1]];
         if sig != BOOT_SIGNATURE {
             return Err(corrupt(

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::LayoutError;
+use super::SECTOR;
 use super::bytes::{check_crc, check_version, corrupt, le32, le64, put32, put64, seal};
 use super::time::DosTime;
 
@@ -195,8 +196,8 @@ impl MirrorHeader {
     ///
     /// # Panics
     /// When the extension has more than [`MAX_MEMBERS`] members.
-    pub fn encode(&self) -> [u8; 512] {
-        let mut b = [0u8; 512];
+    pub fn encode(&self) -> [u8; SECTOR] {
+        let mut b = [0u8; SECTOR];
         b[O_MAGIC..O_MAGIC + 8].copy_from_slice(MIRROR_MAGIC);
         put32(&mut b, O_CREATED, self.created.0);
         put32(&mut b, O_FLAGS, self.flags);
@@ -231,7 +232,7 @@ impl MirrorHeader {
     /// With it: CRC, version, non-zero group ID, member count 1-8 with slots
     /// 0..n-1 used and the rest empty, records matching the IDs at 32,
     /// non-zero and unique IDs, states 0-3.
-    pub fn decode(b: &[u8; 512]) -> Result<MirrorHeader, LayoutError> {
+    pub fn decode(b: &[u8; SECTOR]) -> Result<MirrorHeader, LayoutError> {
         if &b[O_MAGIC..O_MAGIC + 8] != MIRROR_MAGIC {
             return Err(corrupt(NAME, "signature", "not MIRROR00"));
         }
@@ -256,7 +257,7 @@ impl MirrorHeader {
     /// checkpoint past `data_sectors * 512`.
     pub fn validate(&self, data_sectors: u32) -> Result<(), LayoutError> {
         let Some(x) = &self.ext else { return Ok(()) };
-        let bytes = u64::from(data_sectors) * 512;
+        let bytes = u64::from(data_sectors) * SECTOR as u64;
         for (i, m) in x.members.iter().enumerate() {
             if m.checkpoint > bytes {
                 return Err(corrupt(

@@ -2,7 +2,7 @@
 //! No I/O. Every decoder validates and rejects garbage with a typed error.
 
 /// A sector is 512 bytes everywhere in the format.
-pub const SECTOR: usize = 512;
+pub use crate::units::SECTOR;
 
 /// Why an on-disk structure was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +32,7 @@ pub enum LayoutError {
 mod bytes;
 pub mod checksum;
 pub mod dirent;
+mod dirslot;
 pub mod ext;
 pub mod fat;
 pub mod hotfix;

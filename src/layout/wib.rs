@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use super::LayoutError;
+use super::SECTOR;
 use super::bytes::{check_crc, check_version, corrupt, le32, le64, need, put32, put64, seal};
 
 /// Header magic.
@@ -18,7 +19,7 @@ pub const WIB_SECTORS: u32 = 30;
 /// Partition sector where the bitmap starts.
 pub const WIB_BITMAP_FIRST_SECTOR: u32 = 3;
 /// Bytes of the bitmap (sectors 3-31).
-pub const WIB_BITMAP_BYTES: usize = 29 * 512;
+pub const WIB_BITMAP_BYTES: usize = 29 * SECTOR;
 /// Bits the bitmap holds.
 pub const WIB_BITS: u32 = (WIB_BITMAP_BYTES * 8) as u32;
 /// Smallest chunk shift (64 KiB chunks).
@@ -111,8 +112,8 @@ impl WibHeader {
     }
 
     /// The sector's bytes, with its CRC.
-    pub fn encode(&self) -> [u8; 512] {
-        let mut b = [0u8; 512];
+    pub fn encode(&self) -> [u8; SECTOR] {
+        let mut b = [0u8; SECTOR];
         b[O_MAGIC..O_MAGIC + 8].copy_from_slice(WIB_MAGIC);
         put32(&mut b, O_VERSION, WIB_VERSION);
         put32(&mut b, O_CHUNK_SHIFT, self.chunk_shift);
@@ -125,7 +126,7 @@ impl WibHeader {
 
     /// Decodes partition sector 2 (the first 512 bytes of `b`).
     pub fn decode(b: &[u8]) -> Result<WibHeader, LayoutError> {
-        let b = need(b, 512, NAME)?;
+        let b = need(b, SECTOR, NAME)?;
         if &b[O_MAGIC..O_MAGIC + 8] != WIB_MAGIC {
             return Err(corrupt(NAME, "magic", "not NWVOLWIB"));
         }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::error::{Error, Result};
 use crate::layout::mirror::{MemberState, MirrorHeader};
 use crate::partition::Partition;
+use crate::units::SECTOR;
 
 use super::{Member, MirrorGroup};
 
@@ -136,7 +137,7 @@ fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
         authority,
         members,
         missing,
-        logical_sectors as u64 * 512,
+        logical_sectors as u64 * SECTOR as u64,
         warnings,
     ))
 }

@@ -7,12 +7,9 @@ use std::io::IoSlice;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use crate::error::Result;
-use crate::layout::hotfix::UNIT_SECTORS;
+use crate::layout::hotfix::UNIT_BYTES;
 use crate::layout::mirror::MemberState;
 use crate::partition::{Partition, slice_range};
-
-/// Bytes of a hot-fix unit: the granularity of redirection.
-pub const UNIT: u64 = UNIT_SECTORS as u64 * 512;
 
 /// More failing units than this in one run and the device is taken as
 /// failing as a whole, not as a few bad sectors.
@@ -184,16 +181,16 @@ impl Member {
         let end = logical + total;
         let mut pos = logical;
         while pos < end {
-            let unit_start = pos / UNIT * UNIT;
-            let stop = (unit_start + UNIT).min(end);
+            let unit_start = pos / UNIT_BYTES * UNIT_BYTES;
+            let stop = (unit_start + UNIT_BYTES).min(end);
             let pieces = slice_range(bufs, pos - logical, stop - pos);
             if self.try_write(&pieces, pos).is_err() && self.try_write(&pieces, pos).is_err() {
                 bad += 1;
                 if bad > MAX_BAD_UNITS_PER_RUN {
                     return Err(first);
                 }
-                let mut unit = vec![0u8; UNIT as usize];
-                if pos != unit_start || stop != unit_start + UNIT {
+                let mut unit = vec![0u8; UNIT_BYTES as usize];
+                if pos != unit_start || stop != unit_start + UNIT_BYTES {
                     // The rest of a partly written unit comes from the
                     // member itself; if that fails too, the member goes.
                     self.partition.read_logical(&mut unit, unit_start)?;

@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use crate::layout::mirror::MirrorHeader;
+use crate::lock::Recover;
 
 pub use member::{Member, MemberCounters, MemberStats};
 pub use writer::Run;
@@ -91,7 +92,7 @@ impl MirrorGroup {
 
     /// The group's current mirror table.
     pub fn table(&self) -> MirrorHeader {
-        self.table.lock().expect("mirror table lock").clone()
+        self.table.lock().recover().clone()
     }
 
     /// True when a member listed in the table is not present, or a present
@@ -122,7 +123,7 @@ impl MirrorGroup {
 
     /// Member failures since assembly, one message each.
     pub fn failures(&self) -> Vec<String> {
-        self.failures.lock().expect("failure list lock").clone()
+        self.failures.lock().recover().clone()
     }
 
     fn check_range(&self, logical: u64, len: u64) -> crate::Result<()> {

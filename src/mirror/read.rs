@@ -5,9 +5,11 @@ use std::io::IoSlice;
 use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
+use crate::layout::hotfix::UNIT_BYTES;
+use crate::lock::Recover;
 
 use super::MirrorGroup;
-use super::member::{UNIT, bump};
+use super::member::bump;
 
 /// Reads are spread over members in stretches of this many bytes, so that
 /// a sequential read alternates between members yet each member still sees
@@ -31,16 +33,13 @@ impl MirrorGroup {
     /// so that what reads the volume afterwards (verify's structure
     /// check) sees the good copy. Nothing is written.
     pub fn distrust(&self, i: usize, logical: u64, len: u64) {
-        self.distrusted
-            .lock()
-            .expect("distrusted copies lock")
-            .push((i, logical, len));
+        self.distrusted.lock().recover().push((i, logical, len));
     }
 
     /// True when member `i`'s copy of any of `[logical, logical + len)` is
     /// distrusted.
     fn distrusted(&self, i: usize, logical: u64, len: u64) -> bool {
-        let d = self.distrusted.lock().expect("distrusted copies lock");
+        let d = self.distrusted.lock().recover();
         d.iter()
             .any(|&(m, start, n)| m == i && start < logical + len && logical < start + n)
     }
@@ -102,10 +101,10 @@ impl MirrorGroup {
         // A sector can take a write and still not read (a medium error the
         // disk does not remap on write): check unit by unit.
         let end = logical + data.len() as u64;
-        let mut unit = vec![0u8; UNIT as usize];
-        let mut ustart = logical / UNIT * UNIT;
+        let mut unit = vec![0u8; UNIT_BYTES as usize];
+        let mut ustart = logical / UNIT_BYTES * UNIT_BYTES;
         while ustart < end {
-            let uend = (ustart + UNIT).min(self.logical_bytes);
+            let uend = (ustart + UNIT_BYTES).min(self.logical_bytes);
             let len = (uend - ustart) as usize;
             let lo = ustart.max(logical);
             let hi = uend.min(end);
@@ -117,7 +116,7 @@ impl MirrorGroup {
             if !ok {
                 bump(&m.stats.read_errors, 1);
                 let r = (|| -> Result<()> {
-                    if len as u64 != UNIT {
+                    if len as u64 != UNIT_BYTES {
                         return Err(Error::Invalid(format!(
                             "{}: cannot redirect the partial unit at the end of the logical partition",
                             m.partition.name()
@@ -136,7 +135,7 @@ impl MirrorGroup {
                     return;
                 }
             }
-            ustart += UNIT;
+            ustart += UNIT_BYTES;
         }
     }
 }

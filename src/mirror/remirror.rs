@@ -5,8 +5,9 @@
 //! checkpoint saved in every member's mirror table as it goes.
 //!
 //! What is copied is a [`RemirrorPlan`]: sorted, merged logical ranges.
-//! [`allocated_plan`] gives the volume tables, every FAT fragment and its
-//! copy, and the allocated blocks of every volume; [`dirty_plan`] the
+//! The assembly's `allocated_plan` gives the volume tables, every FAT
+//! fragment and its copy, and the allocated blocks of every volume (it
+//! needs the volumes, which sit above this layer); [`dirty_plan`] the
 //! chunks whose write-intent bits are set.
 
 use std::io::IoSlice;
@@ -14,11 +15,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::layout::fat::{FAT_ENTRY_BYTES, fat_blocks};
 use crate::layout::mirror::{MAX_MEMBERS, MemberRecord, MemberState, MirrorExt, MirrorHeader};
-use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
+use crate::lock::Recover;
 use crate::partition::Partition;
-use crate::system::System;
 
 use super::MirrorGroup;
 
@@ -74,47 +73,6 @@ impl RemirrorPlan {
     }
 }
 
-/// What matters in group `g`'s logical partition: the volume tables, each
-/// segment's FAT fragment and its copy, and every block whose FAT entry is
-/// not zero (the directory tables, files, deleted files).
-pub fn allocated_plan(sys: &System, g: usize) -> Result<RemirrorPlan> {
-    let lb = sys.groups[g].logical_bytes;
-    let mut v = vec![(0u64, ((VOLTAB_COPIES * VOLTAB_COPY_BYTES) as u64).min(lb))];
-    const CHUNK: usize = 4 << 20;
-    let mut buf = vec![0u8; CHUNK];
-    for vol in &sys.volumes {
-        let bs = vol.block_size as u64;
-        for s in vol.segments.iter().filter(|s| s.group == g) {
-            let start = s.logical_start();
-            let f = fat_blocks(s.blocks(), vol.block_size) as u64;
-            v.push((start, start + 2 * f * bs));
-            let mut left = s.blocks() as u64 * FAT_ENTRY_BYTES as u64;
-            let mut off = start;
-            let mut block = 0u64;
-            while left > 0 {
-                let n = left.min(CHUNK as u64) as usize;
-                sys.io.read(g, vol.block_size, off, &mut buf[..n])?;
-                for e in buf[..n].chunks_exact(FAT_ENTRY_BYTES) {
-                    if e.iter().any(|&b| b != 0) {
-                        let b0 = start + block * bs;
-                        match v.last_mut() {
-                            Some(last) if last.1 == b0 => last.1 = b0 + bs,
-                            _ => v.push((b0, b0 + bs)),
-                        }
-                    }
-                    block += 1;
-                }
-                off += n as u64;
-                left -= n as u64;
-            }
-        }
-    }
-    for r in &mut v {
-        r.1 = r.1.min(lb);
-    }
-    Ok(RemirrorPlan::from_ranges(v))
-}
-
 /// The chunks whose write-intent bits are set on the group's in-sync
 /// members.
 pub fn dirty_plan(group: &MirrorGroup) -> RemirrorPlan {
@@ -165,7 +123,7 @@ impl MirrorGroup {
         extra: &[&Partition],
         f: impl FnOnce(&mut MirrorExt) -> Result<()>,
     ) -> Result<MirrorHeader> {
-        let mut table = self.table.lock().expect("mirror table lock");
+        let mut table = self.table.lock().recover();
         let mut x = table_ext(&table)?;
         f(&mut x)?;
         x.events += 1;
@@ -214,7 +172,7 @@ impl MirrorGroup {
     /// without a header.
     pub fn next_table_with_member(&self, id: u32, total: u64) -> Result<MirrorHeader> {
         let name = self.name();
-        let table = self.table.lock().expect("mirror table lock");
+        let table = self.table.lock().recover();
         let mut x = table_ext(&table)?;
         push_member_record(&mut x, &name, id, total)?;
         x.events += 1;
@@ -293,7 +251,7 @@ impl MirrorGroup {
                             self.save_checkpoint(target, &p, MemberState::Remirroring)
                         });
                     if let Err(e) = r {
-                        *ck_err.lock().expect("checkpoint error lock") = Some(e);
+                        *ck_err.lock().recover() = Some(e);
                         return;
                     }
                 }
@@ -304,7 +262,7 @@ impl MirrorGroup {
                     let r = target
                         .write_logical(&[IoSlice::new(&buf)], off)
                         .map(|()| (off, buf.len() as u64));
-                    pool.lock().expect("buffer pool lock").push(buf);
+                    pool.lock().recover().push(buf);
                     let stop = r.is_err();
                     let _ = done_tx.send(r);
                     if stop {
@@ -378,7 +336,7 @@ impl MirrorGroup {
                         std::thread::sleep(want - el);
                     }
                 }
-                if let Some(e) = ck_err.lock().expect("checkpoint error lock").take() {
+                if let Some(e) = ck_err.lock().recover().take() {
                     return Err(e);
                 }
                 if (since_save >= CHECKPOINT_BYTES || last_save.elapsed() >= CHECKPOINT_EVERY)
@@ -400,7 +358,7 @@ impl MirrorGroup {
             drop(ck_tx);
             Ok(())
         });
-        if let Some(e) = ck_err.lock().expect("checkpoint error lock").take() {
+        if let Some(e) = ck_err.lock().recover().take() {
             return Err(e);
         }
         // On an error the checkpoint as last saved stays.
@@ -423,11 +381,7 @@ impl MirrorGroup {
     ) -> Result<Vec<u8>> {
         // Buffers come back from the writer: no fresh 8 MiB (and its page
         // faults) per chunk.
-        let mut buf = pool
-            .lock()
-            .expect("buffer pool lock")
-            .pop()
-            .unwrap_or_default();
+        let mut buf = pool.lock().recover().pop().unwrap_or_default();
         buf.resize(n as usize, 0);
         let mut last = None;
         for t in 0..sources.len() {

@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
 use crate::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
+use crate::lock::Recover;
 use crate::partition::wib::WibRecord;
 
 use super::MirrorGroup;
@@ -61,7 +62,7 @@ impl MirrorGroup {
         }
         let mut failed = Vec::new();
         {
-            let mut table = self.table.lock().expect("mirror table lock");
+            let mut table = self.table.lock().recover();
             if self.missing_recorded.load(Ordering::SeqCst) {
                 return Ok(());
             }
@@ -129,7 +130,7 @@ impl MirrorGroup {
     /// (see [`MirrorGroup::member_intent`]) before the data goes to it.
     /// Writes to chunks already set cost nothing.
     pub(crate) fn intend(&self, ranges: &[(u64, u64)]) -> u64 {
-        let mut guard = self.wib.lock().expect("write-intent lock");
+        let mut guard = self.wib.lock().recover();
         let st = guard.get_or_insert_with(|| self.load_wib());
         let mut changed = false;
         for &(start, len) in ranges {
@@ -182,12 +183,12 @@ impl MirrorGroup {
     /// any member may have received.
     pub(crate) fn member_intent(&self, i: usize, need: u64) -> Result<()> {
         let m = &self.members[i];
-        let mut durable = m.wib_durable.lock().expect("member write-intent lock");
+        let mut durable = m.wib_durable.lock().recover();
         if *durable >= need {
             return Ok(());
         }
         let (rec, version) = {
-            let guard = self.wib.lock().expect("write-intent lock");
+            let guard = self.wib.lock().recover();
             match guard.as_ref() {
                 Some(st) => (st.rec.clone(), st.version),
                 None => return Ok(()),
@@ -208,7 +209,7 @@ impl MirrorGroup {
             return;
         }
         let version = {
-            let mut guard = self.wib.lock().expect("write-intent lock");
+            let mut guard = self.wib.lock().recover();
             let Some(st) = guard.as_mut() else { return };
             if st.rec.count() == 0 || self.write_gen.load(Ordering::SeqCst) != gen0 {
                 return;
@@ -230,7 +231,7 @@ impl MirrorGroup {
     /// The group's write-intent bits as the in-sync members hold them (the
     /// in-memory copy once something was written).
     pub fn write_intent(&self) -> WibRecord {
-        let mut guard = self.wib.lock().expect("write-intent lock");
+        let mut guard = self.wib.lock().recover();
         guard.get_or_insert_with(|| self.load_wib()).rec.clone()
     }
 }
@@ -240,7 +241,7 @@ impl MirrorGroup {
     /// is being written (after a resync brought the last member in sync).
     pub fn settle_intent(&self) {
         {
-            let mut guard = self.wib.lock().expect("write-intent lock");
+            let mut guard = self.wib.lock().recover();
             guard.get_or_insert_with(|| self.load_wib());
         }
         if self.inflight.load(Ordering::SeqCst) == 0 {

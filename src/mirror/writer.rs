@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
 use crate::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
+use crate::lock::Recover;
 
 use super::MirrorGroup;
 use super::member::bump;
@@ -229,15 +230,12 @@ impl MirrorGroup {
         if !m.mark_failed() {
             return;
         }
-        self.failures
-            .lock()
-            .expect("failure list lock")
-            .push(format!(
-                "{}: member {:#010x} failed and is out of sync: {cause}",
-                m.partition.name(),
-                m.partition.id()
-            ));
-        let mut table = self.table.lock().expect("mirror table lock");
+        self.failures.lock().recover().push(format!(
+            "{}: member {:#010x} failed and is out of sync: {cause}",
+            m.partition.name(),
+            m.partition.id()
+        ));
+        let mut table = self.table.lock().recover();
         let mut newly_out = vec![i];
         loop {
             for &j in &newly_out {
@@ -263,14 +261,11 @@ impl MirrorGroup {
                 let mj = &self.members[j];
                 if let Err(e) = mj.partition.write_mirror_header(table.clone()) {
                     if mj.mark_failed() {
-                        self.failures
-                            .lock()
-                            .expect("failure list lock")
-                            .push(format!(
-                                "{}: member {:#010x} failed writing the mirror table: {e}",
-                                mj.partition.name(),
-                                mj.partition.id()
-                            ));
+                        self.failures.lock().recover().push(format!(
+                            "{}: member {:#010x} failed writing the mirror table: {e}",
+                            mj.partition.name(),
+                            mj.partition.id()
+                        ));
                     }
                     newly_out.push(j);
                 }

@@ -5,6 +5,8 @@
 use std::io::IoSlice;
 
 use crate::device::Device;
+
+use super::SECTOR;
 use crate::error::Result;
 use crate::layout::ext::ExtHeader;
 use crate::layout::hotfix::{
@@ -74,12 +76,12 @@ pub fn empty_table_header(pool: &PoolGeometry, copy: usize) -> HotfixTableHeader
 /// Writes the partition's own structures to `dev` (not synced).
 pub fn write_partition(dev: &dyn Device, p: &NewPartition) -> Result<()> {
     let g = &p.geometry;
-    let start = g.start_lba as u64 * 512;
+    let start = g.start_lba as u64 * SECTOR;
     let mbr = Mbr::new_netware(p.disk_signature, g.start_lba, g.sectors);
     dev.write_at(&mbr.encode(), 0)?;
     let marker = PartitionMarker { sectors: g.sectors }.encode();
     let ext = ExtHeader::new(p.partition_id, p.created).encode();
-    let wib = WibHeader::for_logical_bytes(p.data_sectors as u64 * 512).encode();
+    let wib = WibHeader::for_logical_bytes(p.data_sectors as u64 * SECTOR).encode();
     let bitmap = vec![0u8; WIB_BITMAP_BYTES];
     dev.write_vectored_at(
         &[
@@ -98,10 +100,10 @@ pub fn write_partition(dev: &dyn Device, p: &NewPartition) -> Result<()> {
     .encode();
     let mirror = p.mirror.encode();
     let pool = PoolGeometry::for_redir_sectors(g.redir_sectors);
-    let rest = vec![0u8; (HOTFIX_COPY_SECTORS as usize - 3) * 512];
+    let rest = vec![0u8; (HOTFIX_COPY_SECTORS as usize - 3) * SECTOR as usize];
     for c in 0..HOTFIX_COPIES {
         let table = empty_table_header(&pool, c).encode();
-        let at = start + (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as u64 * 512;
+        let at = start + (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as u64 * SECTOR;
         dev.write_vectored_at(
             &[
                 IoSlice::new(&hotfix),

@@ -16,8 +16,10 @@ use crate::layout::hotfix::{
     HOTFIX_COPIES, HotfixTableHeader, REDIRECT_BYTES, Redirect, copy_first_sector, encode_table,
 };
 use crate::layout::mirror::MirrorHeader;
+use crate::lock::Recover;
 
-use super::{Partition, SECTOR, UNIT_BYTES};
+use super::{Partition, SECTOR};
+use crate::layout::hotfix::UNIT_BYTES;
 
 /// I/O alignment for header and pool writes: a page, so that they work on
 /// devices opened with O_DIRECT.
@@ -93,8 +95,8 @@ impl Partition {
         let mut table = HotfixTableHeader::new(&self.pool, copy, entries);
         table.slots = self.pool_slots();
         let mut buf = self.aligned_buf(ALIGN as usize)?;
-        buf[..512].copy_from_slice(&self.hotfix.encode());
-        buf[512..1024].copy_from_slice(&mirror.encode());
+        buf[..SECTOR as usize].copy_from_slice(&self.hotfix.encode());
+        buf[SECTOR as usize..2 * SECTOR as usize].copy_from_slice(&mirror.encode());
         buf[1024..1536].copy_from_slice(&table.encode());
         let at = self.start_byte + copy_first_sector(copy) as u64 * SECTOR;
         self.device.write_vectored_at(&[IoSlice::new(&buf)], at)?;
@@ -119,7 +121,7 @@ impl Partition {
     /// new), which reconciliation picks by its event counter.
     pub fn write_mirror_header(&self, mirror: MirrorHeader) -> Result<()> {
         self.check_writable()?;
-        let _guard = self.header_lock.lock().expect("header lock");
+        let _guard = self.header_lock.lock().recover();
         let entries = self.redirects();
         for half in [0..HOTFIX_COPIES / 2, HOTFIX_COPIES / 2..HOTFIX_COPIES] {
             for c in half {
@@ -127,7 +129,7 @@ impl Partition {
             }
             self.device.sync()?;
         }
-        *self.mirror.write().expect("mirror header lock") = mirror;
+        *self.mirror.write().recover() = mirror;
         Ok(())
     }
 
@@ -136,7 +138,7 @@ impl Partition {
     /// or damaged copy), a sync after each copy.
     pub fn rewrite_header_copies(&self) -> Result<()> {
         self.check_writable()?;
-        let _guard = self.header_lock.lock().expect("header lock");
+        let _guard = self.header_lock.lock().recover();
         let entries = self.redirects();
         let mirror = self.mirror();
         for c in 0..HOTFIX_COPIES {
@@ -164,14 +166,14 @@ impl Partition {
         }
         self.check_range(unit_logical, UNIT_BYTES)?;
         let logical_sector = (unit_logical / SECTOR) as u32;
-        let mut bad = self.header_lock.lock().expect("header lock");
+        let mut bad = self.header_lock.lock().recover();
         let mut buf = self.aligned_buf(UNIT_BYTES as usize)?;
         buf.copy_from_slice(data);
         let mut last_err = None;
         let mut chosen = None;
         for _ in 0..SLOT_TRIES {
             let in_use: std::collections::BTreeSet<u32> = {
-                let r = self.redirects.read().expect("redirect table lock");
+                let r = self.redirects.read().recover();
                 r.values().copied().collect()
             };
             let Some(slot) =
@@ -219,7 +221,7 @@ impl Partition {
         }
         self.redirects
             .write()
-            .expect("redirect table lock")
+            .recover()
             .insert(logical_sector, slot);
         Ok(slot)
     }

@@ -4,6 +4,7 @@
 pub mod create;
 pub mod hotfix;
 pub mod plan;
+pub mod probe;
 pub mod wib;
 
 pub use crate::device::slice_range;
@@ -17,14 +18,16 @@ use crate::layout::LayoutError;
 use crate::layout::ext::ExtHeader;
 use crate::layout::hotfix::{
     HOTFIX_COPIES, HOTFIX_COPY_SECTORS, HOTFIX_FIRST_SECTOR, HotfixHeader, HotfixTableHeader,
-    PoolGeometry, Redirect, UNIT_SECTORS,
+    PoolGeometry, Redirect, UNIT_BYTES, UNIT_SECTORS,
 };
 use crate::layout::marker::PartitionMarker;
 use crate::layout::mbr::{Mbr, PART_TYPE_NETWARE286};
 use crate::layout::mirror::MirrorHeader;
+use crate::lock::Recover;
 
-pub(crate) const SECTOR: u64 = 512;
-pub(crate) const UNIT_BYTES: u64 = UNIT_SECTORS as u64 * SECTOR;
+/// The sector size (`units::SECTOR`) as u64, for the byte offsets this
+/// layer computes.
+pub(crate) const SECTOR: u64 = crate::units::SECTOR as u64;
 
 /// How one of the four hot-fix/mirror header copies read back.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -91,8 +94,8 @@ fn corrupt(dev: &dyn Device, what: impl Into<String>, source: LayoutError) -> Er
     }
 }
 
-fn sector(buf: &[u8], i: usize) -> &[u8; 512] {
-    buf[i * 512..(i + 1) * 512]
+fn sector(buf: &[u8], i: usize) -> &[u8; SECTOR as usize] {
+    buf[i * SECTOR as usize..(i + 1) * SECTOR as usize]
         .try_into()
         .expect("sector slice is 512 bytes")
 }
@@ -118,7 +121,7 @@ type HotfixTable = (BTreeMap<u32, u32>, Option<HotfixTableHeader>);
 /// sector count).
 fn locate_partition(
     dev: &dyn Device,
-    s0: &[u8; 512],
+    s0: &[u8; SECTOR as usize],
     dev_sectors: u64,
 ) -> Result<(Option<Mbr>, u64, u64)> {
     let name = dev.name().to_string();
@@ -178,7 +181,7 @@ fn read_head(
         });
     }
     // Sectors 0..160: marker, extension, write-intent, hot-fix copies.
-    let mut head = vec![0u8; min_sectors as usize * 512];
+    let mut head = vec![0u8; min_sectors as usize * SECTOR as usize];
     dev.read_at(&mut head, start_byte)?;
     if has_mbr && let Err(e) = PartitionMarker::decode(sector(&head, 0)) {
         warnings.push(format!(
@@ -241,7 +244,7 @@ fn decode_copy(
     };
     // What must agree between copies: both headers, and the
     // table header but for where its own region is.
-    let mut raw = head[base * 512..(base + 2) * 512].to_vec();
+    let mut raw = head[base * SECTOR as usize..(base + 2) * SECTOR as usize].to_vec();
     if let Some(t) = &table {
         raw.extend_from_slice(
             &[
@@ -439,7 +442,7 @@ impl Partition {
                 reason: "empty device (0 bytes)".into(),
             });
         }
-        let mut s0 = [0u8; 512];
+        let mut s0 = [0u8; SECTOR as usize];
         dev.read_at(&mut s0, 0)?;
         let mut warnings = Vec::new();
         let (mbr, start_sector, sectors) = locate_partition(dev, &s0, dev_sectors)?;
@@ -521,14 +524,14 @@ impl Partition {
 
     /// Number of redirected units.
     pub fn redirected_units(&self) -> usize {
-        self.redirects.read().expect("redirect table lock").len()
+        self.redirects.read().recover().len()
     }
 
     /// The redirected units: (logical sector, pool slot), sorted.
     pub fn redirects(&self) -> Vec<Redirect> {
         self.redirects
             .read()
-            .expect("redirect table lock")
+            .recover()
             .iter()
             .map(|(&logical_sector, &slot)| Redirect {
                 logical_sector,
@@ -553,7 +556,7 @@ impl Partition {
     /// Splits a logical range into device extents, at redirected units.
     pub fn map(&self, logical: u64, len: u64) -> Vec<Extent> {
         let base = self.logical_start_byte();
-        let redirects = self.redirects.read().expect("redirect table lock");
+        let redirects = self.redirects.read().recover();
         let mut out: Vec<Extent> = Vec::new();
         let end = logical + len;
         let mut pos = logical;
@@ -660,6 +663,6 @@ impl Partition {
 
     /// This member's current copy of the mirror table.
     pub fn mirror(&self) -> MirrorHeader {
-        self.mirror.read().expect("mirror header lock").clone()
+        self.mirror.read().recover().clone()
     }
 }

@@ -2,6 +2,8 @@
 //! device size and the requested hot-fix pool, tested by sweeping sizes.
 
 use crate::layout::hotfix::{HOTFIX_FIRST_SECTOR, POOL_FIRST_SECTOR, PoolGeometry, UNIT_SECTORS};
+
+use super::SECTOR;
 use crate::layout::mbr::NETWARE_START_LBA;
 use crate::layout::voltab::VOLTAB_SECTORS;
 
@@ -29,7 +31,7 @@ impl PartitionGeometry {
     /// Plans a partition on a device of `device_bytes`, with a hot-fix pool
     /// of `pool_bytes` (None: about 2% of the partition).
     pub fn plan(device_bytes: u64, pool_bytes: Option<u64>) -> Result<PartitionGeometry, String> {
-        let device_sectors = device_bytes / 512;
+        let device_sectors = device_bytes / SECTOR;
         let start = NETWARE_START_LBA as u64;
         if device_sectors <= start {
             return Err(format!(
@@ -41,7 +43,7 @@ impl PartitionGeometry {
         let unit = UNIT_SECTORS as u64;
         let pool = match pool_bytes {
             Some(0) => return Err("--hotfix must be larger than 0".into()),
-            Some(b) => b.div_ceil(512).div_ceil(unit) * unit,
+            Some(b) => b.div_ceil(SECTOR).div_ceil(unit) * unit,
             None => {
                 let p = (sectors * 2).div_ceil(100).div_ceil(unit) * unit;
                 p.max(2 * unit)
@@ -75,7 +77,7 @@ impl PartitionGeometry {
 
     /// Device byte where the logical partition starts.
     pub fn logical_start_byte(&self) -> u64 {
-        (self.start_lba as u64 + HOTFIX_FIRST_SECTOR as u64 + self.redir_sectors as u64) * 512
+        (self.start_lba as u64 + HOTFIX_FIRST_SECTOR as u64 + self.redir_sectors as u64) * SECTOR
     }
 }
 

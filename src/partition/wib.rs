@@ -86,11 +86,11 @@ impl Partition {
             what: "write-intent record (partition sector 2)".into(),
             source: e,
         };
-        let header = WibHeader::decode(&buf[at..at + 512]).map_err(corrupt)?;
+        let header = WibHeader::decode(&buf[at..at + SECTOR as usize]).map_err(corrupt)?;
         header.validate(self.logical_bytes()).map_err(corrupt)?;
         Ok(WibRecord {
             header,
-            bitmap: buf[at + 512..at + 512 + WIB_BITMAP_BYTES].to_vec(),
+            bitmap: buf[at + SECTOR as usize..at + SECTOR as usize + WIB_BITMAP_BYTES].to_vec(),
         })
     }
 
@@ -103,7 +103,7 @@ impl Partition {
         let mut h = rec.header;
         h.bits_set = rec.count().min(h.bits);
         h.events = events;
-        let mut bytes = Vec::with_capacity(WIB_SECTORS as usize * 512);
+        let mut bytes = Vec::with_capacity(WIB_SECTORS as usize * SECTOR as usize);
         bytes.extend_from_slice(&h.encode());
         bytes.extend_from_slice(&rec.bitmap);
         let at = self.start_byte + WIB_FIRST_SECTOR as u64 * SECTOR;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::cache::BlockIo;
 use crate::error::{Error, Result};
 use crate::layout::voltab::CHECKSUM_ENTRY_BYTES;
+use crate::lock::Recover;
 use crate::mirror::MirrorGroup;
 
 use super::Volume;
@@ -108,7 +109,7 @@ impl ChecksumIo {
         for g in &mut spans {
             g.sort_by_key(|s| s.start);
         }
-        *self.spans.write().unwrap_or_else(|e| e.into_inner()) = spans;
+        *self.spans.write().recover() = spans;
     }
 
     /// Computes the checksums of the blocks of `span` that `[off, off +
@@ -166,8 +167,8 @@ impl ChecksumIo {
     /// Writes every pending entry through the inner I/O, one write per run
     /// of adjacent entries.
     pub fn flush_entries(&self) -> Result<()> {
-        let _one = self.flushing.lock().unwrap_or_else(|e| e.into_inner());
-        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let _one = self.flushing.lock().recover();
+        let pending = std::mem::take(&mut *self.pending.lock().recover());
         let mut run: Vec<u8> = Vec::new();
         let mut run_at: Option<(usize, u64, u32)> = None;
         for ((g, at), (crc, bs)) in pending {
@@ -192,7 +193,7 @@ impl ChecksumIo {
     /// True when `[offset, offset + len)` of `group` overlaps a checksum
     /// fragment.
     fn touches_fragment(&self, group: usize, offset: u64, len: u64) -> bool {
-        let spans = self.spans.read().unwrap_or_else(|e| e.into_inner());
+        let spans = self.spans.read().recover();
         spans.get(group).is_some_and(|v| {
             v.iter()
                 .any(|s| s.csum_start < offset + len && offset < s.csum_end)
@@ -228,7 +229,7 @@ impl BlockIo for ChecksumIo {
         let end = offset + data.len() as u64;
         let mut entries = Vec::new();
         let into_fragment = {
-            let spans = self.spans.read().unwrap_or_else(|e| e.into_inner());
+            let spans = self.spans.read().recover();
             let Some(spans) = spans.get(group) else {
                 return Ok(());
             };
@@ -243,7 +244,7 @@ impl BlockIo for ChecksumIo {
             return Ok(());
         }
         let full = {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let mut p = self.pending.lock().recover();
             if into_fragment {
                 // A write into a fragment itself (write_checksum) wins
                 // over entries still pending there.

@@ -175,10 +175,12 @@ impl Fat {
         })
     }
 
-    /// Follows the chain from `first` and returns its blocks, checking that
-    /// sequence numbers count 0, 1, 2, ... and that it neither loops nor
-    /// runs into a free block. `limit`: stop after this many blocks (the
-    /// blocks a file's length needs) even when the chain goes on.
+    /// Follows the chain from `first` and returns its blocks: the one chain
+    /// walker of the volume layer. Checks that sequence numbers count 0, 1,
+    /// 2, ..., that the chain does not loop (found at the first repeated
+    /// block) and that it does not run into a free block. `limit`: stop
+    /// after this many blocks (the blocks a file's length needs) even when
+    /// the chain goes on.
     pub fn chain(
         vol: &Volume,
         io: &dyn BlockIo,
@@ -194,13 +196,20 @@ impl Fat {
             ))
         };
         loop {
+            // Unreachable while sequence numbers are checked (a repeated
+            // block repeats its number), kept as the bound of the walk.
             if out.len() as u64 >= u64::from(vol.total_blocks) {
                 return Err(bad("it loops".into()));
             }
             match Fat::entry(vol, io, b)? {
-                FatEntry::Free => return Err(bad(format!("block {b} is free"))),
+                FatEntry::Free => return Err(bad(format!("it runs into free block {b}"))),
                 FatEntry::Used { seq, next } => {
                     if seq as usize != out.len() {
+                        // A block met before carries the number it had
+                        // then: the chain loops back to it.
+                        if out.get(seq as usize) == Some(&b) {
+                            return Err(bad(format!("it loops back to block {b}")));
+                        }
                         return Err(bad(format!(
                             "block {b} has sequence number {seq}, expected {}",
                             out.len()

@@ -14,6 +14,7 @@ use crate::layout::voltab::{
     CHECKSUM_ENTRY_BYTES, SegmentEntry, VOLTAB_COPIES, VolumeRecord, VolumeTable, block_code_for,
 };
 use crate::mirror::MirrorGroup;
+use crate::units::SECTOR;
 
 use super::plan::{SegmentPlan, VolumePlan};
 
@@ -26,7 +27,7 @@ pub fn segment_entries(plans: &[VolumePlan], groups: usize) -> Vec<Vec<SegmentEn
                 name: p.name.clone(),
                 segment: s.number,
                 first_sector: s.logical_sector + 32,
-                sectors: s.blocks * (p.block_size / 512),
+                sectors: s.blocks * (p.block_size / SECTOR as u32),
                 total_blocks: p.total_blocks,
                 first_block: s.first_block,
                 block_code: block_code_for(p.block_size).unwrap_or(0),
@@ -134,7 +135,7 @@ pub fn write_fat_fragment(
     extra: &[(u32, u32)],
 ) -> Result<()> {
     let bs = block_size as u64;
-    let start = s.logical_sector as u64 * 512;
+    let start = s.logical_sector as u64 * SECTOR as u64;
     let f = s.fat_blocks(block_size) as u64;
     let c = s.checksum_blocks(block_size, checksums);
     // The checksum fragment is zeroed with the FAT: entries of 0 are "none
@@ -185,7 +186,7 @@ pub fn write_checksum_entries(
 ) -> Result<()> {
     let mut sorted = crcs.to_vec();
     sorted.sort_unstable();
-    let base = s.logical_sector as u64 * 512
+    let base = s.logical_sector as u64 * SECTOR as u64
         + u64::from(2 * s.fat_blocks(block_size)) * u64::from(block_size);
     let mut i = 0;
     while i < sorted.len() {
@@ -236,7 +237,7 @@ pub fn write_empty_volume_to(sink: &dyn Sink, plan: &VolumePlan, now: DosTime) -
         e.copy_from_slice(&free);
     }
     let s0 = &plan.segments[0];
-    let base = s0.logical_sector as u64 * 512;
+    let base = s0.logical_sector as u64 * SECTOR as u64;
     sink.write(
         s0.group,
         base + (plan.dir_block - s0.first_block) as u64 * bs,

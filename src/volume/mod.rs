@@ -2,7 +2,6 @@
 //! partitions: assembly from the volume tables, block I/O, the FAT and the
 //! directory table.
 
-pub mod admin;
 pub mod checksum;
 pub mod dirtable;
 pub mod fat;
@@ -30,6 +29,7 @@ use crate::layout::voltab::{
     SegmentEntry, VOLTAB_COPIES, VOLTAB_COPY_BYTES, VolumeTable, check_volume_segments,
 };
 use crate::mirror::MirrorGroup;
+use crate::units::SECTOR;
 
 /// One segment of a volume, located.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub struct Segment {
 impl Segment {
     /// Logical byte of the segment's first block.
     pub fn logical_start(&self) -> u64 {
-        self.entry.logical_first_sector() as u64 * 512
+        self.entry.logical_first_sector() as u64 * SECTOR as u64
     }
 
     /// Blocks held by the segment.
@@ -88,11 +88,15 @@ pub struct GroupTable {
     pub copies: Vec<Option<String>>,
 }
 
+/// Block size the volume tables are read and written with through the
+/// cache: they belong to no volume, so no volume's block size applies.
+pub const TABLE_IO_BLOCK: u32 = 4096;
+
 /// Reads and reconciles the 4 copies of a group's volume table.
 pub fn read_volume_table(group: &MirrorGroup) -> Result<GroupTable> {
     let mut raw = vec![0u8; VOLTAB_COPY_BYTES * VOLTAB_COPIES];
     group.read_logical(&mut raw, 0)?;
-    let data_sectors = (group.logical_bytes / 512) as u32;
+    let data_sectors = (group.logical_bytes / SECTOR as u64) as u32;
     let decoded: Vec<std::result::Result<VolumeTable, LayoutError>> = raw
         .chunks(VOLTAB_COPY_BYTES)
         .map(|c| {
@@ -404,53 +408,17 @@ impl Volume {
         )
     }
 
-    /// Reads the FAT entry of a block (from the primary FAT).
+    /// Reads the FAT entry of a block (from the primary FAT): the same
+    /// reader as [`Fat::entry`](fat::Fat::entry).
     pub fn fat_entry(&self, io: &dyn BlockIo, block: u32) -> Result<FatEntry> {
-        let s = self.segment_of(block)?;
-        let off = s.logical_start() + (block - s.entry.first_block) as u64 * FAT_ENTRY_BYTES as u64;
-        let mut b = [0u8; FAT_ENTRY_BYTES];
-        io.read(s.group, self.block_size, off, &mut b)?;
-        FatEntry::decode(&b, self.total_blocks).map_err(|e| Error::Corrupt {
-            device: io.groups()[s.group].name(),
-            what: format!("volume {} FAT entry {block}", self.name),
-            source: e,
-        })
-    }
-
-    /// Follows a chain from `first`, returning its blocks in order. Loops
-    /// and chains longer than the volume are errors.
-    pub fn chain(&self, io: &dyn BlockIo, first: u32) -> Result<Vec<u32>> {
-        let mut out = Vec::new();
-        // Blocks seen so far: a loop is found at its first repeat, not
-        // after reading as many FAT entries as the volume has blocks.
-        let mut seen = std::collections::HashSet::new();
-        let mut b = first;
-        loop {
-            if !seen.insert(b) {
-                return Err(Error::Invalid(format!(
-                    "volume {}: the FAT chain from block {first} loops back to block {b}",
-                    self.name
-                )));
-            }
-            out.push(b);
-            match self.fat_entry(io, b)? {
-                FatEntry::Used { next: None, .. } => return Ok(out),
-                FatEntry::Used { next: Some(n), .. } => b = n,
-                FatEntry::Free => {
-                    return Err(Error::Invalid(format!(
-                        "volume {}: the FAT chain from block {first} runs into free block {b}",
-                        self.name
-                    )));
-                }
-            }
-        }
+        fat::Fat::entry(self, io, block)
     }
 
     /// Reads every entry of the directory table.
     pub fn dir_entries(&self, io: &dyn BlockIo) -> Result<Vec<DirEntry>> {
         let mut out = Vec::new();
         let mut buf = vec![0u8; self.block_size as usize];
-        for b in self.chain(io, self.dir_block)? {
+        for b in fat::Fat::chain(self, io, self.dir_block, None)? {
             self.read_block(io, b, &mut buf)?;
             for raw in buf.chunks(DIRENT_BYTES) {
                 let e = DirEntry::decode(raw).map_err(|e| Error::Corrupt {

@@ -8,7 +8,6 @@ use crate::cache::BlockIo;
 use crate::error::{Error, Result};
 use crate::layout::dirent::{DIRENT_BYTES, DirEntry, ROOT_ID};
 use crate::layout::time::DosTime;
-use crate::system::System;
 
 use super::dirtable::DirTable;
 use super::fat::Fat;
@@ -48,23 +47,6 @@ pub struct OpenVolume {
 }
 
 impl OpenVolume {
-    /// Opens the volume named `name` (any case) of an assembled system.
-    pub fn from_system(sys: &System, name: &str, mode: OpenMode) -> Result<OpenVolume> {
-        let vol = sys.volume(name).cloned().ok_or_else(|| {
-            let have: Vec<&str> = sys.volumes.iter().map(|v| v.name.as_str()).collect();
-            Error::NotFound(format!(
-                "volume {} (the devices hold: {})",
-                name.to_ascii_uppercase(),
-                if have.is_empty() {
-                    "no volume".to_string()
-                } else {
-                    have.join(", ")
-                }
-            ))
-        })?;
-        OpenVolume::open(vol, sys.io.clone(), mode)
-    }
-
     /// Opens a volume: reads the directory table once and builds the
     /// index; in write mode also the free bitmap from the FAT.
     pub fn open(vol: Volume, io: Arc<dyn BlockIo>, mode: OpenMode) -> Result<OpenVolume> {

@@ -6,6 +6,7 @@ use crate::layout::fat::fat_blocks;
 use crate::layout::voltab::{
     MAX_SEGMENT_ENTRIES, VOLTAB_SECTORS, block_code_for, validate_volume_name,
 };
+use crate::units::SECTOR;
 
 /// A volume the user asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,11 +146,11 @@ pub fn plan_volumes_after(
         let left: u64 = data_sectors
             .iter()
             .zip(&cursor)
-            .map(|(&d, &c)| (d.saturating_sub(c)) as u64 * 512)
+            .map(|(&d, &c)| (d.saturating_sub(c)) as u64 * SECTOR as u64)
             .sum();
         let want = v.size.unwrap_or(left);
         let bs = block_size.unwrap_or_else(|| default_block_size(want));
-        let spb = bs / 512;
+        let spb = bs / SECTOR as u32;
         let mut need_blocks: u64 = match v.size {
             Some(s) => s.div_ceil(bs as u64),
             None => u64::MAX,

@@ -16,11 +16,11 @@ mod scan;
 
 use std::collections::HashMap;
 
+use crate::assembly::Assembly;
 use crate::error::Result;
 use crate::layout::checksum::block_crc;
 use crate::mirror::MirrorGroup;
 use crate::partition::wib::WibRecord;
-use crate::system::System;
 
 use super::owners::{Owner, Owners};
 use super::{Action, CheckOptions, Finding, Sink};
@@ -41,7 +41,7 @@ pub struct MirrorStats {
 }
 
 /// Logical bytes the mirror check reads (for a progress bar).
-pub fn total_bytes(sys: &System) -> u64 {
+pub fn total_bytes(sys: &Assembly) -> u64 {
     sys.groups.iter().map(|g| g.logical_bytes).sum()
 }
 
@@ -52,7 +52,7 @@ pub fn total_bytes(sys: &System) -> u64 {
 /// be gone (a truncated image given its length back): they count as
 /// unreadable there, so a good member's copy is written over them.
 pub fn check_mirrors(
-    sys: &System,
+    sys: &Assembly,
     opts: &CheckOptions,
     lost: &[(String, u64)],
     progress: &(dyn Fn(u64) + Sync),
@@ -65,7 +65,7 @@ pub fn check_mirrors(
 /// given but not assembled (truncated images, already reported as
 /// `member-truncated`): they are not reported missing.
 pub fn check_mirrors_without(
-    sys: &System,
+    sys: &Assembly,
     opts: &CheckOptions,
     lost: &[(String, u64)],
     left_out: &[u32],
@@ -92,7 +92,7 @@ pub fn check_mirrors_without(
 /// Gives the deferred findings to the sink after the structure repair: a
 /// block that now matches its checksum on every in-sync member was
 /// rewritten by it and counts as repaired.
-pub fn recheck(sys: &System, deferred: Vec<Finding>, sink: Sink<'_>) -> Result<()> {
+pub fn recheck(sys: &Assembly, deferred: Vec<Finding>, sink: Sink<'_>) -> Result<()> {
     for mut f in deferred {
         let vol = f.volume.as_deref().and_then(|v| sys.volume(v));
         if let (Some(vol), Some(r)) = (vol, f.blocks) {
@@ -135,7 +135,7 @@ struct Pending {
 /// The mirror check of one group: its members, the findings being built
 /// and the repairs written.
 struct GroupCheck<'a, 's> {
-    sys: &'a System,
+    sys: &'a Assembly,
     group: &'a MirrorGroup,
     opts: CheckOptions,
     sink: Sink<'s>,
@@ -171,7 +171,7 @@ struct FatCopy {
 }
 
 impl<'a, 's> GroupCheck<'a, 's> {
-    fn new(sys: &'a System, g: usize, opts: CheckOptions, sink: Sink<'s>) -> GroupCheck<'a, 's> {
+    fn new(sys: &'a Assembly, g: usize, opts: CheckOptions, sink: Sink<'s>) -> GroupCheck<'a, 's> {
         let group = &sys.groups[g];
         GroupCheck {
             sys,

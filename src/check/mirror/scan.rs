@@ -4,11 +4,11 @@
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use crate::assembly::Assembly;
 use crate::device::aligned::AlignedBuf;
 use crate::error::Result;
 use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
 use crate::partition::Partition;
-use crate::system::System;
 
 use super::GroupCheck;
 
@@ -40,7 +40,7 @@ pub(super) enum RegionKind {
 }
 
 /// The group's logical partition cut into volume segments and the rest.
-pub(super) fn regions(sys: &System, g: usize) -> Vec<Region> {
+pub(super) fn regions(sys: &Assembly, g: usize) -> Vec<Region> {
     let lb = sys.groups[g].logical_bytes;
     let mut segs: Vec<Region> = Vec::new();
     for (vi, vol) in sys.volumes.iter().enumerate() {

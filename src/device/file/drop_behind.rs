@@ -5,6 +5,7 @@
 use std::os::fd::AsRawFd;
 
 use super::FileDevice;
+use crate::lock::Recover;
 
 /// Buffered writes at least this long start their write-back at once
 /// (see [`FileDevice::start_writeback`]).
@@ -69,7 +70,7 @@ impl FileDevice {
             }
         }
         let old = {
-            let mut b = self.behind.lock().unwrap_or_else(|p| p.into_inner());
+            let mut b = self.behind.lock().recover();
             let end = offset + len;
             b.span = Some(
                 b.span
@@ -92,12 +93,7 @@ impl FileDevice {
     /// After a sync every page of the large writes since the last one is
     /// clean: drops them all.
     pub(super) fn drop_synced_span(&self) {
-        let span = self
-            .behind
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .span
-            .take();
+        let span = self.behind.lock().recover().span.take();
         if let Some((start, end)) = span {
             drop_pages(self.file.as_raw_fd(), start, end - start);
         }

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 
+use crate::units::SECTOR;
+
 // ioctl numbers libc does not define (see linux/fs.h).
 #[cfg(any(
     target_arch = "powerpc",
@@ -54,11 +56,11 @@ pub(super) fn block_size_and_align(file: &File) -> io::Result<(u64, usize)> {
             &mut ssz as *mut libc::c_int,
         )
     };
-    let ssz = if r < 0 { 512 } else { ssz as usize };
-    let align = if ssz >= 512 && ssz.is_power_of_two() {
+    let ssz = if r < 0 { SECTOR } else { ssz as usize };
+    let align = if ssz >= SECTOR && ssz.is_power_of_two() {
         ssz
     } else {
-        512
+        SECTOR
     };
     Ok((size, align))
 }

@@ -4,7 +4,6 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::errno_is;
@@ -37,25 +36,21 @@ pub(super) fn with_busy_grace<T>(
     }
 }
 
-/// How long a busy lock is waited for (`--wait`), in milliseconds.
-static LOCK_WAIT_MS: AtomicU64 = AtomicU64::new(0);
-
-/// Sets how long opening a device waits for another process's lock before
-/// it fails with "device busy" (default: not at all).
-pub fn set_lock_wait(wait: Duration) {
-    LOCK_WAIT_MS.store(wait.as_millis() as u64, Ordering::Relaxed);
-}
-
 /// Takes the advisory lock: exclusive for a writer, shared for a reader.
-/// When another holder has it, retries for the `--wait` time (at least a
-/// short grace, see [`BUSY_GRACE`]), then fails with `Busy`.
-pub(super) fn lock(file: &File, name: &str, exclusive: bool) -> DeviceResult<()> {
+/// When another holder has it, retries for `lock_wait` (`--wait`; at
+/// least a short grace, see [`BUSY_GRACE`]), then fails with `Busy`.
+pub(super) fn lock(
+    file: &File,
+    name: &str,
+    exclusive: bool,
+    lock_wait: Duration,
+) -> DeviceResult<()> {
     let op = if exclusive {
         libc::LOCK_EX
     } else {
         libc::LOCK_SH
     };
-    let wait = Duration::from_millis(LOCK_WAIT_MS.load(Ordering::Relaxed)).max(BUSY_GRACE);
+    let wait = lock_wait.max(BUSY_GRACE);
     let deadline = Instant::now() + wait;
     let r = loop {
         // SAFETY: flock on a valid descriptor.
@@ -76,7 +71,7 @@ pub(super) fn lock(file: &File, name: &str, exclusive: bool) -> DeviceResult<()>
             _ => break Err(e),
         }
     };
-    let waited = LOCK_WAIT_MS.load(Ordering::Relaxed);
+    let waited = lock_wait.as_millis() as u64;
     let hint = if waited > 0 {
         format!(" (waited {:.1} s)", waited as f64 / 1000.0)
     } else {

@@ -8,7 +8,7 @@
 //! need a stable volume (file commands, verify) share a lock that keeps
 //! writers out; observers (`inspect`, `mirror status`) take none, so they
 //! work while a long remirror runs. A busy lock fails at once, or after
-//! waiting up to the time set by [`set_lock_wait`] (`--wait`).
+//! waiting up to the time given to [`FileDevice::open_waiting`] (`--wait`).
 //!
 //! The jobs are in files of their own: opening and creating (`open.rs`),
 //! the advisory lock (`lock.rs`), positioned reads and vectored writes
@@ -23,8 +23,6 @@ mod lock;
 mod open;
 mod vectored;
 mod zero;
-
-pub use lock::set_lock_wait;
 
 use std::fs::File;
 use std::io::{self, IoSlice};
@@ -152,8 +150,10 @@ impl FileDevice {
 /// Test hook: with `NWVOL_TEST_KILL_AFTER_WRITES=N` in the environment the
 /// process SIGKILLs itself right after its Nth device write (counted over
 /// every [`FileDevice`], member and thread), so the fault campaign
-/// (tests/fault_campaign.rs) can cut a command short at an exact write.
-/// Unset, it costs one load per write.
+/// (tests/faults/campaign.rs) can cut a command short at an exact write.
+/// Unset, it costs one load per write. Only with the `testing` feature (the
+/// build `cargo test` makes): a release binary has no such switch.
+#[cfg(feature = "testing")]
 mod kill_switch {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -214,6 +214,7 @@ impl Device for FileDevice {
 
     fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
         let r = self.write_vectored_inner(bufs, offset);
+        #[cfg(feature = "testing")]
         kill_switch::after_write();
         r
     }

@@ -5,10 +5,12 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
+use std::time::Duration;
 
 use super::lock::{lock, with_busy_grace};
 use super::{FileDevice, OpenOptions, errno_is, ioctls};
 use crate::device::{DeviceError, DeviceKind, DeviceResult};
+use crate::units::SECTOR;
 
 /// Alignment used for O_DIRECT on image files when the file system does
 /// not say (safe for every file system block size up to 4 KiB).
@@ -38,7 +40,7 @@ fn image_direct_align(file: &File) -> usize {
         // 0: no direct I/O on this file; larger: not worth the bounces.
         return IMAGE_DIRECT_ALIGN;
     }
-    align.max(512)
+    align.max(SECTOR)
 }
 
 /// What kind of device the file at `name` is: a block device or an image
@@ -105,13 +107,24 @@ fn open_file(path: &Path, name: &str, kind: DeviceKind, opts: &OpenOptions) -> D
 }
 
 impl FileDevice {
-    /// Opens (or with `create_size`, creates) an image file or block device.
+    /// Opens (or with `create_size`, creates) an image file or block device;
+    /// a lock another process holds fails at once.
     pub fn open(path: &Path, opts: &OpenOptions) -> DeviceResult<FileDevice> {
+        FileDevice::open_waiting(path, opts, Duration::ZERO)
+    }
+
+    /// Like [`FileDevice::open`], waiting up to `lock_wait` for a lock
+    /// another process holds before failing with "device busy".
+    pub fn open_waiting(
+        path: &Path,
+        opts: &OpenOptions,
+        lock_wait: Duration,
+    ) -> DeviceResult<FileDevice> {
         let name = path.display().to_string();
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Self::open_missing(path, name, opts);
+                return Self::open_missing(path, name, opts, lock_wait);
             }
             Err(e) => {
                 return Err(DeviceError::Open {
@@ -136,9 +149,9 @@ impl FileDevice {
         }
         let file = open_file(path, &name, kind, opts)?;
         if opts.write {
-            lock(&file, &name, true)?;
+            lock(&file, &name, true, lock_wait)?;
         } else if opts.read_lock {
-            lock(&file, &name, false)?;
+            lock(&file, &name, false, lock_wait)?;
         }
         let (size, align) = match kind {
             DeviceKind::Block => {
@@ -151,13 +164,13 @@ impl FileDevice {
                 let align = if opts.direct {
                     image_direct_align(&file)
                 } else {
-                    512
+                    SECTOR
                 };
                 (meta.len(), align)
             }
         };
         // Whole sectors only; a trailing partial sector is ignored.
-        let size = size - size % 512;
+        let size = size - size % SECTOR as u64;
 
         Ok(FileDevice {
             name,
@@ -174,13 +187,18 @@ impl FileDevice {
 
     /// A path that does not exist: created when the options ask for a
     /// size and a write, else an error that says what would create it.
-    fn open_missing(path: &Path, name: String, opts: &OpenOptions) -> DeviceResult<FileDevice> {
+    fn open_missing(
+        path: &Path,
+        name: String,
+        opts: &OpenOptions,
+        lock_wait: Duration,
+    ) -> DeviceResult<FileDevice> {
         let open_err = |source: io::Error| DeviceError::Open {
             device: name.clone(),
             source,
         };
         match opts.create_size {
-            Some(size) if opts.write => Self::create(path, name.clone(), size, opts),
+            Some(size) if opts.write => Self::create(path, name.clone(), size, opts, lock_wait),
             Some(_) => Err(open_err(io::Error::new(
                 io::ErrorKind::NotFound,
                 "no such file (it can only be created when opened for writing)",
@@ -203,8 +221,9 @@ impl FileDevice {
         name: String,
         size: u64,
         opts: &OpenOptions,
+        lock_wait: Duration,
     ) -> DeviceResult<FileDevice> {
-        if size == 0 || !size.is_multiple_of(512) {
+        if size == 0 || !size.is_multiple_of(SECTOR as u64) {
             return Err(DeviceError::Unusable {
                 device: name,
                 reason: format!(
@@ -238,7 +257,7 @@ impl FileDevice {
                     open_err(e)
                 }
             })?;
-        lock(&file, &name, true)?;
+        lock(&file, &name, true, lock_wait)?;
         if let Err(e) = file.set_len(size) {
             let _ = std::fs::remove_file(path);
             return Err(open_err(e));
@@ -246,7 +265,7 @@ impl FileDevice {
         let align = if opts.direct {
             image_direct_align(&file)
         } else {
-            512
+            SECTOR
         };
         Ok(FileDevice {
             name: name.clone(),

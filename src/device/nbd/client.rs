@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::conn::Stream;
 use super::proto::*;
+use crate::lock::Recover;
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +71,7 @@ impl Shared {
     /// waiting request and shuts the socket so the reader wakes up.
     fn kill(&self, cause: String) {
         let drained: Vec<Pending> = {
-            let mut st = self.state.lock().expect("nbd state lock");
+            let mut st = self.state.lock().recover();
             if st.dead.is_none() {
                 st.dead = Some(cause);
             }
@@ -85,12 +86,7 @@ impl Shared {
     }
 
     fn dead_cause(&self) -> String {
-        self.state
-            .lock()
-            .expect("nbd state lock")
-            .dead
-            .clone()
-            .unwrap_or_default()
+        self.state.lock().recover().dead.clone().unwrap_or_default()
     }
 }
 
@@ -129,12 +125,7 @@ fn read_replies(mut s: Stream, shared: Arc<Shared>) {
         if magic != SIMPLE_REPLY_MAGIC {
             break format!("the server replied garbage (reply magic {magic:#010x})");
         }
-        let p = shared
-            .state
-            .lock()
-            .expect("nbd state lock")
-            .pending
-            .remove(&handle);
+        let p = shared.state.lock().recover().pending.remove(&handle);
         let Some(p) = p else {
             break format!("the server replied to a request never sent (handle {handle:#x})");
         };
@@ -197,12 +188,7 @@ impl Client {
 
     /// Why the connection is dead, if it is.
     pub fn dead(&self) -> Option<String> {
-        self.shared
-            .state
-            .lock()
-            .expect("nbd state lock")
-            .dead
-            .clone()
+        self.shared.state.lock().recover().dead.clone()
     }
 
     /// Sends every request, back to back, then waits for all their
@@ -255,7 +241,7 @@ impl Client {
     fn send(&self, index: usize, r: Request<'_>, done: &Sender<Reply>) -> Result<(), Failure> {
         let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
         {
-            let mut st = self.shared.state.lock().expect("nbd state lock");
+            let mut st = self.shared.state.lock().recover();
             if let Some(c) = &st.dead {
                 return Err(Failure::Lost(c.clone()));
             }
@@ -280,11 +266,7 @@ impl Client {
         let mut iov = Vec::with_capacity(1 + r.payload.len());
         iov.push(IoSlice::new(&hdr));
         iov.extend(r.payload.iter().map(|b| IoSlice::new(b)));
-        let res = self
-            .tx
-            .lock()
-            .expect("nbd send lock")
-            .write_all_vectored(&mut iov);
+        let res = self.tx.lock().recover().write_all_vectored(&mut iov);
         if let Err(e) = res {
             // Part of a request may be on the wire: the stream is no
             // longer in step with the server.
@@ -304,9 +286,8 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        if self.dead().is_none()
-            && let Ok(mut s) = self.tx.lock()
-        {
+        if self.dead().is_none() {
+            let mut s = self.tx.lock().recover();
             let mut hdr = [0u8; 28];
             hdr[0..4].copy_from_slice(&REQUEST_MAGIC.to_be_bytes());
             hdr[6..8].copy_from_slice(&CMD_DISC.to_be_bytes());

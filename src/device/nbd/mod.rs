@@ -26,6 +26,9 @@ use handshake::ExportInfo;
 use proto::*;
 pub use uri::{NbdUri, is_nbd_uri};
 
+use crate::lock::Recover;
+use crate::units::SECTOR;
+
 use super::{Device, DeviceError, DeviceKind, DeviceResult};
 
 /// Default bound on every wait for the server (`--nbd-timeout`).
@@ -103,7 +106,7 @@ impl NbdDevice {
                 "the server exports it read-only; nwvol needs to write to it".into(),
             ));
         }
-        if info.size < 512 {
+        if info.size < SECTOR as u64 {
             s.shutdown();
             return Err(fail(format!("the export holds only {} bytes", info.size)));
         }
@@ -272,7 +275,7 @@ impl Device for NbdDevice {
             return self.write_aligned(bufs, offset, len);
         }
         // A partial block: read it, patch it, write it whole.
-        let _g = self.rmw.lock().expect("nbd rmw lock");
+        let _g = self.rmw.lock().recover();
         let (s, e) = self.widen(offset, len);
         let mut tmp = vec![0u8; (e - s) as usize];
         self.read_aligned(&mut tmp, s)?;

@@ -2,6 +2,7 @@
 //! held by this logical partition, and the block-size codes it stores.
 
 use super::super::LayoutError;
+use super::super::SECTOR;
 use super::super::bytes::{corrupt, le16, le32, need, put16, put32};
 
 use super::name::volume_name_char;
@@ -76,7 +77,7 @@ impl SegmentEntry {
 
     /// Sectors per block; 0 for an unknown code.
     pub fn sectors_per_block(&self) -> u32 {
-        self.block_size() / 512
+        self.block_size() / SECTOR as u32
     }
 
     /// Blocks of this segment: sectors / sectors per block.

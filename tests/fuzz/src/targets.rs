@@ -11,6 +11,7 @@
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
 
+use nwvol::assembly::Assembly;
 use nwvol::cache::CacheConfig;
 use nwvol::check::{CheckOptions, check_structures};
 use nwvol::device::Device;
@@ -30,7 +31,6 @@ use nwvol::layout::voltab::{
     SegmentEntry, VOLTAB_COPY_BYTES, VTX_OFFSET, VolumeRecord, VolumeTable, check_volume_segments,
 };
 use nwvol::layout::wib::WibHeader;
-use nwvol::system::System;
 use nwvol::volume::open::{OpenMode, OpenVolume};
 
 /// A target's body.
@@ -403,14 +403,14 @@ const READ_BUDGET: u64 = 4 << 20;
 pub fn open_image(data: &[u8]) {
     let img = build_image(data);
     let dev: Arc<dyn Device> = Arc::new(MemDevice::from_bytes(img).with_name("fuzz.img"));
-    let Ok(sys) = System::open_with(vec![dev], CacheConfig::with_capacity(1 << 20)) else {
+    let Ok(sys) = Assembly::open_with(vec![dev], CacheConfig::with_capacity(1 << 20)) else {
         return;
     };
     let mut budget = READ_BUDGET;
     for vol in &sys.volumes {
         let _ = vol.stats(sys.io.as_ref());
         let _ = vol.dir_entries(sys.io.as_ref());
-        let Ok(ov) = OpenVolume::from_system(&sys, &vol.name, OpenMode::ReadOnly) else {
+        let Ok(ov) = OpenVolume::from_assembly(&sys, &vol.name, OpenMode::ReadOnly) else {
             continue;
         };
         let _ = ov.root_times();

@@ -1,0 +1,193 @@
+//! Deleting as NetWare did (salvage, purge, rm --purge), purging under
+//! space pressure, and a full volume.
+
+use crate::support::files::*;
+
+fn n(v: &serde_json::Value) -> u64 {
+    v.as_u64().unwrap()
+}
+
+#[test]
+fn rm_salvage_and_purge() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d.img"], "16M", &[]);
+    let empty = df(&imgs, "SYS");
+    let data = bytes(3, 100_000);
+    assert!(
+        nw_stdin(&imgs, &["put", "-", "SYS:/Old Report.doc"], &data)
+            .status
+            .success()
+    );
+    let with = df(&imgs, "SYS");
+    let file_blocks = n(&with["used_blocks"]) - n(&empty["used_blocks"]);
+    assert!(file_blocks >= 25, "{with}");
+    nw_ok(&imgs, &["rm", "SYS:/old report.DOC"]);
+    // Gone from ls, listed as deleted, space still held.
+    assert!(!nw_ok(&imgs, &["ls", "SYS:/"]).contains("Old Report.doc"));
+    let del = nw_ok(&imgs, &["ls", "--deleted", "SYS:/"]);
+    assert!(
+        del.contains("Old Report.doc") && del.contains("deleted 2"),
+        "{del}"
+    );
+    assert!(nw_ok(&imgs, &["salvage", "SYS:/"]).contains("SYS:/Old Report.doc"));
+    let d = df(&imgs, "SYS");
+    assert_eq!(d["deleted_files"], 1);
+    assert_eq!(d["files"], 0);
+    assert_eq!(d["used_blocks"], with["used_blocks"]);
+    nw_fails(&imgs, &["cat", "SYS:/Old Report.doc"], 1, &["not found"]);
+    // Salvage restores it under its long name.
+    let s = nw_ok(&imgs, &["salvage", "SYS:/Old Report.doc"]);
+    assert!(s.contains("salvaged SYS:/Old Report.doc"), "{s}");
+    assert!(nw(&imgs, &["cat", "SYS:/OLD REPORT.DOC"]).stdout == data);
+    // Deleted again, and a new file of that name: salvage refuses.
+    nw_ok(&imgs, &["rm", "SYS:/Old Report.doc"]);
+    assert!(
+        nw_stdin(&imgs, &["put", "-", "SYS:/Old Report.doc"], b"new")
+            .status
+            .success()
+    );
+    nw_fails(
+        &imgs,
+        &["salvage", "SYS:/Old Report.doc"],
+        1,
+        &["exists now"],
+    );
+    // The alias of the new file differs from the deleted one's.
+    let j: serde_json::Value =
+        serde_json::from_str(&nw_ok(&imgs, &["ls", "--json", "--deleted", "SYS:/"])).unwrap();
+    let old_alias = j["entries"][0]["dos_name"].as_str().unwrap().to_string();
+    let j: serde_json::Value =
+        serde_json::from_str(&nw_ok(&imgs, &["ls", "--json", "SYS:/"])).unwrap();
+    assert_ne!(j["entries"][0]["dos_name"].as_str().unwrap(), old_alias);
+    // purge frees the deleted file's blocks.
+    let o = nw_ok(&imgs, &["purge", "SYS:"]);
+    assert!(o.contains("purged 1 file"), "{o}");
+    let d = df(&imgs, "SYS");
+    assert_eq!(d["deleted_files"], 0);
+    assert_eq!(n(&d["used_blocks"]), n(&empty["used_blocks"]) + 1);
+    // rm --purge frees at once.
+    nw_ok(&imgs, &["rm", "--purge", "SYS:/Old Report.doc"]);
+    let d = df(&imgs, "SYS");
+    assert_eq!(d["used_blocks"], empty["used_blocks"]);
+    assert_eq!(d["deleted_files"], 0);
+    // Purging one deleted file by its name.
+    assert!(
+        nw_stdin(&imgs, &["put", "-", "SYS:/A.TXT"], b"a")
+            .status
+            .success()
+    );
+    nw_ok(&imgs, &["rm", "SYS:/A.TXT"]);
+    nw_ok(&imgs, &["purge", "SYS:/A.TXT"]);
+    assert_eq!(df(&imgs, "SYS")["deleted_files"], 0);
+    copies_equal(&imgs);
+}
+
+#[test]
+fn directories_need_r_and_go_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d.img"], "16M", &[]);
+    let empty = df(&imgs, "SYS");
+    nw_ok(&imgs, &["mkdir", "-p", "SYS:/A/B/C"]);
+    assert!(
+        nw_stdin(&imgs, &["put", "-", "SYS:/A/B/F.TXT"], &bytes(1, 50_000))
+            .status
+            .success()
+    );
+    nw_fails(&imgs, &["rm", "SYS:/A"], 1, &["SYS:/A", "not empty", "-r"]);
+    nw_fails(&imgs, &["rm", "SYS:/"], 1, &["root"]);
+    nw_ok(&imgs, &["rm", "SYS:/A/B/C"]);
+    nw_ok(&imgs, &["rm", "-r", "SYS:/A"]);
+    let d = df(&imgs, "SYS");
+    assert_eq!(d["directories"], 0);
+    assert_eq!(d["files"], 0);
+    assert_eq!(d["deleted_files"], 0);
+    assert_eq!(d["used_blocks"], empty["used_blocks"]);
+    assert_eq!(nw_ok(&imgs, &["ls", "SYS:/"]), "");
+    copies_equal(&imgs);
+}
+
+#[test]
+fn deleted_files_are_purged_oldest_first_when_space_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d.img"], "16M", &[]);
+    let free = n(&df(&imgs, "SYS")["free_bytes"]);
+    let third = (free / 3) as usize;
+    for name in ["ONE", "TWO"] {
+        let o = nw_stdin(
+            &imgs,
+            &["put", "-", &format!("SYS:/{name}")],
+            &bytes(1, third),
+        );
+        assert!(o.status.success());
+        nw_ok(&imgs, &["rm", &format!("SYS:/{name}")]);
+        // Deletion times have 2-second resolution: keep ONE older.
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+    }
+    // Two thirds are held by deleted files: a file of half the space needs
+    // ONE's blocks, but not TWO's.
+    let o = nw_stdin(
+        &imgs,
+        &["put", "-", "SYS:/HALF"],
+        &bytes(2, (free / 2) as usize),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let del = nw_ok(&imgs, &["ls", "--deleted", "SYS:/"]);
+    assert!(!del.contains("ONE") && del.contains("TWO"), "{del}");
+    assert!(nw(&imgs, &["cat", "SYS:/HALF"]).stdout == bytes(2, (free / 2) as usize));
+    copies_equal(&imgs);
+}
+
+#[test]
+fn a_full_volume_says_so_and_stays_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d.img"], "16M", &[]);
+    let before = df(&imgs, "SYS");
+    let too_much = bytes(4, n(&before["free_bytes"]) as usize + 4096);
+    let o = nw_stdin(&imgs, &["put", "-", "SYS:/TOO BIG.BIN"], &too_much);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no space left on SYS"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The partial file is gone and its blocks are free again.
+    assert_eq!(nw_ok(&imgs, &["ls", "SYS:/"]), "");
+    let after = df(&imgs, "SYS");
+    assert_eq!(after["used_blocks"], before["used_blocks"]);
+    assert_eq!(after["files"], 0);
+    copies_equal(&imgs);
+    // A local file too large for the volume: the same, from put of a file.
+    let big = dir.path().join("big.bin");
+    std::fs::write(&big, &too_much).unwrap();
+    nw_fails(
+        &imgs,
+        &["put", big.to_str().unwrap(), "SYS:/BIG.BIN"],
+        1,
+        &["no space left on SYS"],
+    );
+    // The next put works.
+    assert!(
+        nw_stdin(&imgs, &["put", "-", "SYS:/SMALL"], b"small")
+            .status
+            .success()
+    );
+    assert_eq!(nw_ok(&imgs, &["cat", "SYS:/SMALL"]), "small");
+    // Filling the volume exactly works too, with many files.
+    let free = n(&df(&imgs, "SYS")["free_bytes"]);
+    let src = dir.path().join("fill");
+    std::fs::create_dir(&src).unwrap();
+    let each = 64 * 1024;
+    let count = free / each as u64 + 3;
+    for i in 0..count {
+        std::fs::write(src.join(format!("F{i:04}")), bytes(i, each)).unwrap();
+    }
+    let o = nw(&imgs, &["put", "-r", src.to_str().unwrap(), "SYS:/FILL"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines().all(|l| l.contains("no space left on SYS")),
+        "{err}"
+    );
+    copies_equal(&imgs);
+    let d = df(&imgs, "SYS");
+    assert!(n(&d["free_bytes"]) < each as u64, "{d}");
+    assert_eq!(n(&d["files"]), 1 + count - err.lines().count() as u64);
+}
