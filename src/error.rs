@@ -51,6 +51,40 @@ pub enum Error {
         /// Slots in the pool.
         slots: u32,
     },
+    /// No member holds a copy of some blocks that matches its checksum:
+    /// the bytes there are lost. Never returned with the bad bytes.
+    #[error("{}", bad_blocks_message(.device, *.logical, *.len, .volume, .file))]
+    BadBlocks {
+        /// The devices whose copies were tried.
+        device: String,
+        /// First logical byte of the group that failed.
+        logical: u64,
+        /// Bytes that failed.
+        len: u64,
+        /// The volume and its block range (first, last), when known.
+        volume: Option<(String, u64, u64)>,
+        /// The file the blocks belong to, when known.
+        file: Option<String>,
+    },
+}
+
+fn bad_blocks_message(
+    device: &str,
+    logical: u64,
+    len: u64,
+    volume: &Option<(String, u64, u64)>,
+    file: &Option<String>,
+) -> String {
+    let place = match volume {
+        Some((v, a, b)) if a == b => format!("volume {v} block {a}"),
+        Some((v, a, b)) => format!("volume {v} blocks {a}-{b}"),
+        None => format!("logical bytes {logical}..{}", logical + len),
+    };
+    let file = file
+        .as_deref()
+        .map(|f| format!("{f}: "))
+        .unwrap_or_default();
+    format!("{file}{place}: no copy matches its checksum ({device}); the data there is lost")
 }
 
 /// Result alias for the library.

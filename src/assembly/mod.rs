@@ -67,6 +67,10 @@ impl Assembly {
         // One cache for every group and volume of the process.
         let cache = Arc::new(Cache::new(groups.clone(), cache));
         let checksums = Arc::new(ChecksumIo::new(cache.clone(), &volumes));
+        // Every block read from a member is checked before the cache
+        // takes it.
+        let check: Arc<dyn crate::cache::BlockCheck> = checksums.clone();
+        cache.set_checker(Some(Arc::downgrade(&check)));
         let io: Arc<dyn BlockIo> = checksums.clone();
         Ok(Assembly {
             groups,

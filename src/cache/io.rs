@@ -25,6 +25,21 @@ pub trait BlockIo: Send + Sync + std::fmt::Debug {
     fn sync(&self) -> Result<()>;
 }
 
+/// Checks blocks as they come from a member, before anyone uses them
+/// (the volume layer's block checksums, supplied from above).
+pub trait BlockCheck: Send + Sync + std::fmt::Debug {
+    /// The logical ranges of `data`, read at logical byte `offset` of
+    /// group `group` in blocks of `block_size`, whose bytes fail their
+    /// check; empty when all is well or nothing is known.
+    fn bad_ranges(
+        &self,
+        group: usize,
+        block_size: u32,
+        offset: u64,
+        data: &[u8],
+    ) -> Vec<std::ops::Range<u64>>;
+}
+
 /// Direct I/O to the groups, no caching: every write goes out at once.
 #[derive(Debug)]
 pub struct Uncached {

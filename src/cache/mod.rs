@@ -12,5 +12,5 @@ pub mod io;
 pub mod store;
 
 pub use config::{CacheConfig, DEFAULT_CACHE_BYTES};
-pub use io::{BlockIo, Uncached};
+pub use io::{BlockCheck, BlockIo, Uncached};
 pub use store::{Cache, CacheStats};

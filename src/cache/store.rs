@@ -18,7 +18,7 @@ use crate::lock::Recover;
 use crate::mirror::MirrorGroup;
 
 use super::config::CacheConfig;
-use super::io::BlockIo;
+use super::io::{BlockCheck, BlockIo};
 
 /// Buffers are page aligned so that O_DIRECT devices take them as they are.
 const BUF_ALIGN: usize = 4096;
@@ -277,6 +277,9 @@ pub(crate) struct CacheShared {
     /// Signalled when a flush ends, when dirty data passes the background
     /// threshold, and at shutdown.
     pub(crate) cv: Condvar,
+    /// What checks each block read from a member before it enters the
+    /// cache (weak: the checker sits above the cache and holds it).
+    pub(crate) checker: RwLock<Option<std::sync::Weak<dyn BlockCheck>>>,
 }
 
 impl CacheShared {
@@ -291,6 +294,24 @@ impl CacheShared {
                 self.groups.len()
             ))
         })
+    }
+
+    /// Reads `buf` at `offset` of `group` from its members, each block
+    /// checked by the checker (if any) and taken from a good copy.
+    fn fill(&self, group: usize, block_size: u32, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let g = &self.groups[group];
+        let checker = self
+            .checker
+            .read()
+            .recover()
+            .as_ref()
+            .and_then(|w| w.upgrade());
+        match checker {
+            Some(c) => g.read_checked(buf, offset, &|at: u64, data: &[u8]| {
+                c.bad_ranges(group, block_size, at, data)
+            }),
+            None => g.read_logical(buf, offset),
+        }
     }
 
     fn check(&self, group: usize, block_size: u32, offset: u64, len: u64) -> Result<u64> {
@@ -416,7 +437,14 @@ impl CacheShared {
     /// miss unless `load` is false (a block about to be overwritten whole
     /// is not read). Reads share the buffer with a flush writing it;
     /// writes wait for that flush.
-    fn with_block(&self, key: Key, len: u64, load: bool, op: BlockAccess<'_>) -> Result<()> {
+    fn with_block(
+        &self,
+        key: Key,
+        bs: u32,
+        len: u64,
+        load: bool,
+        op: BlockAccess<'_>,
+    ) -> Result<()> {
         let dirty = op.dirty();
         let mut op = Some(op);
         for _ in 0..8 {
@@ -468,12 +496,9 @@ impl CacheShared {
             }
             st.insert(key, block.clone(), len, BlockState::Loading);
             drop(st);
-            if load {
-                let group = &self.groups[key.0 as usize];
-                if let Err(e) = group.read_logical(&mut g[..len as usize], key.1) {
-                    self.lock().remove(&key);
-                    return Err(e);
-                }
+            if load && let Err(e) = self.fill(key.0 as usize, bs, key.1, &mut g[..len as usize]) {
+                self.lock().remove(&key);
+                return Err(e);
             }
             block.valid.store(true, Ordering::SeqCst);
             op.take()
@@ -515,7 +540,7 @@ impl CacheShared {
             st.stats.misses += buf.len() as u64 / bs;
             st.write_epoch
         };
-        self.groups[group].read_logical(buf, offset)?;
+        self.fill(group, bs as u32, offset, buf)?;
         if buf.len() as u64 > self.config.capacity / 16 {
             return Ok(());
         }
@@ -591,6 +616,7 @@ impl CacheShared {
             let from = (pos - start) as usize;
             self.with_block(
                 (group as u32, start),
+                bs as u32,
                 len,
                 true,
                 BlockAccess::Read { into, from },
@@ -629,6 +655,7 @@ impl CacheShared {
             let whole = pos == start && stop == start + len;
             self.with_block(
                 (group as u32, start),
+                bs as u32,
                 len,
                 !whole,
                 BlockAccess::Write { data: from, at },
@@ -662,6 +689,7 @@ impl Cache {
             config,
             state: Mutex::new(CacheContents::default()),
             cv: Condvar::new(),
+            checker: RwLock::new(None),
         });
         let bg = inner.clone();
         let flusher = std::thread::Builder::new()
@@ -692,6 +720,12 @@ impl Cache {
     /// be written stay dirty in the cache.
     pub fn flush(&self) -> Result<()> {
         self.inner.flush(true)
+    }
+
+    /// Sets what checks each block read from a member before it enters
+    /// the cache (None: nothing is checked).
+    pub fn set_checker(&self, checker: Option<std::sync::Weak<dyn BlockCheck>>) {
+        *self.inner.checker.write().recover() = checker;
     }
 
     /// Drops every clean block (dirty ones stay): later reads go to the

@@ -353,6 +353,9 @@ pub fn main() -> i32 {
         Command::Verify(a) => verify::run(a, &out, &session),
     };
     // Even when quiet: the mirror runs degraded until the user acts.
+    for w in session.bad_copy_warnings() {
+        eprintln!("nwvol: warning: {w}");
+    }
     for f in session.member_failures() {
         eprintln!(
             "nwvol: warning: {f}; the other members hold the data: once the device is fixed, \

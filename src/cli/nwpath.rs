@@ -29,7 +29,12 @@ pub fn open_system(dev: &DeviceArgs, session: &Session, write: bool) -> Result<A
     let sys = Assembly::open_with(devs, session.settings.cache_config())?;
     if write {
         session.wrote(&sys.groups);
+        // The write lock is held: a read that finds a bad copy rewrites it.
+        for g in &sys.groups {
+            g.set_heal(true);
+        }
     }
+    session.opened(&sys);
     Ok(sys)
 }
 
@@ -41,6 +46,20 @@ pub fn is_no_member(e: &anyhow::Error) -> bool {
             c.downcast_ref::<nwvol::Error>(),
             Some(nwvol::Error::NoInSyncMember { .. })
         )
+    })
+}
+
+/// True when the error is blocks no member holds a good copy of.
+pub fn is_bad_blocks(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<nwvol::Error>(),
+            Some(nwvol::Error::BadBlocks { .. })
+        ) || c
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|i| i.downcast_ref::<nwvol::Error>())
+            .is_some_and(|e| matches!(e, nwvol::Error::BadBlocks { .. }))
     })
 }
 
@@ -67,7 +86,10 @@ pub fn one_volume(paths: &[NwPath]) -> Result<&str> {
 /// Prints a per-item error line `nwvol: <what>: <why>` (the rest of the
 /// work goes on; the command exits 1 at the end).
 pub fn item_error(what: impl std::fmt::Display, e: &anyhow::Error) {
-    let msg = super::output::one_line(e);
+    let mut msg = super::output::one_line(e);
+    if is_bad_blocks(e) {
+        msg.push_str("; run nwvol verify to see all damage");
+    }
     let what = what.to_string();
     if msg.starts_with(&what) {
         eprintln!("nwvol: {msg}");

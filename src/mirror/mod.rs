@@ -61,6 +61,11 @@ pub struct MirrorGroup {
     /// length): reads go to another member first. See
     /// [`MirrorGroup::distrust`].
     distrusted: Mutex<Vec<(usize, u64, u64)>>,
+    /// Copies that failed their block check on a read, in the order found.
+    bad_copies: Mutex<Vec<read::BadCopy>>,
+    /// The command holds the write lock: a bad copy found by a read is
+    /// rewritten from a good one.
+    heal: AtomicBool,
 }
 
 impl MirrorGroup {
@@ -87,6 +92,8 @@ impl MirrorGroup {
             write_gen: std::sync::atomic::AtomicU64::new(0),
             inflight: std::sync::atomic::AtomicUsize::new(0),
             distrusted: Mutex::new(Vec::new()),
+            bad_copies: Mutex::new(Vec::new()),
+            heal: AtomicBool::new(false),
         }
     }
 

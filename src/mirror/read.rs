@@ -16,6 +16,25 @@ use super::member::bump;
 /// long sequential stretches.
 pub const READ_STRETCH: u64 = 1 << 20;
 
+/// A check of bytes read: given the logical offset and the bytes, the
+/// logical ranges among them that fail (empty when all is well).
+pub type BlockCheckFn<'a> = &'a dyn Fn(u64, &[u8]) -> Vec<std::ops::Range<u64>>;
+
+/// A member's copy of logical bytes that failed its block check on a read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadCopy {
+    /// The member (index in the group).
+    pub member: usize,
+    /// First logical byte.
+    pub logical: u64,
+    /// Bytes.
+    pub len: u64,
+    /// The member whose copy was good, if any.
+    pub from: Option<usize>,
+    /// The bad copy was rewritten from the good one.
+    pub healed: bool,
+}
+
 impl MirrorGroup {
     /// The member a read at `logical` goes to first: (offset / 1 MiB)
     /// modulo the in-sync members.
@@ -51,6 +70,11 @@ impl MirrorGroup {
     /// what still does not read back there is redirected through its
     /// hot-fix pool. A member that cannot be repaired is given up.
     pub fn read_logical(&self, buf: &mut [u8], logical: u64) -> Result<()> {
+        self.read_serving(buf, logical).map(|_| ())
+    }
+
+    /// [`MirrorGroup::read_logical`], returning the member that served.
+    fn read_serving(&self, buf: &mut [u8], logical: u64) -> Result<usize> {
         self.check_range(logical, buf.len() as u64)?;
         let ins = self.in_sync_members();
         if ins.is_empty() {
@@ -85,7 +109,122 @@ impl MirrorGroup {
                 self.repair(i, good, buf, logical);
             }
         }
+        Ok(good)
+    }
+
+    /// Lets reads rewrite a copy that fails its block check with a good
+    /// one: set when the command holds the write lock.
+    pub fn set_heal(&self, on: bool) {
+        self.heal.store(on, Ordering::SeqCst);
+    }
+
+    /// The copies that failed their block check on a read so far.
+    pub fn bad_copies(&self) -> Vec<BadCopy> {
+        self.bad_copies.lock().recover().clone()
+    }
+
+    /// Reads logical bytes as [`MirrorGroup::read_logical`] does, and
+    /// checks them with `check`, which returns the logical ranges of the
+    /// bytes given (read at the offset given) that fail. Each failing
+    /// range is read from the other in-sync members in turn and checked
+    /// again; the first good copy takes its place in `buf` and, when the
+    /// group may heal, is written over the bad copy. When no member holds
+    /// a good copy the read fails and `buf` is zeroed there, so that the
+    /// bad bytes go nowhere.
+    pub fn read_checked(
+        &self,
+        buf: &mut [u8],
+        logical: u64,
+        check: BlockCheckFn<'_>,
+    ) -> Result<()> {
+        let served = self.read_serving(buf, logical)?;
+        let bad = check(logical, buf);
+        if bad.is_empty() {
+            return Ok(());
+        }
+        let mut lost: Option<(u64, u64)> = None;
+        let mut tmp: Vec<u8> = Vec::new();
+        for r in bad {
+            let (lo, hi) = (r.start.max(logical), r.end.min(logical + buf.len() as u64));
+            if lo >= hi {
+                continue;
+            }
+            let part = (lo - logical) as usize..(hi - logical) as usize;
+            let mut wrong = vec![served];
+            let mut good = None;
+            for j in self.in_sync_members() {
+                if j == served {
+                    continue;
+                }
+                tmp.resize((hi - lo) as usize, 0);
+                if self.members[j].read(&mut tmp, lo).is_err() {
+                    continue;
+                }
+                if check(lo, &tmp).is_empty() {
+                    good = Some(j);
+                    break;
+                }
+                wrong.push(j);
+            }
+            match good {
+                Some(j) => {
+                    buf[part].copy_from_slice(&tmp);
+                    for i in wrong {
+                        self.note_bad(i, Some(j), lo, hi - lo, &tmp);
+                    }
+                }
+                None => {
+                    buf[part].fill(0);
+                    for i in wrong {
+                        self.note_bad(i, None, lo, hi - lo, &[]);
+                    }
+                    if lost.is_none() {
+                        lost = Some((lo, hi - lo));
+                    }
+                }
+            }
+        }
+        if let Some((lo, len)) = lost {
+            let names: Vec<String> = self
+                .in_sync_members()
+                .iter()
+                .map(|&i| self.members[i].partition.name().to_string())
+                .collect();
+            return Err(Error::BadBlocks {
+                device: names.join(", "),
+                logical: lo,
+                len,
+                volume: None,
+                file: None,
+            });
+        }
         Ok(())
+    }
+
+    /// Records member `i`'s bad copy of `[lo, lo + len)`; rewrites it with
+    /// `good` (read from member `from`) when the group may heal, else
+    /// reads go to the other members first from now on.
+    fn note_bad(&self, i: usize, from: Option<usize>, lo: u64, len: u64, good: &[u8]) {
+        let mut healed = false;
+        if from.is_some() && self.heal.load(Ordering::SeqCst) && self.writable() {
+            let m = &self.members[i];
+            bump(&m.stats.repairs, 1);
+            self.unsynced.store(true, Ordering::SeqCst);
+            match m.write_run(&[IoSlice::new(good)], lo) {
+                Ok(()) => healed = true,
+                Err(e) => self.fail_member(i, &e),
+            }
+        }
+        if !healed {
+            self.distrust(i, lo, len);
+        }
+        self.bad_copies.lock().recover().push(BadCopy {
+            member: i,
+            logical: lo,
+            len,
+            from,
+            healed,
+        });
     }
 
     /// Writes `data` (read from member `good`) back to member `i` at

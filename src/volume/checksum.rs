@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::cache::BlockIo;
+use crate::cache::{BlockCheck, BlockIo};
 use crate::error::{Error, Result};
 use crate::layout::voltab::CHECKSUM_ENTRY_BYTES;
 use crate::lock::Recover;
@@ -26,7 +26,7 @@ const MAX_PENDING: usize = 256 * 1024;
 const PARALLEL_BLOCKS: usize = 16;
 
 /// One segment of a volume with checksums, as logical bytes of its group.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Span {
     /// Logical byte of the segment's first block.
     start: u64,
@@ -38,6 +38,10 @@ struct Span {
     /// first byte is the entry of the segment's first block.
     csum_start: u64,
     csum_end: u64,
+    /// The volume's name and the segment's first volume block, for
+    /// messages.
+    volume: Arc<str>,
+    first_block: u32,
 }
 
 impl Span {
@@ -50,6 +54,8 @@ impl Span {
             block_size: vol.block_size,
             csum_start: s.logical_start() + u64::from(c0) * bs,
             csum_end: s.logical_start() + u64::from(c1) * bs,
+            volume: Arc::from(vol.name.as_str()),
+            first_block: s.entry.first_block,
         }
     }
 }
@@ -190,6 +196,49 @@ impl ChecksumIo {
         Ok(())
     }
 
+    /// The volume and its blocks (first, last) that logical bytes
+    /// `[logical, logical + len)` of `group` hold, when a volume with
+    /// checksums holds them.
+    pub fn locate(&self, group: usize, logical: u64, len: u64) -> Option<(String, u64, u64)> {
+        let spans = self.spans.read().recover();
+        let s = spans
+            .get(group)?
+            .iter()
+            .find(|s| s.start <= logical && logical < s.end)?;
+        let bs = u64::from(s.block_size);
+        let last = (logical + len.max(1) - 1).min(s.end - 1);
+        Some((
+            s.volume.to_string(),
+            u64::from(s.first_block) + (logical - s.start) / bs,
+            u64::from(s.first_block) + (last - s.start) / bs,
+        ))
+    }
+
+    /// The entries of blocks `i0..i1` of `span` (0: none recorded),
+    /// pending ones over those in the fragment.
+    fn expected(&self, group: usize, span: &Span, i0: u64, i1: u64) -> Result<Vec<u32>> {
+        let mut raw = vec![0u8; ((i1 - i0) * ENTRY) as usize];
+        self.inner.read(
+            group,
+            span.block_size,
+            span.csum_start + i0 * ENTRY,
+            &mut raw,
+        )?;
+        let mut out: Vec<u32> = raw
+            .chunks_exact(ENTRY as usize)
+            .map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]))
+            .collect();
+        let p = self.pending.lock().recover();
+        if !p.is_empty() {
+            let lo = (group, span.csum_start + i0 * ENTRY);
+            let hi = (group, span.csum_start + i1 * ENTRY);
+            for (&(_, at), &(crc, _)) in p.range(lo..hi) {
+                out[((at - lo.1) / ENTRY) as usize] = crc;
+            }
+        }
+        Ok(out)
+    }
+
     /// True when `[offset, offset + len)` of `group` overlaps a checksum
     /// fragment.
     fn touches_fragment(&self, group: usize, offset: u64, len: u64) -> bool {
@@ -209,6 +258,88 @@ impl Drop for ChecksumIo {
     }
 }
 
+impl ChecksumIo {
+    /// Adds to `bad` the blocks `i0..i1` of `span` (none in its checksum
+    /// fragment) whose bytes in `data` (read at `offset`) do not match
+    /// their entries.
+    #[allow(clippy::too_many_arguments)]
+    fn check_blocks(
+        &self,
+        group: usize,
+        span: &Span,
+        offset: u64,
+        data: &[u8],
+        i0: u64,
+        i1: u64,
+        bad: &mut Vec<std::ops::Range<u64>>,
+    ) {
+        let bs = u64::from(span.block_size);
+        let Ok(want) = self.expected(group, span, i0, i1) else {
+            // The entries cannot be read: nothing is known.
+            return;
+        };
+        let block = |i: u64| {
+            let at = (span.start + i * bs - offset) as usize;
+            &data[at..at + bs as usize]
+        };
+        let fails = |k: usize| want[k] != 0 && block_crc(block(i0 + k as u64)) != want[k];
+        let failing: Vec<usize> = if want.len() >= PARALLEL_BLOCKS {
+            use rayon::prelude::*;
+            (0..want.len())
+                .into_par_iter()
+                .filter(|&k| fails(k))
+                .collect()
+        } else {
+            (0..want.len()).filter(|&k| fails(k)).collect()
+        };
+        for k in failing {
+            let b0 = span.start + (i0 + k as u64) * bs;
+            match bad.last_mut() {
+                Some(r) if r.end == b0 => r.end = b0 + bs,
+                _ => bad.push(b0..b0 + bs),
+            }
+        }
+    }
+}
+
+impl BlockCheck for ChecksumIo {
+    fn bad_ranges(
+        &self,
+        group: usize,
+        block_size: u32,
+        offset: u64,
+        data: &[u8],
+    ) -> Vec<std::ops::Range<u64>> {
+        let end = offset + data.len() as u64;
+        let spans: Vec<Span> = {
+            let all = self.spans.read().recover();
+            let Some(v) = all.get(group) else {
+                return Vec::new();
+            };
+            v.iter()
+                .filter(|s| s.block_size == block_size && s.start < end && offset < s.end)
+                .cloned()
+                .collect()
+        };
+        let bs = u64::from(block_size);
+        let mut bad = Vec::new();
+        for span in spans {
+            // Whole blocks of the span inside the data, less the checksum
+            // fragment (it describes the others, not itself).
+            let a = (offset.max(span.start) - span.start).div_ceil(bs);
+            let z = (end.min(span.end) - span.start) / bs;
+            let f0 = (span.csum_start - span.start) / bs;
+            let f1 = (span.csum_end - span.start) / bs;
+            for (i0, i1) in [(a, z.min(f0)), (a.max(f1), z)] {
+                if i0 < i1 {
+                    self.check_blocks(group, &span, offset, data, i0, i1, &mut bad);
+                }
+            }
+        }
+        bad
+    }
+}
+
 impl BlockIo for ChecksumIo {
     fn groups(&self) -> &[Arc<MirrorGroup>] {
         self.inner.groups()
@@ -218,7 +349,24 @@ impl BlockIo for ChecksumIo {
         if self.touches_fragment(group, offset, buf.len() as u64) {
             self.flush_entries()?;
         }
-        self.inner.read(group, block_size, offset, buf)
+        self.inner
+            .read(group, block_size, offset, buf)
+            .map_err(|e| match e {
+                Error::BadBlocks {
+                    device,
+                    logical,
+                    len,
+                    volume: None,
+                    file,
+                } => Error::BadBlocks {
+                    volume: self.locate(group, logical, len),
+                    device,
+                    logical,
+                    len,
+                    file,
+                },
+                e => e,
+            })
     }
 
     fn write(&self, group: usize, block_size: u32, offset: u64, data: &[u8]) -> Result<()> {

@@ -60,6 +60,8 @@ pub struct FileReader<'v> {
     buf: Vec<u8>,
     pos: usize,
     end: usize,
+    /// The file's path, for errors.
+    idx: u32,
 }
 
 impl Read for FileReader<'_> {
@@ -82,7 +84,23 @@ impl Read for FileReader<'_> {
             self.vol
                 .io
                 .read(g, self.vol.vol.block_size, off, &mut self.buf[..n * bs])
-                .map_err(std::io::Error::other)?;
+                .map_err(|e| match e {
+                    // Bad bytes never reach the caller: the whole run fails.
+                    Error::BadBlocks {
+                        device,
+                        logical,
+                        len,
+                        volume,
+                        file: None,
+                    } => std::io::Error::other(Error::BadBlocks {
+                        device,
+                        logical,
+                        len,
+                        volume,
+                        file: Some(self.vol.path_of(self.idx).to_string()),
+                    }),
+                    e => std::io::Error::other(e),
+                })?;
             self.next += n;
             self.left -= bytes as u64;
             self.pos = 0;
@@ -135,6 +153,7 @@ impl OpenVolume {
         }
         Ok(FileReader {
             vol: self,
+            idx,
             blocks,
             next: 0,
             left: u64::from(f.length),
