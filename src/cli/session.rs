@@ -9,6 +9,10 @@ use nwvol::assembly::Assembly;
 use nwvol::mirror::MirrorGroup;
 use nwvol::volume::ChecksumIo;
 
+/// An assembly's groups and the checksum layer that places their logical
+/// bytes in volumes.
+type Opened = (Vec<Arc<MirrorGroup>>, Arc<ChecksumIo>);
+
 /// One run of `nwvol`.
 #[derive(Debug, Default)]
 pub struct Session {
@@ -19,7 +23,7 @@ pub struct Session {
     /// The groups opened for reading or writing, with the checksum layer
     /// that places their logical bytes in volumes: for the warnings about
     /// bad copies found while reading.
-    read: Mutex<Vec<(Vec<Arc<MirrorGroup>>, Arc<ChecksumIo>)>>,
+    read: Mutex<Vec<Opened>>,
 }
 
 impl Session {
