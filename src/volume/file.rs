@@ -250,6 +250,9 @@ impl OpenVolume {
         {
             return Err(too_big(name, Some(s)));
         }
+        if let Some(s) = size {
+            self.check_room(s)?;
+        }
         let existing = self.index.lookup(dir_id, name);
         if let Some(i) = existing
             && self.index.get(i).is_some_and(|n| n.is_dir())

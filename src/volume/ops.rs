@@ -47,6 +47,31 @@ impl OpenVolume {
         }
     }
 
+    /// Fails with "no space left" when `bytes` cannot fit even after every
+    /// deleted file is purged: decided before anything is purged, so that
+    /// a write that cannot succeed leaves salvageable files salvageable.
+    pub(super) fn check_room(&mut self, bytes: u64) -> Result<()> {
+        let bs = u64::from(self.vol.block_size);
+        let need = bytes.div_ceil(bs);
+        let free = self.fat_mut()?.free_blocks();
+        if need <= free {
+            return Ok(());
+        }
+        let deleted: u64 = self
+            .index
+            .nodes()
+            .filter(|n| n.is_deleted())
+            .map(|n| match &n.item {
+                Item::File(f) => u64::from(f.length).div_ceil(bs),
+                _ => 0,
+            })
+            .sum();
+        if need > free + deleted {
+            return Err(Error::NoSpace(self.vol.name.clone()));
+        }
+        Ok(())
+    }
+
     /// Purges the deleted file deleted longest ago; false when there is
     /// none.
     fn purge_oldest(&mut self) -> Result<bool> {

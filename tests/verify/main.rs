@@ -11,4 +11,5 @@ mod check_structure;
 mod corpus;
 mod damaged;
 mod mirror;
+mod read_checks;
 mod structure;

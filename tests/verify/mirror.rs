@@ -8,7 +8,7 @@ use crate::support::*;
 
 /// Pseudo-random bytes (xorshift), different per seed, so a file's blocks
 /// can be found in the raw images.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..len)
         .map(|_| {
@@ -21,7 +21,7 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
 }
 
 /// Byte offset of `needle` in the image file.
-fn find(img: &Path, needle: &[u8]) -> u64 {
+pub(crate) fn find(img: &Path, needle: &[u8]) -> u64 {
     let hay = std::fs::read(img).unwrap();
     hay.windows(needle.len())
         .position(|w| w == needle)
@@ -32,13 +32,13 @@ fn digest(p: &Path) -> u32 {
     crc32fast::hash(&std::fs::read(p).unwrap())
 }
 
-fn d_args(imgs: &[PathBuf]) -> Vec<String> {
+pub(crate) fn d_args(imgs: &[PathBuf]) -> Vec<String> {
     imgs.iter()
         .flat_map(|p| ["-d".to_string(), p.display().to_string()])
         .collect()
 }
 
-fn verify(imgs: &[PathBuf], extra: &[&str]) -> (i32, String) {
+pub(crate) fn verify(imgs: &[PathBuf], extra: &[&str]) -> (i32, String) {
     let mut args: Vec<String> = vec!["verify".into()];
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(d_args(imgs));
@@ -52,12 +52,12 @@ fn verify(imgs: &[PathBuf], extra: &[&str]) -> (i32, String) {
 }
 
 /// A mirror of `n` images with one file of `len` noise bytes on SYS.
-fn setup(dir: &tempfile::TempDir, n: usize, len: usize) -> (Vec<PathBuf>, Vec<u8>) {
+pub(crate) fn setup(dir: &tempfile::TempDir, n: usize, len: usize) -> (Vec<PathBuf>, Vec<u8>) {
     setup_with(dir, n, len, &[])
 }
 
 /// Like `setup`, with more format options.
-fn setup_with(
+pub(crate) fn setup_with(
     dir: &tempfile::TempDir,
     n: usize,
     len: usize,
