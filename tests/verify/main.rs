@@ -13,3 +13,4 @@ mod damaged;
 mod mirror;
 mod read_checks;
 mod structure;
+mod trust_regressions;

@@ -81,6 +81,13 @@ pub fn check_mirrors_without(
         gc.members_state();
         gc.run(&|d| progress(done_before + d))?;
         gc.finish();
+        // A repairing pass that compared every member and left nothing
+        // proved the copies equal: the write-intent bits (set by a write
+        // that was interrupted) are cleared, so the mark does not stay.
+        let group = &sys.groups[g];
+        if opts.writes() && gc.left == 0 && gc.members.len() == group.members.len() {
+            group.settle_intent();
+        }
         stats.bytes_compared += gc.stats.bytes_compared;
         stats.blocks_checksummed += gc.stats.blocks_checksummed;
         stats.deferred.append(&mut gc.stats.deferred);
@@ -158,6 +165,9 @@ struct GroupCheck<'a, 's> {
     /// The FAT fragment of the segment being checked, as the members
     /// agree on it.
     fat: Option<FatCopy>,
+    /// Findings of this group not corrected: while there is none after
+    /// a repairing pass, every copy was proved equal.
+    left: u64,
 }
 
 /// A segment's FAT fragment read during the pass.
@@ -189,7 +199,16 @@ impl<'a, 's> GroupCheck<'a, 's> {
             lost: Vec::new(),
             left_out: Vec::new(),
             fat: None,
+            left: 0,
         }
+    }
+
+    /// Gives a finding to the sink, counting it when it is left.
+    fn out(&mut self, f: Finding) {
+        if !f.action.corrected() {
+            self.left += 1;
+        }
+        (self.sink)(f);
     }
 
     fn base(&self, code: &'static str, structure: &str, problem: String) -> Finding {
@@ -200,16 +219,17 @@ impl<'a, 's> GroupCheck<'a, 's> {
 
     fn emit(&mut self, f: Finding) {
         self.flush_pending();
-        (self.sink)(f);
+        self.out(f);
     }
 
     fn flush_pending(&mut self) {
         if let Some(p) = self.pending.take() {
             let metadata = super::owners::TABLES.contains(&p.f.structure.as_str());
             if self.opts.repair && metadata && p.f.code == "checksum-mismatch" {
+                self.left += 1;
                 self.stats.deferred.push(p.f);
             } else {
-                (self.sink)(p.f);
+                self.out(p.f);
             }
         }
     }
@@ -324,6 +344,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 );
                 f.member = Some(self.group.members[mi].partition.name().to_string());
                 f.action = Action::RepairFailed(e.to_string());
+                self.left += 1;
                 (self.sink)(f);
             }
         }
