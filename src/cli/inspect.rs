@@ -208,6 +208,9 @@ pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
     let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
     let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    // inspect shows what is on the devices, damaged or not; finding bad
+    // blocks is verify's.
+    sys.cache.set_checker(None);
     let parts: Vec<Value> = sys
         .groups
         .iter()

@@ -163,9 +163,6 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
         &session.settings,
     )?;
     let sys = nwvol::assembly::Assembly::open_with(devs, session.settings.cache_config())?;
-    // Verify compares each member's blocks with their checksums itself and
-    // reports them; its reads of the structures take what it found.
-    sys.cache.set_checker(None);
     let checks = Checks {
         mirror: a.only != Some(Only::Structure),
         structure: a.only != Some(Only::Mirror),

@@ -48,7 +48,10 @@ impl Fat {
             let mut block = s.entry.first_block;
             while left > 0 {
                 let n = left.min(CHUNK as u64) as usize;
-                io.read(s.group, vol.block_size, off, &mut buf[..n])?;
+                let copy = off
+                    + u64::from(crate::layout::fat::fat_blocks(s.blocks(), vol.block_size))
+                        * u64::from(vol.block_size);
+                read_either(vol, io, s.group, off, copy, &mut buf[..n])?;
                 for e in buf[..n].chunks_exact(FAT_ENTRY_BYTES) {
                     if e.iter().any(|&b| b != 0) {
                         fat.mark(block);
@@ -165,9 +168,9 @@ impl Fat {
 
     /// Reads the FAT entry of a block (primary copy).
     pub fn entry(vol: &Volume, io: &dyn BlockIo, block: u32) -> Result<FatEntry> {
-        let (g, off, _) = vol.fat_location(block)?;
+        let (g, off, copy) = vol.fat_location(block)?;
         let mut b = [0u8; FAT_ENTRY_BYTES];
-        io.read(g, vol.block_size, off, &mut b)?;
+        read_either(vol, io, g, off, copy, &mut b)?;
         FatEntry::decode(&b, vol.total_blocks).map_err(|e| Error::Corrupt {
             device: io.groups()[g].name(),
             what: format!("volume {} FAT entry of block {block}", vol.name),
@@ -285,6 +288,22 @@ impl Fat {
         Fat::write_entries(vol, io, &entries)?;
         self.release(blocks);
         Ok(())
+    }
+}
+
+/// Reads FAT bytes at `primary`; when no member holds a good copy of the
+/// block there, reads them from the FAT's copy at `copy` instead.
+fn read_either(
+    vol: &Volume,
+    io: &dyn BlockIo,
+    g: usize,
+    primary: u64,
+    copy: u64,
+    buf: &mut [u8],
+) -> Result<()> {
+    match io.read(g, vol.block_size, primary, buf) {
+        Err(Error::BadBlocks { .. }) => io.read(g, vol.block_size, copy, buf),
+        r => r,
     }
 }
 

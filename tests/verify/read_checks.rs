@@ -168,11 +168,9 @@ fn fat_block_rot_is_detected_and_read_around() {
         w.len() <= 1 && w.iter().all(|w| w.contains("block 0")),
         "{w:?}"
     );
+    // Alone, m0 has no good copy of that FAT block: the FAT's own copy
+    // serves the chain.
     let o = run_on(&imgs[..1], &["cat", "SYS:/DATA.BIN"]);
-    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("block 0") && stderr(&o).contains("checksum"),
-        "{}",
-        stderr(&o)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout == data);
 }
