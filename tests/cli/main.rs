@@ -13,5 +13,6 @@ mod docs_fresh;
 mod format_inspect;
 mod interface;
 mod loop_device;
+mod mbr_chs;
 mod plain_netware;
 mod progress_tty;
