@@ -92,7 +92,7 @@ pub fn add_member(
 ) -> Result<Option<Progress>> {
     let g = one_group(sys)?;
     let name = new.name().to_string();
-    let geom = PartitionGeometry::plan(new.size(), None)
+    let geom = PartitionGeometry::plan(new.bytes(), None)
         .map_err(|e| Error::Invalid(format!("{name}: {e}")))?;
     let need = g.logical_bytes / 512;
     if (geom.data_sectors as u64) < need {

@@ -8,6 +8,7 @@ use clap::Args;
 use nwvol::device::file::is_block_device;
 use nwvol::device::mounted;
 use nwvol::format::{FormatOptions, FormatPlan, format, plan};
+use nwvol::partition::plan::MAX_USED_DEVICE_BYTES;
 use nwvol::units::SECTOR;
 use nwvol::units::{format_size, parse_size};
 use nwvol::volume::plan::VolumeRequest;
@@ -124,6 +125,16 @@ pub fn run(a: FormatArgs, out: &Output, session: &Session) -> Result<i32> {
         {
             bail!("{}: is mounted on {at}; unmount it first", p.display());
         }
+    }
+    if let Some(size) = a.size
+        && size > MAX_USED_DEVICE_BYTES
+    {
+        bail!(
+            "--size {}: larger than a NetWare disk can use: an MBR partition holds at most \
+             2^32 sectors, so at most {} of a disk is used; give at most 2T",
+            format_size(size),
+            format_size(MAX_USED_DEVICE_BYTES)
+        );
     }
     // Image files this run creates: removed again when it fails, so that a
     // refused or failed format leaves nothing behind.

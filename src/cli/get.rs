@@ -60,6 +60,15 @@ fn get_file(v: &OpenVolume, idx: u32, dest: &Path) -> Result<()> {
 }
 
 fn get_tree(v: &OpenVolume, dir_id: u32, from: &NwPath, dest: &Path, failed: &mut u64) {
+    // Like `cp -r dir file`: a directory does not go over something else.
+    if std::fs::metadata(dest).is_ok_and(|m| !m.is_dir()) {
+        item_error(
+            dest.display(),
+            &anyhow::anyhow!("not a directory (cannot copy directory {from} over it)"),
+        );
+        *failed += 1;
+        return;
+    }
     if let Err(e) = std::fs::create_dir_all(dest) {
         item_error(dest.display(), &e.into());
         *failed += 1;

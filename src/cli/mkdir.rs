@@ -8,7 +8,7 @@ use nwvol::volume::file::FileTimes;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::Session;
-use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::nwpath::{check_new, item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol mkdir`.
@@ -37,14 +37,19 @@ pub fn run(a: MkdirArgs, _out: &Output, session: &Session) -> Result<i32> {
     };
     let mut failed = false;
     for p in &paths {
-        let r = if a.parents {
-            v.mkdir_p(p, times).map(|_| ())
+        let r = if v.resolve(p).is_err()
+            && let Err(e) = check_new(p)
+        {
+            Err(e)
+        } else if a.parents {
+            v.mkdir_p(p, times).map(|_| ()).map_err(Into::into)
         } else {
             v.resolve_parent(p)
                 .and_then(|(dir, name)| v.mkdir(dir, name, times).map(|_| ()))
+                .map_err(Into::into)
         };
         if let Err(e) = r {
-            item_error(p, &e.into());
+            item_error(p, &e);
             failed = true;
         }
     }

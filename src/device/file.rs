@@ -62,6 +62,8 @@ pub struct FileDevice {
     file: File,
     kind: DeviceKind,
     size: u64,
+    /// The size before rounding down to whole sectors.
+    bytes: u64,
     align: usize,
     direct: bool,
     writable: bool,
@@ -262,10 +264,9 @@ impl FileDevice {
             && let Some(want) = opts.create_size
             && want != meta.len()
         {
+            let (has, asked) = crate::units::format_size_pair(meta.len(), want);
             return Err(unusable(format!(
-                "exists with {} bytes, not the {} that --size asks; remove it or drop --size",
-                meta.len(),
-                want
+                "exists with {has}, not the {asked} that --size asks; remove it or drop --size"
             )));
         }
 
@@ -347,6 +348,7 @@ impl FileDevice {
             }
         };
         // Whole sectors only; a trailing partial sector is ignored.
+        let bytes = size;
         let size = size - size % SECTOR as u64;
 
         Ok(FileDevice {
@@ -354,6 +356,7 @@ impl FileDevice {
             file,
             kind,
             size,
+            bytes,
             align,
             direct: opts.direct,
             writable: opts.write,
@@ -406,6 +409,15 @@ impl FileDevice {
         lock(&file, &name, true, lock_wait)?;
         if let Err(e) = file.set_len(size) {
             let _ = std::fs::remove_file(path);
+            if errno_is(&e, &[libc::EFBIG]) {
+                return Err(DeviceError::Unusable {
+                    device: name,
+                    reason: format!(
+                        "cannot create an image of {}: larger than its file system allows a file to be",
+                        crate::units::format_size(size)
+                    ),
+                });
+            }
             return Err(open_err(e));
         }
         let align = if opts.direct {
@@ -418,6 +430,7 @@ impl FileDevice {
             file,
             kind: DeviceKind::Image,
             size,
+            bytes: size,
             align,
             direct: opts.direct,
             writable: true,
@@ -703,6 +716,9 @@ impl Device for FileDevice {
 
     fn size(&self) -> u64 {
         self.size
+    }
+    fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     fn alignment(&self) -> usize {
