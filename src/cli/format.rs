@@ -36,7 +36,9 @@ pub struct FormatArgs {
     /// Hot-fix pool size per partition (default: about 2% of it).
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     pub hotfix: Option<u64>,
-    /// Create missing image files of this size (sparse), e.g. 512M, 1G.
+    /// Create missing image files of this size (sparse), e.g. 512M, 1G; at
+    /// most 2T (what an MBR partition addresses). K, M, G, T (or KiB,
+    /// MiB...) are binary, KB, MB, GB, TB decimal (1GB = 10^9 bytes).
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     pub size: Option<u64>,
     /// Overwrite devices that hold a partition table or a file system.
