@@ -21,14 +21,26 @@ const SHOWN_CHARS: usize = 64;
 const SHOWN_HEAD: usize = 60;
 
 /// A name as a message shows it: whole up to 64 characters, else its first
-/// 60 and "…" (a 255-byte name would drown the message).
+/// 60 and "…" (a 255-byte name would drown the message); control
+/// characters escaped (`\t`, `\u{1}`), so that none reaches the terminal.
 pub fn shown(name: &str) -> std::borrow::Cow<'_, str> {
-    if name.chars().count() <= SHOWN_CHARS {
-        std::borrow::Cow::Borrowed(name)
-    } else {
-        let head: String = name.chars().take(SHOWN_HEAD).collect();
-        std::borrow::Cow::Owned(format!("{head}…"))
+    let count = name.chars().count();
+    if count <= SHOWN_CHARS && !name.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(name);
     }
+    let long = count > SHOWN_CHARS;
+    let mut out = String::new();
+    for c in name.chars().take(if long { SHOWN_HEAD } else { count }) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if long {
+        out.push('…');
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The key an entry is found by: the name in upper case (names are
@@ -204,6 +216,7 @@ mod tests {
         assert_eq!(shown("SHORT.TXT"), "SHORT.TXT");
         assert_eq!(shown(&"y".repeat(64)), "y".repeat(64));
         assert_eq!(shown(&"é".repeat(65)), format!("{}…", "é".repeat(60)));
+        assert_eq!(shown("a\tb\u{1}"), "a\\tb\\u{1}");
     }
 
     #[test]
