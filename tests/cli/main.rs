@@ -16,3 +16,4 @@ mod loop_device;
 mod mbr_chs;
 mod plain_netware;
 mod progress_tty;
+mod sizes;
