@@ -5,7 +5,6 @@
 //! nothing.
 
 use crate::support::files::*;
-use crate::support::*;
 
 #[test]
 fn names_netware_cannot_hold_are_refused_with_one_line() {
