@@ -132,7 +132,7 @@ pub fn format_size(bytes: u64) -> String {
 }
 
 /// Two sizes to be told apart in one message ("asks for 1.0 GiB but only
-/// 61.6 MiB are left"): in human units, or both in bytes when the units
+/// 62 MiB are left"): in human units, or both in bytes when the units
 /// would show them alike.
 pub fn format_size_pair(a: u64, b: u64) -> (String, String) {
     let (fa, fb) = (format_size(a), format_size(b));
@@ -219,13 +219,13 @@ mod tests {
     fn pairs_stay_apart() {
         assert_eq!(
             format_size_pair(1 << 30, 64_592_896),
-            ("1.0 GiB".to_string(), "61.6 MiB".to_string())
+            ("1.0 GiB".to_string(), "62 MiB".to_string())
         );
         assert_eq!(
-            format_size_pair(1 << 30, (1 << 30) - 4096),
+            format_size_pair(3 << 29, (3 << 29) + (1 << 20)),
             (
-                "1073741824 bytes".to_string(),
-                "1073737728 bytes".to_string()
+                "1610612736 bytes".to_string(),
+                "1611661312 bytes".to_string()
             )
         );
         assert_eq!(format_size_pair(512, 512), ("512 B".into(), "512 B".into()));

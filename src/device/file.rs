@@ -1109,7 +1109,9 @@ mod tests {
         let msg = e.to_string();
         assert!(matches!(e, DeviceError::Unusable { .. }));
         assert!(
-            msg.contains("exists with 1048576 bytes, not the 2097152 that --size asks; remove it or drop --size"),
+            msg.contains(
+                "exists with 1.0 MiB, not the 2.0 MiB that --size asks; remove it or drop --size"
+            ),
             "{msg}"
         );
     }
