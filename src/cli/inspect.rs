@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
 use nwvol::assembly::Assembly;
@@ -27,6 +26,11 @@ pub struct InspectArgs {
     /// One JSON object instead of tables (shape in docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    /// Scripted mode: no titles or headers, tab-separated lines, each
+    /// starting with its table's kind: `partition`, `member` (then the
+    /// group ID) or `volume`.
+    #[arg(short = 'H')]
+    pub no_header: bool,
 }
 
 fn partition_json(p: &Partition) -> Value {
@@ -193,18 +197,13 @@ fn volumes_json(sys: &Assembly) -> (Vec<Value>, Vec<String>) {
     (vols, failed)
 }
 
-fn table() -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t
-}
-
 fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
 
 /// Runs `nwvol inspect`.
 pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
+    let out = &out.headerless(a.no_header);
     let paths = devices::device_paths(&a.dev.devices)?;
     let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
     let sys = Assembly::open_with(devs, session.settings.cache_config())?;
@@ -253,19 +252,9 @@ fn print_tables(
     volumes: &[Value],
     out: &Output,
 ) -> Result<()> {
-    let mut t = table();
-    t.set_header(vec![
-        "device",
-        "partition",
-        "ID",
-        "hot-fix area",
-        "pool slots",
-        "volume table",
-        "data area",
-        "logical size",
-    ]);
+    let mut t = Vec::new();
     for p in parts {
-        t.add_row(vec![
+        t.push(vec![
             p["device"].as_str().unwrap_or("").to_string(),
             format!(
                 "sector {} +{} ({}){}",
@@ -290,21 +279,32 @@ fn print_tables(
             format_size(n(&p["logical_sectors"]) * SECTOR as u64),
         ]);
     }
-    out.line("Partitions")?;
-    out.line(t.to_string())?;
-    for (i, g) in groups.iter().enumerate() {
-        let mut t = table();
-        t.set_header(vec![
-            "slot",
-            "member",
+    if !out.headerless {
+        out.line("Partitions")?;
+    }
+    out.named_table(
+        Some("partition"),
+        &[
             "device",
-            "state",
-            "logical data at",
-            "remirror",
-        ]);
+            "partition",
+            "ID",
+            "hot-fix area",
+            "pool slots",
+            "volume table",
+            "data area",
+            "logical size",
+        ],
+        &t,
+    )?;
+    for (i, g) in groups.iter().enumerate() {
+        let mut t = Vec::new();
         for m in g["members"].as_array().into_iter().flatten() {
             let rem = &m["remirror"];
-            t.add_row(vec![
+            let mut row = Vec::new();
+            if out.headerless {
+                row.push(format!("{:08x}", n(&g["group_id"])));
+            }
+            row.extend([
                 n(&m["slot"]).to_string(),
                 format!("{:08x}", n(&m["partition_id"])),
                 m["device"].as_str().unwrap_or("(missing)").to_string(),
@@ -327,35 +327,38 @@ fn print_tables(
                     )
                 },
             ]);
+            t.push(row);
         }
-        out.line(format!(
-            "\nMirror group {:08x} ({}, {}{})",
-            n(&g["group_id"]),
-            format_size(n(&g["logical_bytes"])),
-            match sys.groups[i].members.len() + sys.groups[i].missing.len() {
-                1 => "1 member".to_string(),
-                k => format!("{k} members"),
-            },
-            if g["degraded"].as_bool() == Some(true) {
-                ", DEGRADED"
-            } else {
-                ""
-            }
-        ))?;
-        out.line(t.to_string())?;
+        if !out.headerless {
+            out.line(format!(
+                "\nMirror group {:08x} ({}, {}{})",
+                n(&g["group_id"]),
+                format_size(n(&g["logical_bytes"])),
+                match sys.groups[i].members.len() + sys.groups[i].missing.len() {
+                    1 => "1 member".to_string(),
+                    k => format!("{k} members"),
+                },
+                if g["degraded"].as_bool() == Some(true) {
+                    ", DEGRADED"
+                } else {
+                    ""
+                }
+            ))?;
+        }
+        out.named_table(
+            Some("member"),
+            &[
+                "slot",
+                "member",
+                "device",
+                "state",
+                "logical data at",
+                "remirror",
+            ],
+            &t,
+        )?;
     }
-    let mut t = table();
-    t.set_header(vec![
-        "volume",
-        "block",
-        "size",
-        "used",
-        "free",
-        "files",
-        "dirs",
-        "checksums",
-        "segments",
-    ]);
+    let mut t = Vec::new();
     for v in volumes {
         let st = &v["stats"];
         let bs = n(&v["block_size"]);
@@ -382,7 +385,7 @@ fn print_tables(
                 n(&st[k]).to_string()
             }
         };
-        t.add_row(vec![
+        t.push(vec![
             v["name"].as_str().unwrap_or("").to_string(),
             format_size(bs),
             format_size(n(&v["size_bytes"])),
@@ -399,8 +402,24 @@ fn print_tables(
             segs.join("\n"),
         ]);
     }
-    out.line("\nVolumes")?;
-    out.line(t.to_string())?;
+    if !out.headerless {
+        out.line("\nVolumes")?;
+    }
+    out.named_table(
+        Some("volume"),
+        &[
+            "volume",
+            "block",
+            "size",
+            "used",
+            "free",
+            "files",
+            "dirs",
+            "checksums",
+            "segments",
+        ],
+        &t,
+    )?;
     Ok(())
 }
 

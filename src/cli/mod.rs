@@ -126,12 +126,17 @@ pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     version,
     about = "Format, inspect, remirror and verify NetWare 386 style volumes on block devices and image files",
     long_about = None,
-    after_help = "Devices are named on each call with -d (repeatable) or in NWVOL_DEVICES (separated by commas or spaces); \
+    after_help = "Devices are named on each call with -d (repeatable) or in NWVOL_DEVICES: one path per line when \
+the value holds a newline (so paths may contain spaces or commas), else separated by spaces or commas. \
 nwvol assembles mirror groups and volumes from what is on them.\n\n\
+-q silences progress bars, notices of what was done, summaries and warnings; what a command was asked to \
+show (listings, tables, file contents, --json output) and errors are printed either way.\n\n\
 Example:\n  nwvol format --size 1G --mirror disk0.img disk1.img\n  nwvol inspect -d disk0.img -d disk1.img"
 )]
 pub struct Cli {
-    /// Print nothing but errors.
+    /// Quiet: no progress bars, notices of what was done, summaries or
+    /// warnings. Answers (listings, tables, file contents, --json output)
+    /// and errors are printed either way.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Size of nwvol's block cache, shared by every mirror group (e.g. 64M,
@@ -156,7 +161,9 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct DeviceArgs {
     /// A member device, image file or NBD URI (nbd://HOST[:PORT]/EXPORT,
-    /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES.
+    /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES
+    /// (one per line when it holds a newline, else separated by spaces or
+    /// commas).
     #[arg(short = 'd', long = "device", value_name = "DEVICE")]
     pub devices: Vec<std::path::PathBuf>,
     /// Use O_DIRECT for image files too, where their file system takes
@@ -277,6 +284,8 @@ nwvol volume rename -d disk0.img VOL1 DATA"
 nwvol hotfix list --json | jq '.members[] | {device, pool_slots_used}'"
     )]
     Hotfix(hotfix::HotfixArgs),
+    /// Manage mirror groups: show members and progress, add a member and
+    /// copy to it, resume a remirror, remove or split off a member.
     #[command(
         after_help = "Examples:\n  nwvol mirror status -d disk0.img -d disk1.img\n  \
 nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \

@@ -111,7 +111,7 @@ fn reports_carry_what_was_done() {
     assert_eq!(deleted[0]["path"], "SYS:/DATA/OLD.TXT");
     assert!(deleted[0]["deleted"].is_string(), "{salvage}");
     let st = get(&["stat", "SYS:/DATA/Report 2024.txt"]);
-    assert_eq!(st["entries"][0]["size"], 18, "{st}");
+    assert_eq!(st["entries"][0]["size_bytes"], 18, "{st}");
     let hf = get(&["hotfix", "list"]);
     let members = hf["members"].as_array().unwrap();
     assert_eq!(members.len(), 2, "{hf}");
