@@ -25,6 +25,7 @@ pub struct GetArgs {
     pub recursive: bool,
     /// Print one line per file or directory copied, as cp -v does:
     /// 'SOURCE' -> 'DEST' (not when DEST is standard output).
+    /// Not with -q.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// What to copy: VOLUME:/DIR/FILE (several go into the directory DEST).

@@ -25,6 +25,11 @@ pub struct HotfixArgs {
 #[derive(Debug, Subcommand)]
 pub enum HotfixCommand {
     /// List the redirected units of each member's hot-fix table.
+    #[command(
+        after_help = "Examples:\n  nwvol hotfix list -d disk0.img -d disk1.img\n  \
+nwvol hotfix list -H | awk '$1 == \"member\" {print $2, $6}'   # pool slots used per member\n  \
+nwvol hotfix list --json | jq '.members[].redirects'"
+    )]
     List(ListArgs),
 }
 

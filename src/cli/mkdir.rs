@@ -21,6 +21,7 @@ pub struct MkdirArgs {
     pub parents: bool,
     /// Print one line per directory made, as mkdir -v does: created
     /// directory 'PATH'.
+    /// Not with -q.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Directories to make: VOLUME:/DIR.

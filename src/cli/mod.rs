@@ -119,6 +119,54 @@ pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     }
 }
 
+/// Which manual pages list an environment variable.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvScope {
+    /// Commands that take -d (and nwvol(1)).
+    Devices,
+    /// Commands that print tables (and nwvol(1)).
+    Tables,
+    /// nwvol(1) only.
+    Top,
+}
+
+/// Every environment variable the binary reads, for the ENVIRONMENT
+/// section of the manual pages: name, scope, meaning. The docs test checks
+/// that every variable the source reads is here.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
+pub fn environment() -> &'static [(&'static str, EnvScope, &'static str)] {
+    &[
+        (
+            "NWVOL_DEVICES",
+            EnvScope::Devices,
+            "The devices when no -d is given. When the value holds a newline, each line is one path \
+(so paths may contain spaces and commas; empty lines are skipped); otherwise paths are separated by \
+spaces, tabs or commas. Example: NWVOL_DEVICES=\"$(printf '%s\\n' 'my disk 0.img' 'my disk 1.img')\".",
+        ),
+        (
+            "LC_ALL, LC_CTYPE, LANG",
+            EnvScope::Tables,
+            "The first one set decides how tables are drawn: with line-drawing characters when it names \
+UTF-8 (e.g. en_US.UTF-8, C.UTF-8), else with plain ASCII (+, -, |).",
+        ),
+        (
+            "COLUMNS",
+            EnvScope::Tables,
+            "The width tables are fitted to (long cells wrap); without it, the terminal's width when \
+standard output is one, else no limit.",
+        ),
+        (
+            "NWVOL_TEST_KILL_AFTER_WRITES",
+            EnvScope::Top,
+            "Read only by builds with the `testing` feature (the test suite's crash hook: the process \
+kills itself after that many device writes); a release build ignores it.",
+        ),
+    ]
+}
+
 /// nwvol: format, inspect, remirror and verify NetWare-style volumes.
 #[derive(Debug, Parser)]
 #[command(

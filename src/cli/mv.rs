@@ -17,6 +17,7 @@ pub struct MvArgs {
     pub dev: DeviceArgs,
     /// Print one line per file or directory moved, as mv -v does:
     /// renamed 'SOURCE' -> 'DEST'.
+    /// Not with -q.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// What to move: VOLUME:/DIR/FILE.

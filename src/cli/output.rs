@@ -125,10 +125,11 @@ fn headerless_cell(c: &str) -> String {
 /// True when the locale (LC_ALL, else LC_CTYPE, else LANG, the first one
 /// set) names UTF-8; tables then use line-drawing characters.
 pub fn utf8_locale() -> bool {
-    let var = |k| std::env::var(k).ok().filter(|v: &String| !v.is_empty());
-    let Some(loc) = var("LC_ALL")
-        .or_else(|| var("LC_CTYPE"))
-        .or_else(|| var("LANG"))
+    // Each name spelled out: the docs test finds the variables read here.
+    let set = |v: Result<String, std::env::VarError>| v.ok().filter(|v| !v.is_empty());
+    let Some(loc) = set(std::env::var("LC_ALL"))
+        .or_else(|| set(std::env::var("LC_CTYPE")))
+        .or_else(|| set(std::env::var("LANG")))
     else {
         return false;
     };

@@ -24,6 +24,7 @@ pub struct PutArgs {
     pub recursive: bool,
     /// Print one line per file or directory copied, as cp -v does:
     /// 'SOURCE' -> 'DEST'.
+    /// Not with -q.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Local files or directories, or - for standard input.

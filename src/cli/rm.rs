@@ -22,6 +22,7 @@ pub struct RmArgs {
     #[arg(long)]
     pub purge: bool,
     /// Print one line per path removed, as rm -v does: removed 'PATH'.
+    /// Not with -q.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Files or directories: VOLUME:/DIR/FILE.
