@@ -16,7 +16,7 @@ use nwvol::volume::{GroupTable, Volume};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, Session, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
-pub const INSPECT_JSON_VERSION: u32 = 1;
+pub const INSPECT_JSON_VERSION: u32 = 2;
 
 /// Options of `nwvol inspect`.
 #[derive(Debug, Args)]
@@ -94,6 +94,27 @@ fn volume_table_warnings(g: &MirrorGroup, t: &GroupTable) -> Vec<String> {
         .collect()
 }
 
+/// A member's I/O counters since assembly, named as docs/JSON.md says.
+fn counters_json(c: &nwvol::mirror::member::MemberCounters) -> Value {
+    json!({
+        "reads": c.reads, "read_bytes": c.bytes_read,
+        "writes": c.writes, "written_bytes": c.bytes_written,
+        "read_errors": c.read_errors, "write_errors": c.write_errors,
+        "repairs": c.repairs, "redirects": c.redirects, "syncs": c.syncs,
+    })
+}
+
+/// The block cache's figures, named as docs/JSON.md says.
+fn cache_json(c: &nwvol::cache::CacheStats) -> Value {
+    json!({
+        "capacity_bytes": c.capacity, "used_bytes": c.used, "dirty_bytes": c.dirty,
+        "blocks": c.blocks, "hits": c.hits, "misses": c.misses, "evictions": c.evictions,
+        "flushes": c.flushes, "runs": c.runs, "blocks_written": c.blocks_written,
+        "written_bytes": c.bytes_written, "throttled": c.throttled,
+        "flush_errors": c.flush_errors,
+    })
+}
+
 fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
     let table = g.table();
     let ext = table.ext.as_ref();
@@ -114,7 +135,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
             "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
             "logical_start_byte": present.map(|m| m.partition.logical_start_byte()),
             "hotfix_slots_used": present.map(|m| m.partition.redirected_units()),
-            "counters": present.map(|m| m.stats.snapshot()),
+            "counters": present.map(|m| counters_json(&m.stats.snapshot())),
             "remirror": rec.filter(|r| r.total > 0).map(|r| json!({
                 "checkpoint_bytes": r.checkpoint, "done_bytes": r.progress, "total_bytes": r.total,
             })),
@@ -231,7 +252,7 @@ pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
             "devices": parts,
             "groups": groups,
             "volumes": volumes,
-            "cache": sys.cache.stats(),
+            "cache": cache_json(&sys.cache.stats()),
         }))?;
     } else {
         print_tables(&sys, &parts, &groups, &volumes, out)?;

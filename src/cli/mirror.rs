@@ -291,7 +291,7 @@ impl Reporter {
                     "left_bytes": p.left_bytes,
                     "done_bytes": p.done_bytes,
                     "total_bytes": p.total_bytes,
-                    "checkpoint": p.checkpoint,
+                    "checkpoint_bytes": p.checkpoint,
                     "rate_bytes_per_sec": rate,
                     "eta_seconds": eta,
                 });
@@ -414,10 +414,13 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
     // outage) is re-added as mdadm --re-add does: resynced, not
     // overwritten, copying only what the write-intent record names.
     if let Some(id) = listed_member(&paths, &a.new_device, a.dev.direct, &session.settings) {
-        out.info(format!(
-            "{}: already a member of this group (partition {id:#010x}); resyncing it as nwvol mirror resume does",
-            a.new_device.display()
-        ))?;
+        // With --json standard output holds JSON only.
+        if !a.copy.json {
+            out.info(format!(
+                "{}: already a member of this group (partition {id:#010x}); resyncing it as nwvol mirror resume does",
+                a.new_device.display()
+            ))?;
+        }
         let mut dev = a.dev.clone();
         dev.devices = paths;
         dev.devices.push(a.new_device.clone());

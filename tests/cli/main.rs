@@ -12,6 +12,7 @@ mod concurrency;
 mod docs_fresh;
 mod format_inspect;
 mod interface;
+mod json_shapes;
 mod loop_device;
 mod plain_netware;
 mod progress_tty;
