@@ -16,3 +16,4 @@ mod json_shapes;
 mod loop_device;
 mod plain_netware;
 mod progress_tty;
+mod scripting;
