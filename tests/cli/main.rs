@@ -16,4 +16,5 @@ mod json_shapes;
 mod loop_device;
 mod plain_netware;
 mod progress_tty;
+mod readme;
 mod scripting;
