@@ -69,8 +69,8 @@ fn run_lines(dir: &Path, lines: &[String]) {
     if !o.status.success() {
         let failed = err
             .lines()
-            .filter_map(|l| l.strip_prefix("=== line "))
-            .last()
+            .rev()
+            .find_map(|l| l.strip_prefix("=== line "))
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(0);
         panic!(
