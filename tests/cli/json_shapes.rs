@@ -169,7 +169,12 @@ fn check(docs: &[Example], actual: &Value, what: &str) {
     };
     let want = tag(actual);
     assert!(want.0.is_some(), "{what}: no command field: {actual}");
-    let candidates: Vec<&Example> = docs.iter().filter(|e| tag(&e.value) == want).collect();
+    let mut candidates: Vec<&Example> = docs.iter().filter(|e| tag(&e.value) == want).collect();
+    if want.0.as_deref() == Some("mirror resume") {
+        // "mirror resume prints the same lines" as mirror add.
+        let add = (Some("mirror add".to_string()), want.1.clone());
+        candidates.extend(docs.iter().filter(|e| tag(&e.value) == add));
+    }
     assert!(
         !candidates.is_empty(),
         "{what}: docs/JSON.md has no example for {want:?}"
@@ -260,6 +265,21 @@ fn every_commands_json_has_the_documented_shape() {
     assert_eq!(plan[0]["event"], "plan");
     let add = run_checked(&docs, &devs, &["mirror", "add", "--json", &c], 0);
     assert_eq!(add.last().unwrap()["event"], "done");
+    // A member out of sync (written while it was away): a resume plan,
+    // then its progress and summary lines.
+    let src = dir.path().join("away.txt");
+    std::fs::write(&src, vec![7u8; 300_000]).unwrap();
+    ok(&["put", "-d", &a, &src.display().to_string(), "SYS:/AWAY.TXT"]);
+    let plan = run_checked(
+        &docs,
+        &devs,
+        &["mirror", "resume", "--json", "--dry-run"],
+        0,
+    );
+    assert_eq!(plan[0]["event"], "plan", "{plan:?}");
+    let resume = run_checked(&docs, &devs, &["mirror", "resume", "--json"], 0);
+    assert_eq!(resume.last().unwrap()["event"], "done", "{resume:?}");
+    assert!(resume.last().unwrap()["target"].is_string(), "{resume:?}");
     // A damaged copy: a finding record.
     let inspect = crate::support::inspect(&[Path::new(&a), Path::new(&b)]);
     let data = inspect["devices"][1]["data_area_byte"].as_u64().unwrap();
