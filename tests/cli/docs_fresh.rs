@@ -116,6 +116,18 @@ fn synopsis(cmd: &clap::Command, path: &[&str]) -> String {
     if cmd.has_subcommands() {
         line.push_str(" \\fICOMMAND\\fR [\\fIOPTIONS\\fR]");
     }
+    if !path.is_empty() {
+        // The global options are nwvol's own: named here, described there.
+        let globals: Vec<String> = cli::Cli::command()
+            .get_arguments()
+            .filter(|a| a.is_global_set() && !a.is_hide_set())
+            .map(synopsis_arg)
+            .collect();
+        line.push_str(&format!(
+            "\n.PP\n\\fIGLOBAL OPTIONS\\fR, described in \\fBnwvol\\fR(1), may come before or after the command: {}.",
+            globals.join(" ")
+        ));
+    }
     format!(".SH SYNOPSIS\n{line}\n")
 }
 
