@@ -119,6 +119,54 @@ pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     }
 }
 
+/// Which manual pages list an environment variable.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvScope {
+    /// Commands that take -d (and nwvol(1)).
+    Devices,
+    /// Commands that print tables (and nwvol(1)).
+    Tables,
+    /// nwvol(1) only.
+    Top,
+}
+
+/// Every environment variable the binary reads, for the ENVIRONMENT
+/// section of the manual pages: name, scope, meaning. The docs test checks
+/// that every variable the source reads is here.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
+pub fn environment() -> &'static [(&'static str, EnvScope, &'static str)] {
+    &[
+        (
+            "NWVOL_DEVICES",
+            EnvScope::Devices,
+            "The devices when no -d is given. When the value holds a newline, each line is one path \
+(so paths may contain spaces and commas; empty lines are skipped); otherwise paths are separated by \
+spaces, tabs or commas. Example: NWVOL_DEVICES=\"$(printf '%s\\n' 'my disk 0.img' 'my disk 1.img')\".",
+        ),
+        (
+            "LC_ALL, LC_CTYPE, LANG",
+            EnvScope::Tables,
+            "The first one set decides how tables are drawn: with line-drawing characters when it names \
+UTF-8 (e.g. en_US.UTF-8, C.UTF-8), else with plain ASCII (+, -, |).",
+        ),
+        (
+            "COLUMNS",
+            EnvScope::Tables,
+            "The width tables are fitted to (long cells wrap); without it, the terminal's width when \
+standard output is one, else no limit.",
+        ),
+        (
+            "NWVOL_TEST_KILL_AFTER_WRITES",
+            EnvScope::Top,
+            "Read only by builds with the `testing` feature (the test suite's crash hook: the process \
+kills itself after that many device writes); a release build ignores it.",
+        ),
+    ]
+}
+
 /// nwvol: format, inspect, remirror and verify NetWare-style volumes.
 #[derive(Debug, Parser)]
 #[command(
@@ -126,16 +174,22 @@ pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     version,
     about = "Format, inspect, remirror and verify NetWare 386 style volumes on block devices and image files",
     long_about = None,
-    after_help = "Devices are named on each call with -d (repeatable) or in NWVOL_DEVICES (separated by commas or spaces); \
+    after_help = "Devices are named on each call with -d (repeatable) or in NWVOL_DEVICES: one path per line when \
+the value holds a newline (so paths may contain spaces or commas), else separated by spaces or commas. \
 nwvol assembles mirror groups and volumes from what is on them.\n\n\
+-q silences progress bars, notices of what was done, summaries and warnings; what a command was asked to \
+show (listings, tables, file contents, --json output) and errors are printed either way.\n\n\
 Example:\n  nwvol format --size 1G --mirror disk0.img disk1.img\n  nwvol inspect -d disk0.img -d disk1.img"
 )]
 pub struct Cli {
-    /// Print nothing but errors.
+    /// Quiet: no progress bars, notices of what was done, summaries or
+    /// warnings. Answers (listings, tables, file contents, --json output)
+    /// and errors are printed either way.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Size of nwvol's block cache, shared by every mirror group (e.g. 64M,
-    /// 1G).
+    /// 1G). Sizes: K, M, G, T (or KiB, MiB...) are binary (1G = 2^30
+    /// bytes); KB, MB, GB, TB are decimal (1GB = 10^9 bytes).
     #[arg(long, global = true, value_name = "SIZE", default_value = "128M", value_parser = parse_cache_size)]
     pub cache_size: u64,
     /// When a device is busy (another nwvol writes it, or reads it while
@@ -144,7 +198,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
     pub wait: u64,
     /// Longest wait for an NBD server (connect, handshake, each reply)
-    /// before its member is taken as failed.
+    /// before its member is taken as failed: more than 0, at most 86400.
     #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub nbd_timeout: std::time::Duration,
     /// The command.
@@ -156,7 +210,9 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct DeviceArgs {
     /// A member device, image file or NBD URI (nbd://HOST[:PORT]/EXPORT,
-    /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES.
+    /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES
+    /// (one per line when it holds a newline, else separated by spaces or
+    /// commas).
     #[arg(short = 'd', long = "device", value_name = "DEVICE")]
     pub devices: Vec<std::path::PathBuf>,
     /// Use O_DIRECT for image files too, where their file system takes
@@ -171,7 +227,9 @@ pub struct DeviceArgs {
 pub enum Command {
     /// Create NetWare partitions, a mirror group and empty volumes.
     #[command(
-        after_help = "Examples:\n  nwvol format --size 1G --mirror disk0.img disk1.img\n  \
+        after_help = "Sizes: K, M, G, T, P, E and KiB, MiB, GiB... are binary (1G = 1GiB = 2^30 bytes); \
+KB, MB, GB, TB... are decimal (1GB = 10^9 bytes), as disk makers count.\n\n\
+Examples:\n  nwvol format --size 1G --mirror disk0.img disk1.img\n  \
 nwvol format --size 4G --volume SYS:1G --volume DATA disk0.img\n  \
 nwvol format --block-size 16K /dev/sdb /dev/sdc        # SYS spans both disks"
     )]
@@ -202,7 +260,11 @@ nwvol stat --json 'SYS:/My Report 2024.pdf'"
     #[command(
         after_help = "An existing file of the same name is replaced (like cp). Modification times are \
 kept (to 2 seconds, as DOS stores them). A file over 4 GiB - 1 is refused before anything is \
-written. In a tree, a file that fails is reported and the rest is copied; the exit code is 1.\n\n\
+written. In a tree, a file that fails is reported and the rest is copied; the exit code is 1. \
+A destination ending in / (or \\) must be an existing directory, as with cp. Paths may be \
+written as NetWare does, SYS:\\DIR\\FILE or SYS:DIR/FILE.\n\n\
+New names must be ones NetWare can hold: none of * ? < > | \" : \\ or control characters, \
+not blank, not only dots, not ending in a dot or a space, at most 255 bytes.\n\n\
 Examples:\n  nwvol put -d disk0.img report.pdf SYS:/DATA/\n  \
 nwvol put -r ./src SYS:/SRC\n  \
 tar c dir | nwvol put - SYS:/BACKUP/A.TAR"
@@ -277,6 +339,8 @@ nwvol volume rename -d disk0.img VOL1 DATA"
 nwvol hotfix list --json | jq '.members[] | {device, pool_slots_used}'"
     )]
     Hotfix(hotfix::HotfixArgs),
+    /// Manage mirror groups: show members and progress, add a member and
+    /// copy to it, resume a remirror, remove or split off a member.
     #[command(
         after_help = "Examples:\n  nwvol mirror status -d disk0.img -d disk1.img\n  \
 nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \
@@ -309,11 +373,16 @@ fn parse_cache_size(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
-/// Parses `--nbd-timeout`: seconds, more than 0.
+/// Longest `--nbd-timeout`: a day.
+const MAX_NBD_TIMEOUT_SECS: f64 = 86400.0;
+
+/// Parses `--nbd-timeout`: seconds, more than 0 and at most a day.
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
     match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 86400.0 => Ok(std::time::Duration::from_secs_f64(v)),
-        _ => Err(format!("{s}: want a number of seconds between 0 and 86400")),
+        Ok(v) if v > 0.0 && v <= MAX_NBD_TIMEOUT_SECS => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "{s}: want a number of seconds more than 0 and at most 86400 (a day), e.g. 30 or 0.5"
+        )),
     }
 }
 

@@ -11,7 +11,10 @@ use nwvol::volume::file::{FileTimes, MAX_FILE_BYTES, too_big};
 use nwvol::volume::{OpenMode, OpenVolume};
 
 use super::Session;
-use super::nwpath::{base_name, is_no_member, item_error, open_system, parse, unix_mtime};
+use super::nwpath::{
+    base_name, check_new, dir_path, is_no_member, item_error, names_directory, open_system, parse,
+    unix_mtime,
+};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol put`.
@@ -22,6 +25,11 @@ pub struct PutArgs {
     /// Copy directories with everything in them.
     #[arg(short, long)]
     pub recursive: bool,
+    /// Print one line per file or directory copied, as cp -v does:
+    /// 'SOURCE' -> 'DEST'.
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Local files or directories, or - for standard input.
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<PathBuf>,
@@ -35,6 +43,8 @@ struct Putter {
     failed: u64,
     now: DosTime,
     recursive_ok: bool,
+    verbose: bool,
+    out: Output,
 }
 
 impl Putter {
@@ -54,6 +64,17 @@ impl Putter {
         self.v
             .write_file(dir, name, &mut f, Some(m.len()), times)
             .with_context(|| src.display().to_string())?;
+        self.copied(src, dir, name)
+    }
+
+    /// The -v line of a file or directory just copied to `name` in `dir`.
+    fn copied(&self, src: &Path, dir: u32, name: &str) -> Result<()> {
+        if self.verbose
+            && let Some(i) = self.v.index().lookup(dir, name)
+        {
+            self.out
+                .line(format!("'{}' -> '{}'", src.display(), self.v.path_of(i)))?;
+        }
         Ok(())
     }
 
@@ -123,12 +144,16 @@ impl Putter {
                 &own
             }
         };
+        if self.v.index().lookup(dir, name).is_none() {
+            check_new(&dir_path(&self.v, dir).join(name))?;
+        }
         if m.is_dir() {
             if !self.recursive_ok {
                 bail!("{}: is a directory (use -r)", src.display());
             }
             let times = self.times(&m);
             let id = self.dir(dir, name, times)?;
+            self.copied(src, dir, name)?;
             self.tree(src, id);
             Ok(())
         } else if m.is_file() {
@@ -140,15 +165,26 @@ impl Putter {
 }
 
 /// Runs `nwvol put`.
-pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
+pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
     let dest = parse(&a.dest)?;
     let sys = open_system(&a.dev, session, true)?;
     let v = OpenVolume::from_assembly(&sys, &dest.volume, OpenMode::Write)?;
-    let into = match v.resolve(&dest) {
-        Ok(t) => v.dir_id_of(t),
-        Err(nwvol::Error::NotFound(_)) => None,
+    let (into, exists) = match v.resolve(&dest) {
+        Ok(t) => (v.dir_id_of(t), true),
+        Err(nwvol::Error::NotFound(_)) => (None, false),
         Err(e) => return Err(e.into()),
     };
+    // Like `cp f dir/`: a destination ending in a separator must be a
+    // directory that exists.
+    if names_directory(&a.dest) && into.is_none() {
+        if exists {
+            bail!("{}/: not a directory", dest.shown());
+        }
+        bail!("{}/: no such directory", dest.shown());
+    }
+    if !exists {
+        check_new(&dest)?;
+    }
     if a.sources.len() > 1 && into.is_none() {
         bail!("{dest}: not a directory (several sources go into a directory)");
     }
@@ -157,6 +193,8 @@ pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
         failed: 0,
         now: DosTime::now(),
         recursive_ok: a.recursive,
+        verbose: a.verbose,
+        out: *out,
     };
     for src in &a.sources {
         let r = (|| -> Result<()> {
@@ -176,7 +214,7 @@ pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
                 };
                 p.v.write_file(dir, name, &mut i, None, times)
                     .with_context(|| dest.to_string())?;
-                return Ok(());
+                return p.copied(src, dir, name);
             }
             match into {
                 Some(dir) => p.one(src, dir, None),
