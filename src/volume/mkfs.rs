@@ -89,7 +89,22 @@ pub struct GroupSink<'a>(pub &'a [MirrorGroup]);
 
 impl Sink for GroupSink<'_> {
     fn write(&self, g: usize, off: u64, data: &[u8]) -> Result<()> {
-        self.0[g].write_logical(&[IoSlice::new(data)], off)
+        let group = &self.0[g];
+        let sector = SECTOR as u64;
+        let end = off + data.len() as u64;
+        if off.is_multiple_of(sector) && end.is_multiple_of(sector) {
+            return group.write_logical(&[IoSlice::new(data)], off);
+        }
+        // A part of a sector (checksum entries): written as whole sectors,
+        // the rest read first. A device opened for direct I/O takes
+        // nothing else, and a refused write would be taken for a bad
+        // sector and redirected to the hot-fix pool.
+        let lo = off / sector * sector;
+        let hi = end.div_ceil(sector) * sector;
+        let mut whole = vec![0u8; (hi - lo) as usize];
+        group.read_logical(&mut whole, lo)?;
+        whole[(off - lo) as usize..(end - lo) as usize].copy_from_slice(data);
+        group.write_logical(&[IoSlice::new(&whole)], lo)
     }
 
     fn zero(&self, g: usize, off: u64, len: u64) -> Result<()> {

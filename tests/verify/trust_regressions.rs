@@ -78,3 +78,28 @@ fn dirty_mark_of_an_interrupted_put_is_cleared_by_a_verify_that_proved_copies_eq
     assert_eq!(dirty_chunks(&imgs), 0, "the dirty mark stayed: {out}");
     assert_eq!(verify(&imgs, &[]).0, 0);
 }
+
+#[test]
+fn fresh_format_with_direct_io_redirects_no_sector_to_the_hotfix_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs: Vec<PathBuf> = ["a.img", "b.img"].iter().map(|n| img(&dir, n)).collect();
+    ok(&[
+        "format",
+        "-q",
+        "--direct",
+        "--size",
+        "64M",
+        "--mirror",
+        imgs[0].to_str().unwrap(),
+        imgs[1].to_str().unwrap(),
+    ]);
+    for m in &imgs {
+        let j = inspect(&[m.as_path()]);
+        assert_eq!(
+            j["devices"][0]["pool_slots_used"],
+            0,
+            "{}: a slot used by format",
+            m.display()
+        );
+    }
+}
