@@ -5,7 +5,8 @@
 # alternately; prints the medians and the ratio of speeds (without / with
 # time, so 1.0 is free; the target is at least 0.9) and writes them to
 # bench/results/get_checksum.md. Needs a directory on a real disk (not
-# tmpfs): NWVOL_BENCH_DIR, default /var/tmp. NWVOL_BENCH_MIB sets the size.
+# tmpfs): NWVOL_BENCH_DIR, default /var/tmp. NWVOL_BENCH_MIB sets the size;
+# NWVOL_BENCH_NO_BUILD=1 uses the release binary already built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${NWVOL_BENCH_DIR:-/var/tmp}"
@@ -14,7 +15,7 @@ if [ "$(stat -f -c %T "$dir")" = tmpfs ]; then
   exit 2
 fi
 mib="${NWVOL_BENCH_MIB:-1024}"
-cargo build --release --bin nwvol
+[ -n "${NWVOL_BENCH_NO_BUILD:-}" ] || cargo build --release --bin nwvol
 bin="${CARGO_TARGET_DIR:-target}/release/nwvol"
 work="$(mktemp -d "$dir/nwvol-getcsum-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
