@@ -20,6 +20,7 @@ use crate::mirror::MirrorGroup;
 use crate::partition::wib::WibRecord;
 use crate::volume::Volume;
 
+use super::allocated::allocated_runs;
 use super::judge::{Verdict, Why, judge, judge_by_validity};
 use super::owners::{Owner, Owners};
 use super::{Action, BlockRange, ByteRange, CheckOptions, Finding, Sink};
@@ -38,6 +39,9 @@ const OTHER_UNIT: u64 = 4096;
 pub struct MirrorStats {
     /// Logical bytes read and compared (per group, not per member).
     pub bytes_compared: u64,
+    /// Logical bytes not read: free blocks (where the members' FAT says
+    /// so) and space outside volumes, unless everything was asked for.
+    pub bytes_not_read: u64,
     /// Block copies checked against their checksum.
     pub blocks_checksummed: u64,
     /// Damaged metadata blocks (FAT, directory table) no member holds a
@@ -53,7 +57,9 @@ pub fn total_bytes(sys: &Assembly) -> u64 {
 }
 
 /// Checks every group: members against each other and blocks against
-/// their checksums. `progress` is called with the bytes done so far.
+/// their checksums. `progress` is called with the bytes done so far
+/// (skipped bytes count as done). Free blocks are not read (see
+/// [`check_mirrors_without`]).
 ///
 /// `lost` names members whose bytes from a device offset on are known to
 /// be gone (a truncated image given its length back): they count as
@@ -65,17 +71,23 @@ pub fn check_mirrors(
     progress: &(dyn Fn(u64) + Sync),
     sink: Sink<'_>,
 ) -> Result<MirrorStats> {
-    check_mirrors_without(sys, opts, lost, &[], progress, sink)
+    check_mirrors_without(sys, opts, lost, &[], false, progress, sink)
 }
 
 /// [`check_mirrors`], where the members with partition IDs `left_out` were
 /// given but not assembled (truncated images, already reported as
-/// `member-truncated`): they are not reported missing.
+/// `member-truncated`): they are not reported missing. Without `all`,
+/// only what is allocated is read: the volume tables, and of each volume
+/// segment the blocks its FAT says are in use, when the members' FAT
+/// fragments and their copies agree (otherwise the whole segment); space
+/// outside volumes is not read.
+#[allow(clippy::too_many_arguments)]
 pub fn check_mirrors_without(
     sys: &Assembly,
     opts: &CheckOptions,
     lost: &[(String, u64)],
     left_out: &[u32],
+    all: bool,
     progress: &(dyn Fn(u64) + Sync),
     sink: Sink<'_>,
 ) -> Result<MirrorStats> {
@@ -85,11 +97,13 @@ pub fn check_mirrors_without(
         let mut gc = GroupCheck::new(sys, g, *opts, sink);
         gc.lost = lost.to_vec();
         gc.left_out = left_out.to_vec();
+        gc.all = all;
         gc.members_state();
         gc.run(&|d| progress(done_before + d))?;
         gc.finish();
         stats.bytes_compared += gc.stats.bytes_compared;
         stats.blocks_checksummed += gc.stats.blocks_checksummed;
+        stats.bytes_not_read += gc.stats.bytes_not_read;
         stats.deferred.append(&mut gc.stats.deferred);
         done_before += sys.groups[g].logical_bytes;
     }
@@ -261,6 +275,8 @@ struct GroupCheck<'a, 's> {
     /// The FAT fragment of the segment being checked, as the members
     /// agree on it.
     fat: Option<FatCopy>,
+    /// Read free blocks and space outside volumes too.
+    all: bool,
 }
 
 /// A segment's FAT fragment read during the pass.
@@ -292,6 +308,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
             lost: Vec::new(),
             left_out: Vec::new(),
             fat: None,
+            all: false,
         }
     }
 
@@ -370,17 +387,21 @@ impl<'a, 's> GroupCheck<'a, 's> {
         }
         let mut pieces = Vec::new();
         for (i, r) in self.regions.iter().enumerate() {
-            let mut off = 0;
-            while off < r.len {
-                let len = (r.len - off).min(CHUNK);
-                pieces.push(Piece {
-                    region: i,
-                    start: r.start + off,
-                    len,
-                });
-                off += len;
+            for (from, to) in self.to_read(r)? {
+                let mut off = from;
+                while off < to {
+                    let len = (to - off).min(CHUNK);
+                    pieces.push(Piece {
+                        region: i,
+                        start: r.start + off,
+                        len,
+                    });
+                    off += len;
+                }
             }
         }
+        let read: u64 = pieces.iter().map(|p| p.len).sum();
+        self.stats.bytes_not_read += self.group.logical_bytes.saturating_sub(read);
         let group = self.group;
         let members = self.members.clone();
         std::thread::scope(|s| -> Result<()> {
@@ -431,7 +452,6 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     }
                 });
             }
-            let mut done = 0u64;
             for p in &pieces {
                 let mut bufs = Vec::with_capacity(members.len());
                 for r in &rx {
@@ -448,9 +468,9 @@ impl<'a, 's> GroupCheck<'a, 's> {
                     .map(|(_, r)| r.as_ref().err().map(|e| e.to_string()))
                     .collect();
                 self.check_piece(p, &copies, &errors)?;
-                done += p.len;
                 self.stats.bytes_compared += p.len;
-                progress(done);
+                // Where the pass is: what it skipped counts as done.
+                progress(p.start + p.len);
                 for ((b, _), t) in bufs.into_iter().zip(&ret) {
                     let _ = t.send(b);
                 }
@@ -458,8 +478,35 @@ impl<'a, 's> GroupCheck<'a, 's> {
             drop(ret);
             Ok(())
         })?;
+        progress(self.group.logical_bytes);
         self.fix_checksum_blocks()?;
         Ok(())
+    }
+
+    /// Byte ranges `[from, to)` of region `r` (relative to its start) the
+    /// pass reads.
+    fn to_read(&self, r: &Region) -> Result<Vec<(u64, u64)>> {
+        let whole = vec![(0, r.len)];
+        if self.all {
+            return Ok(whole);
+        }
+        match r.kind {
+            RegionKind::Other("unused space") => Ok(Vec::new()),
+            RegionKind::Other(_) => Ok(whole),
+            RegionKind::Volume { vol, seg } => {
+                let volume = &self.sys.volumes[vol];
+                let bs = volume.block_size as u64;
+                Ok(
+                    match allocated_runs(volume, seg, self.group, &self.members)? {
+                        Some(runs) => runs
+                            .into_iter()
+                            .map(|(a, b)| (a as u64 * bs, (b as u64 * bs).min(r.len)))
+                            .collect(),
+                        None => whole,
+                    },
+                )
+            }
+        }
     }
 
     /// Compares one piece; judges every unit that differs or fails its

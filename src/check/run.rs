@@ -84,6 +84,9 @@ pub struct Checks {
     pub mirror: bool,
     /// The volume structures (headers, tables, FAT, directory tree).
     pub structure: bool,
+    /// The mirror check reads free blocks and space outside volumes too,
+    /// not only what is allocated.
+    pub all: bool,
 }
 
 /// What a verify tells its caller as it goes. Called from the check's
@@ -137,6 +140,7 @@ pub fn verify(
             opts,
             &truncated.lost,
             &truncated.left_out,
+            checks.all,
             &progress,
             &mut sink,
         )?;
@@ -147,6 +151,7 @@ pub fn verify(
     }
     recheck(sys, std::mem::take(&mut stats.deferred), &mut sink)?;
     report.summary.bytes_compared = stats.bytes_compared;
+    report.summary.bytes_not_read = stats.bytes_not_read;
     report.summary.blocks_checksummed = stats.blocks_checksummed;
     Ok(report)
 }

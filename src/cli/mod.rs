@@ -20,6 +20,7 @@ mod rm;
 mod salvage;
 mod session;
 mod stat;
+mod transfer;
 mod verify;
 mod volume;
 
