@@ -69,7 +69,7 @@ for _ in $(seq "$reps"); do
   # FAT32 baseline.
   rm -rf "$work/fat.img" "$work/out"
   truncate -s 1G "$work/fat.img"
-  mkfs.vfat -F 32 -q "$work/fat.img"
+  mkfs.vfat -F 32 "$work/fat.img" >/dev/null
   add fat_put "$(timed fat_put)"
   add fat_get "$(timed mcopy -s -i "$work/fat.img" ::/TREE "$work/out")"
   rm -rf "$work/out"

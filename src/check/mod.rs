@@ -1,5 +1,5 @@
 //! Layer 7: verify and repair. Mirror members against each other and
-//! against the per-block checksums (`mirror.rs`), and the volume
+//! against the per-block checksums (`mirror/`), and the volume
 //! structures as VREPAIR and fsck check them (`structure.rs`); the whole
 //! verify sequence, truncated images first, in `run.rs`.
 //!
@@ -157,7 +157,6 @@ impl Summary {
 /// Where findings go as they are made (the CLI prints them at once).
 pub type Sink<'a> = &'a mut dyn FnMut(Finding);
 
-mod allocated;
 mod fat;
 mod headers;
 pub mod judge;
