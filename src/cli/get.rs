@@ -25,6 +25,11 @@ pub struct GetArgs {
     /// Copy directories with everything in them.
     #[arg(short, long)]
     pub recursive: bool,
+    /// Print one line per file or directory copied, as cp -v does:
+    /// 'SOURCE' -> 'DEST' (not when DEST is standard output).
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// What to copy: VOLUME:/DIR/FILE (several go into the directory DEST).
     #[arg(required = true, value_name = "VOLUME:/SOURCE")]
     pub sources: Vec<String>,
@@ -66,6 +71,14 @@ fn set_mtime(path: &Path, t: DosTime) -> Result<()> {
     Ok(())
 }
 
+/// Prints the -v line of a copy, when `verbose` holds the output.
+fn copied(verbose: Option<&Output>, from: &NwPath, to: &Path) -> Result<()> {
+    if let Some(out) = verbose {
+        out.line(format!("'{from}' -> '{}'", to.display()))?;
+    }
+    Ok(())
+}
+
 fn get_file(v: &OpenVolume, idx: u32, dest: &Path, t: &RefCell<Transfer>) -> Result<()> {
     let n = v
         .index()
@@ -88,24 +101,27 @@ fn get_tree(
     from: &NwPath,
     dest: &Path,
     failed: &mut u64,
+    verbose: Option<&Output>,
     t: &RefCell<Transfer>,
-) {
+) -> Result<()> {
     if let Err(e) = std::fs::create_dir_all(dest) {
         item_error(dest.display(), &e.into());
         *failed += 1;
-        return;
+        return Ok(());
     }
+    copied(verbose, from, dest)?;
     for n in v.list(dir_id) {
         let src = from.join(n.name());
         let to = dest.join(n.name());
         match n.dir_id() {
-            Some(id) => get_tree(v, id, &src, &to, failed, t),
-            None => {
-                if let Err(e) = get_file(v, n.index, &to, t) {
+            Some(id) => get_tree(v, id, &src, &to, failed, verbose, t)?,
+            None => match get_file(v, n.index, &to, t) {
+                Ok(()) => copied(verbose, &src, &to)?,
+                Err(e) => {
                     item_error(&src, &e);
                     *failed += 1;
                 }
-            }
+            },
         }
     }
     let t = match v.index().dir_index(dir_id).and_then(|i| v.index().get(i)) {
@@ -113,10 +129,12 @@ fn get_tree(
         None => v.root_times().1,
     };
     let _ = set_mtime(dest, t);
+    Ok(())
 }
 
 /// Runs `nwvol get`.
 pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
+    let verbose = a.verbose.then_some(out);
     let paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     if a.json && a.dest.as_os_str() == "-" {
         bail!(
@@ -150,7 +168,15 @@ pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
         files += f;
         bytes += b;
     }
-    let tr = RefCell::new(Transfer::new("get", out, a.json, files, bytes));
+    // With -v, a line per file shows the progress.
+    let tr = RefCell::new(Transfer::new(
+        "get",
+        out,
+        a.json || a.verbose,
+        a.json,
+        files,
+        bytes,
+    ));
     let mut failed = 0u64;
     let stdout = std::io::stdout();
     for p in &paths {
@@ -175,8 +201,7 @@ pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
                     if !a.recursive {
                         bail!("{p}: is a directory (use -r)");
                     }
-                    get_tree(&v, id, p, &dest, &mut failed, &tr);
-                    Ok(())
+                    get_tree(&v, id, p, &dest, &mut failed, verbose, &tr)
                 }
                 None => {
                     let Target::Entry(idx) = t else { return Ok(()) };
@@ -188,7 +213,8 @@ pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
                         tr.borrow_mut().file_done();
                         Ok(())
                     } else {
-                        get_file(&v, idx, &dest, &tr)
+                        get_file(&v, idx, &dest, &tr)?;
+                        copied(verbose, p, &dest)
                     }
                 }
             }

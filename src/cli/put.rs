@@ -24,6 +24,11 @@ pub struct PutArgs {
     /// Copy directories with everything in them.
     #[arg(short, long)]
     pub recursive: bool,
+    /// Print one line per file or directory copied, as cp -v does:
+    /// 'SOURCE' -> 'DEST'.
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Local files or directories, or - for standard input.
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<PathBuf>,
@@ -45,6 +50,8 @@ struct Putter<'t> {
     full: Option<anyhow::Error>,
     /// Files not tried, or not written, once the volume was full.
     not_written: u64,
+    verbose: bool,
+    out: Output,
 }
 
 /// True when the error says the volume is full.
@@ -109,6 +116,17 @@ impl Putter<'_> {
             )
             .with_context(|| src.display().to_string())?;
         self.t.borrow_mut().file_done();
+        self.copied(src, dir, name)
+    }
+
+    /// The -v line of a file or directory just copied to `name` in `dir`.
+    fn copied(&self, src: &Path, dir: u32, name: &str) -> Result<()> {
+        if self.verbose
+            && let Some(i) = self.v.index().lookup(dir, name)
+        {
+            self.out
+                .line(format!("'{}' -> '{}'", src.display(), self.v.path_of(i)))?;
+        }
         Ok(())
     }
 
@@ -202,6 +220,7 @@ impl Putter<'_> {
             }
             let times = self.times(&m);
             let id = self.dir(dir, name, times)?;
+            self.copied(src, dir, name)?;
             self.tree(src, id);
             Ok(())
         } else if m.is_file() {
@@ -231,7 +250,15 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
         files += f;
         bytes += b;
     }
-    let t = RefCell::new(Transfer::new("put", out, a.json, files, bytes));
+    // With -v, a line per file shows the progress.
+    let t = RefCell::new(Transfer::new(
+        "put",
+        out,
+        a.json || a.verbose,
+        a.json,
+        files,
+        bytes,
+    ));
     let mut p = Putter {
         v,
         failed: 0,
@@ -240,6 +267,8 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
         t: &t,
         full: None,
         not_written: 0,
+        verbose: a.verbose,
+        out: *out,
     };
     for src in &a.sources {
         if src.as_os_str() != "-" && p.full.is_some() {
@@ -269,7 +298,7 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
                 )
                 .with_context(|| dest.to_string())?;
                 p.t.borrow_mut().file_done();
-                return Ok(());
+                return p.copied(src, dir, name);
             }
             match into {
                 Some(dir) => p.one(src, dir, None),

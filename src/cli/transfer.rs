@@ -45,10 +45,13 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    /// A transfer of `total_files` files of `total_bytes` bytes in all.
+    /// A transfer of `total_files` files of `total_bytes` bytes in all;
+    /// `no_bar`: other output shows the progress (no bar, no summary
+    /// line); `json`: a summary record at the end.
     pub fn new(
         command: &'static str,
         out: &Output,
+        no_bar: bool,
         json: bool,
         total_files: u64,
         total_bytes: u64,
@@ -56,7 +59,7 @@ impl Transfer {
         Transfer {
             command,
             json,
-            terminal: !json && !out.quiet && std::io::stderr().is_terminal(),
+            terminal: !no_bar && !out.quiet && std::io::stderr().is_terminal(),
             started: Instant::now(),
             total_files,
             total_bytes,
@@ -132,11 +135,11 @@ impl Transfer {
                 "command": self.command,
                 "type": "summary",
                 "files": self.files,
-                "bytes": self.bytes,
+                "copied_bytes": self.bytes,
                 "failed": failed,
                 "stopped_full": full,
                 "seconds": secs,
-                "bytes_per_sec": if secs > 0.0 { self.bytes as f64 / secs } else { 0.0 },
+                "rate_bytes_per_sec": if secs > 0.0 { self.bytes as f64 / secs } else { 0.0 },
             }));
         } else if self.terminal && !full {
             let mut line = format!(

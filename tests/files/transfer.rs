@@ -87,7 +87,7 @@ fn put_and_get_json_print_a_summary_record() {
     assert_eq!(v["command"], "put", "{v}");
     assert_eq!(v["type"], "summary", "{v}");
     assert_eq!(v["files"], 40, "{v}");
-    assert_eq!(v["bytes"], apparent, "{v}");
+    assert_eq!(v["copied_bytes"], apparent, "{v}");
     assert_eq!(v["failed"], 0, "{v}");
     assert_eq!(v["stopped_full"], false, "{v}");
     let out: PathBuf = dir.path().join("out");
@@ -97,7 +97,7 @@ fn put_and_get_json_print_a_summary_record() {
     ));
     assert_eq!(v["command"], "get", "{v}");
     assert_eq!(v["files"], 40, "{v}");
-    assert_eq!(v["bytes"], apparent, "{v}");
+    assert_eq!(v["copied_bytes"], apparent, "{v}");
     // Without --json and off a terminal: nothing on standard output.
     let o = nw(
         &imgs,
