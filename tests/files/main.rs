@@ -14,5 +14,6 @@ mod checksum_upkeep;
 mod delete;
 mod index;
 mod limits;
+mod names_paths;
 mod transfer;
 mod volumes;
