@@ -169,7 +169,7 @@ impl OpenVolume {
             .map_err(|other| Error::Invalid(format!("name already used by entry {other}")))
     }
 
-    fn write_long_records(
+    pub(super) fn write_long_records(
         &self,
         idx: u32,
         dos: &str,
@@ -259,6 +259,7 @@ impl OpenVolume {
     /// not directories).
     pub fn remove(&mut self, t: Target, recursive: bool, purge: bool) -> Result<Removed> {
         self.check_writable()?;
+        self.commit()?;
         let Target::Entry(idx) = t else {
             return Err(Error::Invalid(format!(
                 "{}:/: the root directory cannot be removed",
@@ -399,6 +400,7 @@ impl OpenVolume {
     /// entry.
     pub fn purge(&mut self, within: Option<Target>) -> Result<Removed> {
         self.check_writable()?;
+        self.commit()?;
         let victims: Vec<u32> = match within {
             None => self
                 .index
@@ -429,6 +431,7 @@ impl OpenVolume {
     /// are left alone).
     pub fn purge_deleted(&mut self, idxs: &[u32]) -> Result<Removed> {
         self.check_writable()?;
+        self.commit()?;
         let v: Vec<u32> = idxs
             .iter()
             .copied()
@@ -441,6 +444,7 @@ impl OpenVolume {
     /// its directory has that name now.
     pub fn salvage(&mut self, idx: u32) -> Result<()> {
         self.check_writable()?;
+        self.commit()?;
         let mut node = self
             .index
             .get(idx)
@@ -478,6 +482,7 @@ impl OpenVolume {
     /// directory would move into itself.
     pub fn rename(&mut self, idx: u32, dest: u32, name: &str) -> Result<()> {
         self.check_writable()?;
+        self.commit()?;
         check_name(name)?;
         let node = self
             .index
