@@ -97,7 +97,7 @@ pub struct Member {
     /// Its counters.
     pub stats: MemberStats,
     /// Its I/O thread (writes, syncs and write-intent records of flushes).
-    pub(crate) worker: super::worker::Worker,
+    pub worker: super::worker::Worker,
 }
 
 impl Member {

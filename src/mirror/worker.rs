@@ -30,6 +30,8 @@ pub fn workers_started() -> u64 {
 #[derive(Debug, Default)]
 pub struct Worker {
     inner: Mutex<Option<(Sender<Job>, JoinHandle<()>)>>,
+    /// Threads this worker started (0 or 1 while it lives).
+    started: AtomicU64,
 }
 
 impl Worker {
@@ -52,6 +54,7 @@ impl Worker {
             match spawned {
                 Ok(h) => {
                     STARTED.fetch_add(1, Ordering::SeqCst);
+                    self.started.fetch_add(1, Ordering::SeqCst);
                     *guard = Some((tx, h));
                 }
                 Err(_) => return Err(job),
@@ -59,6 +62,13 @@ impl Worker {
         }
         let (tx, _) = guard.as_ref().expect("started above");
         tx.send(job).map_err(|e| e.0)
+    }
+}
+
+impl Worker {
+    /// Threads this worker has started.
+    pub fn threads_started(&self) -> u64 {
+        self.started.load(Ordering::SeqCst)
     }
 }
 

@@ -10,8 +10,8 @@ use crate::layout::dirent::{ATTR_ARCHIVE, FileEntry, NO_BLOCK, Trustee};
 use crate::layout::time::DosTime;
 
 use super::OpenVolume;
-use super::fat::Fat;
 use super::commit::PendingFile;
+use super::fat::Fat;
 use super::index::{Item, Node};
 
 /// The largest file NetWare can hold: lengths are 32-bit (4 GiB - 1).
@@ -355,9 +355,9 @@ impl OpenVolume {
                     long_name: p.long.clone(),
                     long_slots: p.long_slots.clone(),
                 };
-                self.index
-                    .insert(node)
-                    .map_err(|other| Error::Invalid(format!("name already used by entry {other}")))?;
+                self.index.insert(node).map_err(|other| {
+                    Error::Invalid(format!("name already used by entry {other}"))
+                })?;
                 self.pending.add(
                     PendingFile {
                         index: idx,

@@ -248,7 +248,12 @@ impl OpenVolume {
                 let need = u64::from(f.length).div_ceil(u64::from(self.vol.block_size));
                 if let Some(p) = self.pending.get(node.index) {
                     // Not committed yet: its chain is not in the FAT.
-                    return Ok(p.blocks.iter().copied().take(need.max(1) as usize).collect());
+                    return Ok(p
+                        .blocks
+                        .iter()
+                        .copied()
+                        .take(need.max(1) as usize)
+                        .collect());
                 }
                 Fat::chain(
                     &self.vol,
