@@ -14,9 +14,9 @@ use crate::error::Result;
 use crate::lock::Recover;
 use crate::mirror::{MirrorGroup, Run};
 
-use super::store::{Block, BlockState, Inner, Key};
+use super::store::{Block, BlockState, CacheShared, Key};
 
-impl Inner {
+impl CacheShared {
     /// Writes back the blocks dirty now. With `wait`, waits for a flush
     /// already running and then flushes; without, returns at once when
     /// one is running (the background flusher). On error the blocks of the

@@ -91,8 +91,10 @@ pub struct CacheStats {
     pub flush_errors: u64,
 }
 
+/// The blocks the cache holds, their LRU order, the dirty set and the
+/// accounting: everything behind the cache's one lock.
 #[derive(Debug, Default)]
-pub(crate) struct State {
+pub(crate) struct CacheContents {
     pub(crate) map: BTreeMap<Key, Entry>,
     /// tick -> key, oldest first.
     lru: BTreeMap<u64, Key>,
@@ -119,7 +121,7 @@ pub(crate) struct State {
     pub(crate) stats: CacheStats,
 }
 
-impl State {
+impl CacheContents {
     fn touch(&mut self, key: Key) {
         self.tick += 1;
         let t = self.tick;
@@ -239,44 +241,46 @@ impl State {
 }
 
 /// What to do with a block's bytes.
-enum Op<'a> {
+enum BlockAccess<'a> {
     /// Copy bytes from `from` in the block into `into`.
     Read { into: &'a mut [u8], from: usize },
     /// Copy `data` into the block at `at`, and mark it dirty.
     Write { data: &'a [u8], at: usize },
 }
 
-impl Op<'_> {
+impl BlockAccess<'_> {
     fn dirty(&self) -> bool {
-        matches!(self, Op::Write { .. })
+        matches!(self, BlockAccess::Write { .. })
     }
 
     fn apply_read(self, b: &[u8]) {
-        if let Op::Read { into, from } = self {
+        if let BlockAccess::Read { into, from } = self {
             into.copy_from_slice(&b[from..from + into.len()]);
         }
     }
 
     fn apply(self, b: &mut [u8]) {
         match self {
-            Op::Write { data, at } => b[at..at + data.len()].copy_from_slice(data),
-            r @ Op::Read { .. } => r.apply_read(b),
+            BlockAccess::Write { data, at } => b[at..at + data.len()].copy_from_slice(data),
+            r @ BlockAccess::Read { .. } => r.apply_read(b),
         }
     }
 }
 
+/// What the cache handle and its background flusher share: the groups,
+/// the configuration and the locked contents.
 #[derive(Debug)]
-pub(crate) struct Inner {
+pub(crate) struct CacheShared {
     pub(crate) groups: Vec<Arc<MirrorGroup>>,
     pub(crate) config: CacheConfig,
-    pub(crate) state: Mutex<State>,
+    pub(crate) state: Mutex<CacheContents>,
     /// Signalled when a flush ends, when dirty data passes the background
     /// threshold, and at shutdown.
     pub(crate) cv: Condvar,
 }
 
-impl Inner {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+impl CacheShared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, CacheContents> {
         self.state.lock().recover()
     }
 
@@ -332,7 +336,7 @@ impl Inner {
     /// Entries other than `key` itself whose bytes overlap the block
     /// `key`+`len` (blocks of different sizes over the same bytes, where
     /// volumes of different block sizes meet off their grid).
-    fn overlapping(st: &State, key: Key, len: u64) -> Vec<Key> {
+    fn overlapping(st: &CacheContents, key: Key, len: u64) -> Vec<Key> {
         let lo = (key.0, key.1.saturating_sub(MAX_BLOCK - 1));
         let hi = (key.0, key.1 + len);
         st.map
@@ -378,7 +382,7 @@ impl Inner {
         }
     }
 
-    /// Removes entries overlapping `key` (see [`Inner::overlapping`]),
+    /// Removes entries overlapping `key` (see [`CacheShared::overlapping`]),
     /// writing them back first when dirty. Rare: only where volumes of
     /// different block sizes meet off their grid.
     fn clear_overlaps(&self, key: Key, len: u64) -> Result<()> {
@@ -412,7 +416,7 @@ impl Inner {
     /// miss unless `load` is false (a block about to be overwritten whole
     /// is not read). Reads share the buffer with a flush writing it;
     /// writes wait for that flush.
-    fn with_block(&self, key: Key, len: u64, load: bool, op: Op<'_>) -> Result<()> {
+    fn with_block(&self, key: Key, len: u64, load: bool, op: BlockAccess<'_>) -> Result<()> {
         let dirty = op.dirty();
         let mut op = Some(op);
         for _ in 0..8 {
@@ -585,7 +589,12 @@ impl Inner {
             let stop = (start + len).min(end);
             let into = &mut buf[(pos - offset) as usize..(stop - offset) as usize];
             let from = (pos - start) as usize;
-            self.with_block((group as u32, start), len, true, Op::Read { into, from })?;
+            self.with_block(
+                (group as u32, start),
+                len,
+                true,
+                BlockAccess::Read { into, from },
+            )?;
             pos = stop;
         }
         Ok(())
@@ -622,7 +631,7 @@ impl Inner {
                 (group as u32, start),
                 len,
                 !whole,
-                Op::Write { data: from, at },
+                BlockAccess::Write { data: from, at },
             )?;
             pos = stop;
         }
@@ -640,7 +649,7 @@ impl Inner {
 /// and from a background thread past the dirty threshold.
 #[derive(Debug)]
 pub struct Cache {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) inner: Arc<CacheShared>,
     flusher: Option<JoinHandle<()>>,
 }
 
@@ -648,10 +657,10 @@ impl Cache {
     /// A cache over `groups` (indexed as in [`BlockIo`]) with its
     /// background flusher thread.
     pub fn new(groups: Vec<Arc<MirrorGroup>>, config: CacheConfig) -> Cache {
-        let inner = Arc::new(Inner {
+        let inner = Arc::new(CacheShared {
             groups,
             config,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(CacheContents::default()),
             cv: Condvar::new(),
         });
         let bg = inner.clone();

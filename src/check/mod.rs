@@ -1,5 +1,5 @@
 //! Layer 7: verify and repair. Mirror members against each other and
-//! against the per-block checksums (`mirror.rs`), and the volume
+//! against the per-block checksums (`mirror/`), and the volume
 //! structures as VREPAIR and fsck check them (`structure.rs`); the whole
 //! verify sequence, truncated images first, in `run.rs`.
 //!

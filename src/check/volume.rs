@@ -183,6 +183,22 @@ fn range(first: u32, count: u32) -> Option<BlockRange> {
     Some(BlockRange { first, count })
 }
 
+/// The directory table and its copy as first read: their chains and their
+/// raw entries.
+struct DirCopies {
+    table: Walk,
+    copy: Walk,
+    table_raw: Vec<RawEntry>,
+    copy_raw: Vec<RawEntry>,
+}
+
+impl DirCopies {
+    /// Entries in the longer of the two.
+    fn len(&self) -> usize {
+        self.table_raw.len().max(self.copy_raw.len())
+    }
+}
+
 /// Checks one volume and repairs it as the options say.
 pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_>) -> Result<()> {
     let io = sys.io.as_ref();
@@ -211,22 +227,80 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
     let fat = FatImage::load(vol, io, nwvol)?;
     let owned = owned_chains(vol, nwvol);
 
-    // Decide the FAT entries the copies disagree on, chain by chain: the
-    // structures' chains first, then every file either copy of the
-    // directory table names.
-    let mut res = Resolver::new(&fat);
+    let (res, dir) = resolve_fat(&ck, &fat, &owned)?;
+    let eff = Effective::new(&fat, &res.picks);
+
+    // The directory table and the tree.
+    dir_copy_length_finding(&mut ck, &dir);
+    let interrupted = interrupted_entries(sys, vol, &dir.table.blocks, &dir.copy.blocks, dir.len());
+    let mut table = Table::decide(
+        &dir.table_raw,
+        &dir.copy_raw,
+        &eff,
+        vol.block_size,
+        &interrupted,
+    );
+    table.check_tree();
+
+    // Every chain, walked and claimed.
+    let mut owners = chain_owners(vol, &owned, &table, &eff);
+    let (owner_of, shared) = claim_blocks(vol, &owners);
+
+    // The entries the copies disagreed on, now that their owners are known.
+    fat_copy_findings(&mut ck, &fat, &res.picks, &owner_of, &owners);
+
+    let unresolved = cross_link_findings(&mut ck, &mut table, &mut owners, &shared);
+
+    // Each chain on its own: its end, its sequence numbers, its length.
+    for o in owners.iter_mut().filter(|o| !o.frozen && !o.dropped) {
+        chain_findings(&mut ck, &mut table, &eff, o);
+    }
+
+    // Lost blocks: in use, owned by no chain.
+    let claimed = claimed_blocks(&mut ck, &owners);
+    lost_findings(&mut ck, &eff, &claimed, table.cautious || unresolved);
+
+    directory_findings(&mut ck, &mut table);
+
+    let repairs = ck.pending.iter().any(|p| matches!(p.fix, Fix::Repair(_)));
+    let applied = if rep.opts.writes() && blocked.is_none() && repairs {
+        rep.wrote = true;
+        Some(apply(&ck, &table, &dir.table.blocks, &dir.copy.blocks).map_err(|e| e.to_string()))
+    } else {
+        None
+    };
+    rep.emit(ck.pending, blocked.as_deref(), applied.as_ref());
+    Ok(())
+}
+
+/// Decides the FAT entries the copies disagree on, chain by chain: the
+/// structures' chains first, then every file either copy of the directory
+/// table names. Returns the decisions and the directory copies as read.
+fn resolve_fat<'f>(
+    ck: &VolCheck<'_>,
+    fat: &'f FatImage,
+    owned: &[Owned],
+) -> Result<(Resolver<'f>, DirCopies)> {
+    let vol = ck.vol;
+    let mut res = Resolver::new(fat);
     for o in owned.iter().filter(|o| o.chained) {
         res.walk(o.start, o.blocks.map(u64::from));
     }
-    let first = Effective::new(&fat, &res.picks);
-    let t_walk = first.walk(vol.dir_block);
-    let c_walk = first.walk(vol.dir_copy_block);
-    let t_raw = ck.read_entries(&t_walk.blocks)?;
-    let c_raw = ck.read_entries(&c_walk.blocks)?;
+    let first = Effective::new(fat, &res.picks);
+    let table = first.walk(vol.dir_block);
+    let copy = first.walk(vol.dir_copy_block);
+    let table_raw = ck.read_entries(&table.blocks)?;
+    let copy_raw = ck.read_entries(&copy.blocks)?;
+    let dir = DirCopies {
+        table,
+        copy,
+        table_raw,
+        copy_raw,
+    };
     let bs = u64::from(vol.block_size);
     let mut cautious = false;
-    for i in 0..t_raw.len().max(c_raw.len()) {
-        let cands = [t_raw.get(i), c_raw.get(i)];
+    for i in 0..dir.len() {
+        let cands = [dir.table_raw.get(i), dir.copy_raw.get(i)];
         let mut readable = false;
         for r in cands.into_iter().flatten() {
             match decode(r) {
@@ -244,37 +318,34 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
         cautious |= !readable;
     }
     res.finish(cautious);
-    let eff = Effective::new(&fat, &res.picks);
+    Ok((res, dir))
+}
 
-    // The directory table and the tree.
-    if t_walk.blocks.len() != c_walk.blocks.len() {
-        let f = ck.finding(
-            "dir-copy-length",
-            "directory table copy",
-            format!(
-                "the directory table has {} blocks, its copy {}",
-                t_walk.blocks.len(),
-                c_walk.blocks.len()
-            ),
-        );
-        ck.push(
-            f,
-            Fix::Cannot("the entries only one copy holds have no second copy to compare".into()),
-        );
+/// A finding when the directory table and its copy have different lengths.
+fn dir_copy_length_finding(ck: &mut VolCheck<'_>, dir: &DirCopies) {
+    if dir.table.blocks.len() == dir.copy.blocks.len() {
+        return;
     }
-    let interrupted = interrupted_entries(
-        sys,
-        vol,
-        &t_walk.blocks,
-        &c_walk.blocks,
-        t_raw.len().max(c_raw.len()),
+    let f = ck.finding(
+        "dir-copy-length",
+        "directory table copy",
+        format!(
+            "the directory table has {} blocks, its copy {}",
+            dir.table.blocks.len(),
+            dir.copy.blocks.len()
+        ),
     );
-    let mut table = Table::decide(&t_raw, &c_raw, &eff, vol.block_size, &interrupted);
-    table.check_tree();
+    ck.push(
+        f,
+        Fix::Cannot("the entries only one copy holds have no second copy to compare".into()),
+    );
+}
 
-    // Every chain, walked and claimed.
+/// Every chain with its owner: the volume's structures, each file entry
+/// (live or deleted) and each candidate of an undecided entry.
+fn chain_owners(vol: &Volume, owned: &[Owned], table: &Table, eff: &Effective) -> Vec<Owner> {
     let mut owners: Vec<Owner> = Vec::new();
-    for o in &owned {
+    for o in owned {
         let walk = match (o.chained, o.blocks) {
             (false, Some(n)) => Walk {
                 blocks: (o.start..o.start.saturating_add(n).min(vol.total_blocks)).collect(),
@@ -328,8 +399,12 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
             });
         }
     }
-    // The first owner of each block (4 bytes a block), and every owner of
-    // the few blocks more than one chain claims.
+    owners
+}
+
+/// The first owner of each block (4 bytes a block), and every owner of
+/// the few blocks more than one chain claims.
+fn claim_blocks(vol: &Volume, owners: &[Owner]) -> (Vec<u32>, BTreeMap<u32, Vec<usize>>) {
     let mut owner_of = vec![NOBODY; vol.total_blocks as usize];
     let mut shared: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (oi, o) in owners.iter().enumerate() {
@@ -345,13 +420,20 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
             }
         }
     }
+    (owner_of, shared)
+}
 
-    // The entries the copies disagreed on, now that their owners are known.
-    fat_copy_findings(&mut ck, &fat, &res.picks, &owner_of, &owners);
-
-    // Cross-links: two chains through one block.
+/// Cross-links: two chains through one block. The older deleted file of
+/// the two is dropped; when neither is deleted both are left alone.
+/// Returns true when a cross-link stays unresolved.
+fn cross_link_findings(
+    ck: &mut VolCheck<'_>,
+    table: &mut Table,
+    owners: &mut [Owner],
+    shared: &BTreeMap<u32, Vec<usize>>,
+) -> bool {
     let mut pairs: BTreeMap<(usize, usize), Vec<u32>> = BTreeMap::new();
-    for (&b, os) in &shared {
+    for (&b, os) in shared {
         for x in 0..os.len() {
             for y in x + 1..os.len() {
                 pairs.entry((os[x], os[y])).or_default().push(b);
@@ -386,8 +468,8 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
         f.path = owners[x].path.clone().or_else(|| owners[y].path.clone());
         f.blocks = range(r[0].0, r[0].1);
         let victim = match (
-            deleted_time(&table, &owners[x]),
-            deleted_time(&table, &owners[y]),
+            deleted_time(table, &owners[x]),
+            deleted_time(table, &owners[y]),
         ) {
             (Some(a), Some(b)) => Some(if a <= b { x } else { y }),
             (Some(_), None) => Some(x),
@@ -419,14 +501,13 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
             }
         }
     }
+    unresolved
+}
 
-    // Each chain on its own: its end, its sequence numbers, its length.
-    for o in owners.iter_mut().filter(|o| !o.frozen && !o.dropped) {
-        chain_findings(&mut ck, &mut table, &eff, o);
-    }
-
-    // Lost blocks: in use, owned by no chain.
-    let mut claimed = vec![false; vol.total_blocks as usize];
+/// Which blocks a kept chain claims; the blocks of dropped chains that no
+/// kept chain claims are planned free.
+fn claimed_blocks(ck: &mut VolCheck<'_>, owners: &[Owner]) -> Vec<bool> {
+    let mut claimed = vec![false; ck.vol.total_blocks as usize];
     for o in owners.iter().filter(|o| !o.dropped) {
         let blocks = if o.frozen { &o.walk.blocks } else { &o.kept };
         for &b in blocks {
@@ -442,13 +523,15 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
     for b in dropped_blocks {
         ck.fat_writes.insert(b, FatEntry::Free);
     }
-    lost_findings(&mut ck, &eff, &claimed, table.cautious || unresolved);
+    claimed
+}
 
-    // The directory problems, with the paths as they are now.
+/// The directory problems, with the paths as they are now.
+fn directory_findings(ck: &mut VolCheck<'_>, table: &mut Table) {
     for p in std::mem::take(&mut table.problems) {
         let mut f = ck.finding(p.code, p.structure, p.problem);
         if table.item(p.idx).is_some() {
-            f.path = Some(table.path(&vol.name, p.idx));
+            f.path = Some(table.path(&ck.vol.name, p.idx));
         }
         let fix = match p.fix {
             Ok(s) => Fix::Repair(s),
@@ -456,16 +539,6 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
         };
         ck.push(f, fix);
     }
-
-    let repairs = ck.pending.iter().any(|p| matches!(p.fix, Fix::Repair(_)));
-    let applied = if rep.opts.writes() && blocked.is_none() && repairs {
-        rep.wrote = true;
-        Some(apply(&ck, &table, &t_walk.blocks, &c_walk.blocks).map_err(|e| e.to_string()))
-    } else {
-        None
-    };
-    rep.emit(ck.pending, blocked.as_deref(), applied.as_ref());
-    Ok(())
 }
 
 /// Writes the planned FAT entries (both copies) and directory entries
@@ -560,25 +633,79 @@ fn fat_copy_findings(
     }
 }
 
+/// One problem of a chain: its code, what is wrong, and the block it is at.
+type ChainProblem = (&'static str, String, Option<u32>);
+
+/// What one chain's check found and how it repairs the chain.
+struct ChainPlan {
+    /// The problems, in the order they are reported.
+    found: Vec<ChainProblem>,
+    /// The fix of each problem, by position.
+    fixes: Vec<Fix>,
+    /// The blocks the chain keeps, in order.
+    kept: Vec<u32>,
+    /// Blocks cut from the chain, to free.
+    freed: Vec<u32>,
+}
+
 /// The findings of one chain that no other chain shares, and the FAT
 /// entries and file size that repair it.
 fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: &mut Owner) {
     let w = o.walk.clone();
     let path = o.path.clone();
-    let label = o.label.clone();
     let structure = match o.kind {
         Kind::File(_) => "FAT chain".to_string(),
         _ => o.label.clone(),
     };
-    let mut found: Vec<(&'static str, String, Option<u32>)> = Vec::new();
+    let Some(found) = walk_problems(&w, eff) else {
+        // Reported as fat-copy-differs; nothing more is safe to do.
+        o.frozen = true;
+        return;
+    };
+    let kept = w.blocks.clone();
+    let fixes = walk_fixes(o, &found, &kept);
+    let mut plan = ChainPlan {
+        found,
+        fixes,
+        kept,
+        freed: Vec::new(),
+    };
+    match o.kind {
+        Kind::Owned(Some(n)) => fragment_findings(ck, o, n, &structure, &mut plan),
+        Kind::File(idx) => {
+            let Some(Some(DirEntry::File(fe))) = table.dec.get(idx as usize).cloned() else {
+                return;
+            };
+            length_findings(ck, table, idx, &fe, &mut plan);
+        }
+        Kind::Owned(None) | Kind::Alt => {}
+    }
+    let ChainPlan {
+        found,
+        fixes,
+        kept,
+        freed,
+    } = plan;
+    for ((code, problem, at), fix) in found.into_iter().zip(fixes) {
+        let mut f = ck.finding(code, structure.clone(), problem);
+        f.path = path.clone();
+        if let Some(b) = at {
+            f.blocks = range(b, 1);
+        }
+        ck.push(f, fix);
+    }
+    plan_chain_entries(ck, eff, &kept, freed);
+    o.kept = kept;
+}
+
+/// The problems a walk stopped at or met on its way: where it ended and a
+/// wrong sequence number. None when it stopped at an undecided entry.
+fn walk_problems(w: &Walk, eff: &Effective) -> Option<Vec<ChainProblem>> {
+    let mut found: Vec<ChainProblem> = Vec::new();
     let last = w.blocks.last().copied();
     match &w.stop {
         Stop::End => {}
-        Stop::Undecided(_) => {
-            // Reported as fat-copy-differs; nothing more is safe to do.
-            o.frozen = true;
-            return;
-        }
+        Stop::Undecided(_) => return None,
         Stop::OutOfRange(s) => found.push((
             "chain-out-of-range",
             format!("first block {s} is past the volume's {} blocks", eff.total),
@@ -618,111 +745,133 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
             Some(b),
         ));
     }
-    let mut kept = w.blocks.clone();
-    let mut freed: Vec<u32> = Vec::new();
-    let mut fixes: Vec<Fix> = Vec::new();
+    Some(found)
+}
+
+/// The fix of each problem of the walk.
+fn walk_fixes(o: &Owner, found: &[ChainProblem], kept: &[u32]) -> Vec<Fix> {
     let structure_lost = !matches!(o.kind, Kind::File(_)) && kept.is_empty();
-    for (code, _, _) in &found {
-        if structure_lost {
-            fixes.push(Fix::Cannot(format!(
-                "the {label}'s first block is lost; nwvol does not rebuild it"
-            )));
-            continue;
-        }
-        fixes.push(Fix::Repair(match *code {
-            "chain-out-of-range" => "the file is made empty".into(),
-            "chain-sequence" => "renumbered the chain's blocks".into(),
-            _ => match kept.last() {
-                Some(l) => format!("ended the chain at block {l}"),
-                None => "the file is made empty".into(),
-            },
-        }));
-    }
-    match o.kind {
-        Kind::Owned(Some(n)) => {
-            // A FAT fragment: its chain is fixed by the layout.
-            let start = o.walk.blocks.first().copied().unwrap_or(0);
-            let expect: Vec<u32> = match o.walk.stop {
-                Stop::OutOfRange(_) => Vec::new(),
-                _ => (start..start + n).collect(),
-            };
-            if !found.is_empty() || kept != expect {
-                let mut f = ck.finding(
-                    "fat-chain-bad",
-                    structure.clone(),
-                    match found.first() {
-                        Some((_, p, _)) => p.clone(),
-                        None => format!("its chain has {} blocks, the layout {n}", kept.len()),
-                    },
-                );
-                f.blocks = range(start, n);
-                ck.push(
-                    f,
-                    Fix::Repair("rewrote the fragment's chain as the layout places it".into()),
-                );
-                found.clear();
-                freed = kept
-                    .iter()
-                    .copied()
-                    .filter(|b| !expect.contains(b))
-                    .collect();
-                kept = expect;
-            }
-        }
-        Kind::File(idx) => {
-            let Some(Some(DirEntry::File(fe))) = table.dec.get(idx as usize).cloned() else {
-                return;
-            };
-            let need = u64::from(fe.length).div_ceil(u64::from(ck.vol.block_size)) as usize;
-            if kept.len() < need {
-                let new_len = (kept.len() as u64 * u64::from(ck.vol.block_size)) as u32;
-                found.push((
-                    "chain-short",
-                    format!(
-                        "the chain has {} block(s), the size ({} bytes) needs {need}",
-                        kept.len(),
-                        fe.length
-                    ),
-                    kept.first().copied(),
+    found
+        .iter()
+        .map(|(code, _, _)| {
+            if structure_lost {
+                return Fix::Cannot(format!(
+                    "the {}'s first block is lost; nwvol does not rebuild it",
+                    o.label
                 ));
-                fixes.push(Fix::Repair(format!(
-                    "truncated the file to {new_len} bytes"
-                )));
-                let first = kept.first().copied().unwrap_or(NO_BLOCK);
-                table.set_file_chain(idx, new_len, first);
-            } else if kept.len() > need {
-                found.push((
-                    "chain-long",
-                    format!(
-                        "the chain has {} block(s), the size ({} bytes) needs {need}",
-                        kept.len(),
-                        fe.length
-                    ),
-                    kept.get(need).copied(),
-                ));
-                fixes.push(Fix::Repair(format!(
-                    "freed the {} block(s) past the file's size",
-                    kept.len() - need
-                )));
-                freed.extend(kept.drain(need..));
-                if need == 0 {
-                    table.set_file_chain(idx, fe.length, NO_BLOCK);
-                }
-            } else if kept.is_empty() && fe.first_block != NO_BLOCK {
-                table.set_file_chain(idx, 0, NO_BLOCK);
             }
-        }
-        Kind::Owned(None) | Kind::Alt => {}
+            Fix::Repair(match *code {
+                "chain-out-of-range" => "the file is made empty".into(),
+                "chain-sequence" => "renumbered the chain's blocks".into(),
+                _ => match kept.last() {
+                    Some(l) => format!("ended the chain at block {l}"),
+                    None => "the file is made empty".into(),
+                },
+            })
+        })
+        .collect()
+}
+
+/// A FAT fragment of `n` blocks: its chain is fixed by the layout, so any
+/// problem is one finding that rewrites the chain as the layout places it.
+fn fragment_findings(
+    ck: &mut VolCheck<'_>,
+    o: &Owner,
+    n: u32,
+    structure: &str,
+    plan: &mut ChainPlan,
+) {
+    let ChainPlan {
+        found, kept, freed, ..
+    } = plan;
+    let start = o.walk.blocks.first().copied().unwrap_or(0);
+    let expect: Vec<u32> = match o.walk.stop {
+        Stop::OutOfRange(_) => Vec::new(),
+        _ => (start..start + n).collect(),
+    };
+    if found.is_empty() && *kept == expect {
+        return;
     }
-    for ((code, problem, at), fix) in found.into_iter().zip(fixes) {
-        let mut f = ck.finding(code, structure.clone(), problem);
-        f.path = path.clone();
-        if let Some(b) = at {
-            f.blocks = range(b, 1);
+    let mut f = ck.finding(
+        "fat-chain-bad",
+        structure,
+        match found.first() {
+            Some((_, p, _)) => p.clone(),
+            None => format!("its chain has {} blocks, the layout {n}", kept.len()),
+        },
+    );
+    f.blocks = range(start, n);
+    ck.push(
+        f,
+        Fix::Repair("rewrote the fragment's chain as the layout places it".into()),
+    );
+    found.clear();
+    *freed = kept
+        .iter()
+        .copied()
+        .filter(|b| !expect.contains(b))
+        .collect();
+    *kept = expect;
+}
+
+/// A file's chain against its size: a short chain truncates the file, a
+/// long one is cut at the size.
+fn length_findings(
+    ck: &VolCheck<'_>,
+    table: &mut Table,
+    idx: u32,
+    fe: &crate::layout::dirent::FileEntry,
+    plan: &mut ChainPlan,
+) {
+    let ChainPlan {
+        found,
+        fixes,
+        kept,
+        freed,
+    } = plan;
+    let need = u64::from(fe.length).div_ceil(u64::from(ck.vol.block_size)) as usize;
+    if kept.len() < need {
+        let new_len = (kept.len() as u64 * u64::from(ck.vol.block_size)) as u32;
+        found.push((
+            "chain-short",
+            format!(
+                "the chain has {} block(s), the size ({} bytes) needs {need}",
+                kept.len(),
+                fe.length
+            ),
+            kept.first().copied(),
+        ));
+        fixes.push(Fix::Repair(format!(
+            "truncated the file to {new_len} bytes"
+        )));
+        let first = kept.first().copied().unwrap_or(NO_BLOCK);
+        table.set_file_chain(idx, new_len, first);
+    } else if kept.len() > need {
+        found.push((
+            "chain-long",
+            format!(
+                "the chain has {} block(s), the size ({} bytes) needs {need}",
+                kept.len(),
+                fe.length
+            ),
+            kept.get(need).copied(),
+        ));
+        fixes.push(Fix::Repair(format!(
+            "freed the {} block(s) past the file's size",
+            kept.len() - need
+        )));
+        freed.extend(kept.drain(need..));
+        if need == 0 {
+            table.set_file_chain(idx, fe.length, NO_BLOCK);
         }
-        ck.push(f, fix);
+    } else if kept.is_empty() && fe.first_block != NO_BLOCK {
+        table.set_file_chain(idx, 0, NO_BLOCK);
     }
-    // The entries the kept chain needs, where they differ from the FAT.
+}
+
+/// Plans the FAT entries the kept chain needs, where they differ from the
+/// FAT, and frees the blocks cut from it.
+fn plan_chain_entries(ck: &mut VolCheck<'_>, eff: &Effective, kept: &[u32], freed: Vec<u32>) {
     for (i, &b) in kept.iter().enumerate() {
         let want = FatEntry::Used {
             seq: i as u32,
@@ -740,7 +889,6 @@ fn chain_findings(ck: &mut VolCheck<'_>, table: &mut Table, eff: &Effective, o: 
     for b in freed {
         ck.fat_writes.insert(b, FatEntry::Free);
     }
-    o.kept = kept;
 }
 
 /// One finding per lost chain: blocks in use that no chain owns.

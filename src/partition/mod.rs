@@ -100,6 +100,335 @@ fn sector(buf: &[u8], i: usize) -> &[u8; SECTOR as usize] {
         .expect("sector slice is 512 bytes")
 }
 
+/// One decoded copy of the hot-fix/mirror headers (with its hot-fix table
+/// header on an nwvol partition).
+struct HeaderCopy {
+    hotfix: HotfixHeader,
+    mirror: MirrorHeader,
+    table: Option<HotfixTableHeader>,
+    /// The bytes that must agree between copies, for the vote.
+    raw: Vec<u8>,
+}
+
+/// Each of the four copies decoded, or the reason it did not decode.
+type DecodedCopies = Vec<std::result::Result<HeaderCopy, String>>;
+
+/// The hot-fix redirections read from the table, and the table header used.
+type HotfixTable = (BTreeMap<u32, u32>, Option<HotfixTableHeader>);
+
+/// Finds the NetWare partition from sector 0: the MBR entry, or the device
+/// itself when it starts with the marker. Returns (MBR, first sector,
+/// sector count).
+fn locate_partition(
+    dev: &dyn Device,
+    s0: &[u8; SECTOR as usize],
+    dev_sectors: u64,
+) -> Result<(Option<Mbr>, u64, u64)> {
+    let name = dev.name().to_string();
+    // A device that is itself the partition (e.g. /dev/sdb1) starts
+    // with the marker instead of an MBR.
+    if let Ok(m) = PartitionMarker::decode(s0) {
+        return Ok((None, 0u64, (m.sectors as u64).min(dev_sectors)));
+    }
+    let mbr = Mbr::decode(s0).map_err(|e| {
+        if s0.iter().all(|&b| b == 0) {
+            Error::NotNetWare {
+                device: name.clone(),
+                reason: "no partition table (sector 0 is all zeros); not a NetWare disk, or never formatted".into(),
+            }
+        } else {
+            corrupt(dev, "MBR (sector 0)", e)
+        }
+    })?;
+    let Some((idx, entry)) = mbr.netware() else {
+        return Err(Error::NotNetWare {
+            device: name,
+            reason: "the MBR has no NetWare partition (type 0x65)".into(),
+        });
+    };
+    if entry.kind == PART_TYPE_NETWARE286 {
+        return Err(Error::Unsupported {
+            device: name,
+            reason: format!(
+                "MBR entry {} is a NetWare 286 partition (type 0x64); only NetWare 386 (0x65) is read",
+                idx + 1
+            ),
+        });
+    }
+    crate::layout::mbr::validate_entry(entry, dev_sectors)
+        .map_err(|e| corrupt(dev, format!("MBR partition entry {}", idx + 1), e))?;
+    let (start, count) = (entry.start_lba as u64, entry.sectors as u64);
+    Ok((Some(mbr), start, count))
+}
+
+/// Reads the partition's first sectors (marker, extension, write-intent,
+/// the hot-fix copies), after checking the partition holds them; warns
+/// when the marker behind an MBR is damaged.
+fn read_head(
+    dev: &dyn Device,
+    has_mbr: bool,
+    start_byte: u64,
+    sectors: u64,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<u8>> {
+    let min_sectors = (HOTFIX_FIRST_SECTOR + HOTFIX_COPY_SECTORS * HOTFIX_COPIES as u32) as u64;
+    if sectors < min_sectors {
+        return Err(Error::NotNetWare {
+            device: dev.name().to_string(),
+            reason: format!(
+                "the NetWare partition has only {sectors} sectors, too few for its headers"
+            ),
+        });
+    }
+    // Sectors 0..160: marker, extension, write-intent, hot-fix copies.
+    let mut head = vec![0u8; min_sectors as usize * SECTOR as usize];
+    dev.read_at(&mut head, start_byte)?;
+    if has_mbr && let Err(e) = PartitionMarker::decode(sector(&head, 0)) {
+        warnings.push(format!(
+            "partition marker damaged ({e}); the headers are read anyway"
+        ));
+    }
+    Ok(head)
+}
+
+/// The extension header against the headers in use: both or neither
+/// carry nwvol's extension (a warning otherwise), and the partition IDs
+/// agree (an error otherwise).
+fn check_ext_agrees(
+    dev: &dyn Device,
+    ext: Option<&ExtHeader>,
+    hotfix: &HotfixHeader,
+    mirror: &MirrorHeader,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    if ext.is_some() != mirror.ext.is_some() {
+        warnings.push(
+            "nwvol extension present in only one of the extension header and the mirror header"
+                .into(),
+        );
+    }
+    if let Some(x) = ext
+        && x.partition_id != hotfix.partition_id
+    {
+        return Err(corrupt(
+            dev,
+            "nwvol extension header",
+            LayoutError::Corrupt {
+                structure: "nwvol extension header".into(),
+                field: "partition ID",
+                reason: format!(
+                    "{:#010x} differs from the hot-fix header's {:#010x}",
+                    x.partition_id, hotfix.partition_id
+                ),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes the header copy whose hot-fix header is at sector `base` of
+/// `head`.
+fn decode_copy(
+    head: &[u8],
+    base: usize,
+    sectors: u64,
+    has_ext: bool,
+) -> std::result::Result<HeaderCopy, LayoutError> {
+    let hotfix = HotfixHeader::decode(sector(head, base))?;
+    hotfix.validate(sectors)?;
+    let mirror = MirrorHeader::decode(sector(head, base + 1))?;
+    let table = if has_ext {
+        Some(HotfixTableHeader::decode(sector(head, base + 2))?)
+    } else {
+        None
+    };
+    // What must agree between copies: both headers, and the
+    // table header but for where its own region is.
+    let mut raw = head[base * SECTOR as usize..(base + 2) * SECTOR as usize].to_vec();
+    if let Some(t) = &table {
+        raw.extend_from_slice(
+            &[
+                t.unit_sectors,
+                t.slots,
+                t.used,
+                t.region_sectors,
+                t.entries_crc,
+            ]
+            .map(u32::to_le_bytes)
+            .concat(),
+        );
+    }
+    Ok(HeaderCopy {
+        hotfix,
+        mirror,
+        table,
+        raw,
+    })
+}
+
+/// Decodes every copy; keeps the reason for each that fails.
+fn decode_copies(head: &[u8], sectors: u64, has_ext: bool) -> DecodedCopies {
+    (0..HOTFIX_COPIES)
+        .map(|c| {
+            let base = (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as usize;
+            decode_copy(head, base, sectors, has_ext).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// The copy in use: among the valid copies that carry the extension
+/// header's partition ID, the one with the highest event counter (the
+/// newest mirror table); on a tie the one most other copies agree with
+/// (the hot-fix header has no checksum, so one damaged byte must be
+/// outvoted), then the first. None when no copy is valid.
+fn pick_copy(decoded: &DecodedCopies, ext: Option<&ExtHeader>) -> Option<usize> {
+    let events = |c: &HeaderCopy| c.mirror.ext.as_ref().map(|x| x.events).unwrap_or(0);
+    let agree = |c: &HeaderCopy| {
+        decoded
+            .iter()
+            .filter(|r| r.as_ref().is_ok_and(|o| o.raw == c.raw))
+            .count()
+    };
+    let valid: Vec<(usize, &HeaderCopy)> = decoded
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().ok().map(|c| (i, c)))
+        .collect();
+    let matching: Vec<(usize, &HeaderCopy)> = valid
+        .iter()
+        .copied()
+        .filter(|(_, c)| ext.is_none_or(|x| x.partition_id == c.hotfix.partition_id))
+        .collect();
+    let candidates = if matching.is_empty() { valid } else { matching };
+    candidates
+        .into_iter()
+        .fold(None::<(usize, &HeaderCopy)>, |acc, (i, c)| match acc {
+            Some((_, b)) if (events(b), agree(b)) >= (events(c), agree(c)) => acc,
+            _ => Some((i, c)),
+        })
+        .map(|(i, _)| i)
+}
+
+/// Why no copy could be used, for the error.
+fn no_valid_copy_reason(head: &[u8], decoded: &DecodedCopies) -> String {
+    let reasons: Vec<String> = decoded
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            format!(
+                "copy {i}: {}",
+                r.as_ref().err().cloned().unwrap_or_default()
+            )
+        })
+        .collect();
+    let first = decoded.first().and_then(|r| r.as_ref().err());
+    if head.iter().all(|&b| b == 0) {
+        "hot-fix/mirror headers are all zeros".to_string()
+    } else if decoded.iter().all(|r| r.as_ref().err() == first) {
+        format!(
+            "no valid hot-fix/mirror header copy (all 4: {})",
+            first.cloned().unwrap_or_default()
+        )
+    } else {
+        format!(
+            "no valid hot-fix/mirror header copy ({})",
+            reasons.join("; ")
+        )
+    }
+}
+
+/// The status of each copy against the one in use, with a warning for each
+/// that is damaged or stale.
+fn copy_statuses(
+    decoded: &DecodedCopies,
+    best_idx: usize,
+    warnings: &mut Vec<String>,
+) -> Vec<CopyStatus> {
+    let best_raw = &decoded[best_idx]
+        .as_ref()
+        .expect("the copy in use is valid")
+        .raw;
+    let copies: Vec<CopyStatus> = decoded
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match r {
+            Err(e) => CopyStatus::Damaged(e.clone()),
+            Ok(c) if i == best_idx || &c.raw == best_raw => CopyStatus::Good,
+            Ok(_) => CopyStatus::Stale,
+        })
+        .collect();
+    for (i, c) in copies.iter().enumerate() {
+        match c {
+            CopyStatus::Damaged(e) => warnings.push(format!(
+                "hot-fix/mirror header copy {i} is damaged ({e}); verify --repair rewrites it"
+            )),
+            CopyStatus::Stale => warnings.push(format!(
+                "hot-fix/mirror header copy {i} is stale; verify --repair rewrites it"
+            )),
+            CopyStatus::Good => {}
+        }
+    }
+    copies
+}
+
+/// Reads the hot-fix table of the copy in use; another copy's when it is
+/// damaged.
+fn read_hotfix_table(
+    dev: &dyn Device,
+    decoded: &DecodedCopies,
+    best_idx: usize,
+    start_byte: u64,
+    sectors: u64,
+    data_sectors: u32,
+    warnings: &mut Vec<String>,
+) -> Result<HotfixTable> {
+    let mut redirects = BTreeMap::new();
+    let mut order: Vec<usize> = vec![best_idx];
+    order.extend((0..HOTFIX_COPIES).filter(|&i| i != best_idx));
+    let mut last_err = None;
+    for c in order {
+        let Ok(copy) = &decoded[c] else { continue };
+        let Some(hdr) = &copy.table else { continue };
+        // Only the entries in use are read: a large pool's region is
+        // megabytes long, and an open must stay fast.
+        let used_bytes = (hdr.used as u64 * 8).div_ceil(SECTOR) * SECTOR;
+        let region_bytes = used_bytes.min(hdr.region_sectors as u64 * SECTOR);
+        let region_start = start_byte + hdr.region_first_sector as u64 * SECTOR;
+        if hdr.region_first_sector as u64 + hdr.region_sectors as u64 > sectors {
+            last_err = Some(LayoutError::Corrupt {
+                structure: format!("hot-fix table header copy {c}"),
+                field: "table region",
+                reason: "runs past the end of the partition".into(),
+            });
+            continue;
+        }
+        let mut region = vec![0u8; region_bytes as usize];
+        dev.read_at(&mut region, region_start)?;
+        match crate::layout::hotfix::decode_table(&region, hdr, data_sectors) {
+            Ok(entries) => {
+                if c != best_idx {
+                    warnings.push(format!(
+                        "hot-fix table copy {best_idx} is damaged; copy {c} is used"
+                    ));
+                }
+                for Redirect {
+                    logical_sector,
+                    slot,
+                } in entries
+                {
+                    redirects.insert(logical_sector, slot);
+                }
+                return Ok((redirects, Some(hdr.clone())));
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    if let Some(e) = last_err {
+        return Err(corrupt(dev, "hot-fix table (every copy)", e));
+    }
+    Ok((redirects, None))
+}
+
 impl Partition {
     /// Opens the NetWare partition on `device`: MBR, marker, extension,
     /// the four header copies (reconciled) and the hot-fix table.
@@ -116,268 +445,41 @@ impl Partition {
         let mut s0 = [0u8; SECTOR as usize];
         dev.read_at(&mut s0, 0)?;
         let mut warnings = Vec::new();
-        // A device that is itself the partition (e.g. /dev/sdb1) starts
-        // with the marker instead of an MBR.
-        let (mbr, start_sector, sectors) = if PartitionMarker::decode(&s0).is_ok() {
-            let m = PartitionMarker::decode(&s0).expect("checked");
-            (None, 0u64, (m.sectors as u64).min(dev_sectors))
-        } else {
-            let mbr = Mbr::decode(&s0).map_err(|e| {
-                if s0.iter().all(|&b| b == 0) {
-                    Error::NotNetWare {
-                        device: name.clone(),
-                        reason: "no partition table (sector 0 is all zeros); not a NetWare disk, or never formatted".into(),
-                    }
-                } else {
-                    corrupt(dev, "MBR (sector 0)", e)
-                }
-            })?;
-            let Some((idx, entry)) = mbr.netware() else {
-                return Err(Error::NotNetWare {
-                    device: name,
-                    reason: "the MBR has no NetWare partition (type 0x65)".into(),
-                });
-            };
-            if entry.kind == PART_TYPE_NETWARE286 {
-                return Err(Error::Unsupported {
-                    device: name,
-                    reason: format!(
-                        "MBR entry {} is a NetWare 286 partition (type 0x64); only NetWare 386 (0x65) is read",
-                        idx + 1
-                    ),
-                });
-            }
-            crate::layout::mbr::validate_entry(entry, dev_sectors)
-                .map_err(|e| corrupt(dev, format!("MBR partition entry {}", idx + 1), e))?;
-            let (start, count) = (entry.start_lba as u64, entry.sectors as u64);
-            (Some(mbr), start, count)
-        };
+        let (mbr, start_sector, sectors) = locate_partition(dev, &s0, dev_sectors)?;
         let start_byte = start_sector * SECTOR;
-        let min_sectors = (HOTFIX_FIRST_SECTOR + HOTFIX_COPY_SECTORS * HOTFIX_COPIES as u32) as u64;
-        if sectors < min_sectors {
-            return Err(Error::NotNetWare {
-                device: name,
-                reason: format!(
-                    "the NetWare partition has only {sectors} sectors, too few for its headers"
-                ),
-            });
-        }
-        // Sectors 0..160: marker, extension, write-intent, hot-fix copies.
-        let mut head = vec![0u8; min_sectors as usize * SECTOR as usize];
-        dev.read_at(&mut head, start_byte)?;
-        if mbr.is_some()
-            && let Err(e) = PartitionMarker::decode(sector(&head, 0))
-        {
-            warnings.push(format!(
-                "partition marker damaged ({e}); the headers are read anyway"
-            ));
-        }
+        let head = read_head(dev, mbr.is_some(), start_byte, sectors, &mut warnings)?;
         let ext = ExtHeader::decode_opt(sector(&head, 1))
             .map_err(|e| corrupt(dev, "nwvol extension header (partition sector 1)", e))?;
 
-        // Decode every copy; keep the reason for each that fails.
-        struct Copy {
-            hotfix: HotfixHeader,
-            mirror: MirrorHeader,
-            table: Option<HotfixTableHeader>,
-            raw: Vec<u8>,
-        }
-        let mut decoded: Vec<std::result::Result<Copy, String>> = Vec::new();
-        for c in 0..HOTFIX_COPIES {
-            let base = (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as usize;
-            let r = (|| -> std::result::Result<Copy, LayoutError> {
-                let hotfix = HotfixHeader::decode(sector(&head, base))?;
-                hotfix.validate(sectors)?;
-                let mirror = MirrorHeader::decode(sector(&head, base + 1))?;
-                let table = if ext.is_some() {
-                    Some(HotfixTableHeader::decode(sector(&head, base + 2))?)
-                } else {
-                    None
-                };
-                // What must agree between copies: both headers, and the
-                // table header but for where its own region is.
-                let mut raw = head[base * SECTOR as usize..(base + 2) * SECTOR as usize].to_vec();
-                if let Some(t) = &table {
-                    raw.extend_from_slice(
-                        &[
-                            t.unit_sectors,
-                            t.slots,
-                            t.used,
-                            t.region_sectors,
-                            t.entries_crc,
-                        ]
-                        .map(u32::to_le_bytes)
-                        .concat(),
-                    );
-                }
-                Ok(Copy {
-                    hotfix,
-                    mirror,
-                    table,
-                    raw,
-                })
-            })();
-            decoded.push(r.map_err(|e| e.to_string()));
-        }
-        // The copy in use: among the valid copies that carry the extension
-        // header's partition ID, the one with the highest event counter
-        // (the newest mirror table); on a tie the one most other copies
-        // agree with (the hot-fix header has no checksum, so one damaged
-        // byte must be outvoted), then the first.
-        let events = |c: &Copy| c.mirror.ext.as_ref().map(|x| x.events).unwrap_or(0);
-        let agree = |c: &Copy| {
-            decoded
-                .iter()
-                .filter(|r| r.as_ref().is_ok_and(|o| o.raw == c.raw))
-                .count()
-        };
-        let valid: Vec<(usize, &Copy)> = decoded
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.as_ref().ok().map(|c| (i, c)))
-            .collect();
-        let matching: Vec<(usize, &Copy)> = valid
-            .iter()
-            .copied()
-            .filter(|(_, c)| {
-                ext.as_ref()
-                    .is_none_or(|x| x.partition_id == c.hotfix.partition_id)
-            })
-            .collect();
-        let candidates = if matching.is_empty() { valid } else { matching };
-        let best = candidates
-            .into_iter()
-            .fold(None::<(usize, &Copy)>, |acc, (i, c)| match acc {
-                Some((_, b)) if (events(b), agree(b)) >= (events(c), agree(c)) => acc,
-                _ => Some((i, c)),
-            });
-        let Some((best_idx, best)) = best else {
-            let reasons: Vec<String> = decoded
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    format!(
-                        "copy {i}: {}",
-                        r.as_ref().err().cloned().unwrap_or_default()
-                    )
-                })
-                .collect();
-            let first = decoded.first().and_then(|r| r.as_ref().err());
-            let what = if head.iter().all(|&b| b == 0) {
-                "hot-fix/mirror headers are all zeros".to_string()
-            } else if decoded.iter().all(|r| r.as_ref().err() == first) {
-                format!(
-                    "no valid hot-fix/mirror header copy (all 4: {})",
-                    first.cloned().unwrap_or_default()
-                )
-            } else {
-                format!(
-                    "no valid hot-fix/mirror header copy ({})",
-                    reasons.join("; ")
-                )
-            };
+        let decoded = decode_copies(&head, sectors, ext.is_some());
+        let Some(best_idx) = pick_copy(&decoded, ext.as_ref()) else {
             return Err(Error::NotNetWare {
                 device: name,
-                reason: what,
+                reason: no_valid_copy_reason(&head, &decoded),
             });
         };
-        let copies: Vec<CopyStatus> = decoded
-            .iter()
-            .enumerate()
-            .map(|(i, r)| match r {
-                Err(e) => CopyStatus::Damaged(e.clone()),
-                Ok(c) if i == best_idx || c.raw == best.raw => CopyStatus::Good,
-                Ok(_) => CopyStatus::Stale,
-            })
-            .collect();
-        for (i, c) in copies.iter().enumerate() {
-            match c {
-                CopyStatus::Damaged(e) => warnings.push(format!(
-                    "hot-fix/mirror header copy {i} is damaged ({e}); verify --repair rewrites it"
-                )),
-                CopyStatus::Stale => warnings.push(format!(
-                    "hot-fix/mirror header copy {i} is stale; verify --repair rewrites it"
-                )),
-                CopyStatus::Good => {}
-            }
-        }
+        let copies = copy_statuses(&decoded, best_idx, &mut warnings);
+        let best = decoded[best_idx]
+            .as_ref()
+            .expect("the copy in use is valid");
         let hotfix = best.hotfix.clone();
         let mirror = best.mirror.clone();
-        if ext.is_some() != mirror.ext.is_some() {
-            warnings.push(
-                "nwvol extension present in only one of the extension header and the mirror header"
-                    .into(),
-            );
-        }
-        if let Some(x) = &ext
-            && x.partition_id != hotfix.partition_id
-        {
-            return Err(corrupt(
-                dev,
-                "nwvol extension header",
-                LayoutError::Corrupt {
-                    structure: "nwvol extension header".into(),
-                    field: "partition ID",
-                    reason: format!(
-                        "{:#010x} differs from the hot-fix header's {:#010x}",
-                        x.partition_id, hotfix.partition_id
-                    ),
-                },
-            ));
-        }
+        check_ext_agrees(dev, ext.as_ref(), &hotfix, &mirror, &mut warnings)?;
         let pool = PoolGeometry::for_redir_sectors(hotfix.redir_sectors);
-        let mut redirects = BTreeMap::new();
-        let mut table = None;
-        if ext.is_some() {
-            // The table of the best copy; another copy's when it is damaged.
-            let mut order: Vec<usize> = vec![best_idx];
-            order.extend((0..HOTFIX_COPIES).filter(|&i| i != best_idx));
-            let mut last_err = None;
-            for c in order {
-                let Ok(copy) = &decoded[c] else { continue };
-                let Some(hdr) = &copy.table else { continue };
-                // Only the entries in use are read: a large pool's region is
-                // megabytes long, and an open must stay fast.
-                let used_bytes = (hdr.used as u64 * 8).div_ceil(SECTOR) * SECTOR;
-                let region_bytes = used_bytes.min(hdr.region_sectors as u64 * SECTOR);
-                let region_start = start_byte + hdr.region_first_sector as u64 * SECTOR;
-                if hdr.region_first_sector as u64 + hdr.region_sectors as u64 > sectors {
-                    last_err = Some(LayoutError::Corrupt {
-                        structure: format!("hot-fix table header copy {c}"),
-                        field: "table region",
-                        reason: "runs past the end of the partition".into(),
-                    });
-                    continue;
-                }
-                let mut region = vec![0u8; region_bytes as usize];
-                dev.read_at(&mut region, region_start)?;
-                match crate::layout::hotfix::decode_table(&region, hdr, hotfix.data_sectors) {
-                    Ok(entries) => {
-                        if c != best_idx {
-                            warnings.push(format!(
-                                "hot-fix table copy {best_idx} is damaged; copy {c} is used"
-                            ));
-                        }
-                        for Redirect {
-                            logical_sector,
-                            slot,
-                        } in entries
-                        {
-                            redirects.insert(logical_sector, slot);
-                        }
-                        table = Some(hdr.clone());
-                        last_err = None;
-                        break;
-                    }
-                    Err(e) => last_err = Some(e),
-                }
-            }
-            if let Some(e) = last_err {
-                return Err(corrupt(dev, "hot-fix table (every copy)", e));
-            }
+        let (redirects, table) = if ext.is_some() {
+            read_hotfix_table(
+                dev,
+                &decoded,
+                best_idx,
+                start_byte,
+                sectors,
+                hotfix.data_sectors,
+                &mut warnings,
+            )?
         } else {
             warnings.push("plain NetWare partition (no nwvol extension): read-only, hot-fix redirections unknown".into());
-        }
+            (BTreeMap::new(), None)
+        };
         Ok(Partition {
             device,
             mbr,

@@ -50,14 +50,16 @@ struct Pending {
     done: Sender<Reply>,
 }
 
+/// The requests sent and not yet answered, by handle, and why the
+/// connection died when it did.
 #[derive(Default)]
-struct State {
+struct RequestTable {
     pending: HashMap<u64, Pending>,
     dead: Option<String>,
 }
 
 struct Shared {
-    state: Mutex<State>,
+    state: Mutex<RequestTable>,
     /// A handle used only to shut the connection down.
     ctl: Stream,
     in_flight: AtomicUsize,
@@ -161,7 +163,7 @@ impl Client {
         reader.set_read_timeout(None)?;
         stream.set_write_timeout(Some(timeout))?;
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(RequestTable::default()),
             ctl: stream.try_clone()?,
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),

@@ -1,0 +1,304 @@
+//! Image files and raw block devices.
+//!
+//! A [`FileDevice`] is opened once and then driven with positioned I/O
+//! (pread, pwritev) from any number of threads. Writers hold an exclusive
+//! advisory lock (`flock`) for as long as the device is open, and raw block
+//! devices are opened `O_EXCL` for writing, so the kernel refuses when the
+//! device is mounted or claimed by another exclusive opener. Readers that
+//! need a stable volume (file commands, verify) share a lock that keeps
+//! writers out; observers (`inspect`, `mirror status`) take none, so they
+//! work while a long remirror runs. A busy lock fails at once, or after
+//! waiting up to the time given to [`FileDevice::open_waiting`] (`--wait`).
+//!
+//! The jobs are in files of their own: opening and creating (`open.rs`),
+//! the advisory lock (`lock.rs`), positioned reads and vectored writes
+//! (`vectored.rs`), O_DIRECT bounce buffers (`direct.rs`), dropping
+//! streamed pages from the page cache (`drop_behind.rs`), zeroing ranges
+//! (`zero.rs`) and the block-device ioctls (`ioctls.rs`).
+
+mod direct;
+mod drop_behind;
+mod ioctls;
+mod lock;
+mod open;
+mod vectored;
+mod zero;
+
+use std::fs::File;
+use std::io::{self, IoSlice};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+
+use super::aligned::is_aligned_ptr;
+use super::{Device, DeviceError, DeviceKind, DeviceResult};
+use drop_behind::{WritebackRanges, drop_pages};
+
+/// How to open a [`FileDevice`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Open for writing (takes the exclusive lock).
+    pub write: bool,
+    /// Create a missing image file of this many bytes (sparse); for an
+    /// existing image the size must match. Ignored for block devices.
+    pub create_size: Option<u64>,
+    /// Use O_DIRECT (bypass the page cache).
+    pub direct: bool,
+    /// For a read-only open: take a shared lock, so that no writer starts
+    /// while this reader runs (readers share it). Without it a reader
+    /// takes no lock (`inspect` and `mirror status` during a remirror).
+    pub read_lock: bool,
+}
+
+impl OpenOptions {
+    /// Options for a read-only open.
+    pub fn read_only() -> OpenOptions {
+        OpenOptions::default()
+    }
+
+    /// Options for a read-write open of an existing device.
+    pub fn read_write() -> OpenOptions {
+        OpenOptions {
+            write: true,
+            ..OpenOptions::default()
+        }
+    }
+}
+
+/// An image file or a raw block device.
+#[derive(Debug)]
+pub struct FileDevice {
+    name: String,
+    file: File,
+    kind: DeviceKind,
+    size: u64,
+    align: usize,
+    direct: bool,
+    writable: bool,
+    fresh: bool,
+    /// Ranges of large buffered writes whose write-back was started, oldest
+    /// first: dropped from the page cache a few writes later (see
+    /// [`FileDevice::start_writeback`]).
+    behind: std::sync::Mutex<WritebackRanges>,
+}
+
+/// True when `path` names a block device (following symlinks).
+pub fn is_block_device(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .map(|m| m.file_type().is_block_device())
+        .unwrap_or(false)
+}
+
+/// True when `e` is one of the OS error `codes`.
+fn errno_is(e: &io::Error, codes: &[i32]) -> bool {
+    e.raw_os_error().is_some_and(|c| codes.contains(&c))
+}
+
+impl FileDevice {
+    /// True when the device was opened with O_DIRECT.
+    pub fn is_direct(&self) -> bool {
+        self.direct
+    }
+
+    /// True when the device was opened for writing.
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    fn io_err(&self, op: &'static str, offset: u64, source: io::Error) -> DeviceError {
+        DeviceError::Io {
+            device: self.name.clone(),
+            op,
+            offset,
+            source,
+        }
+    }
+
+    fn check_range(&self, op: &'static str, offset: u64, len: u64) -> DeviceResult<()> {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.size => Ok(()),
+            _ => Err(DeviceError::OutOfRange {
+                device: self.name.clone(),
+                op,
+                offset,
+                len,
+                size: self.size,
+            }),
+        }
+    }
+
+    fn check_writable(&self, op: &'static str, offset: u64) -> DeviceResult<()> {
+        if self.writable {
+            Ok(())
+        } else {
+            Err(self.io_err(
+                op,
+                offset,
+                io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    "device was opened read-only",
+                ),
+            ))
+        }
+    }
+
+    fn aligned(&self, v: u64) -> bool {
+        v.is_multiple_of(self.align as u64)
+    }
+}
+
+/// Test hook: with `NWVOL_TEST_KILL_AFTER_WRITES=N` in the environment the
+/// process SIGKILLs itself right after its Nth device write (counted over
+/// every [`FileDevice`], member and thread), so the fault campaign
+/// (tests/faults/campaign.rs) can cut a command short at an exact write.
+/// Unset, it costs one load per write. Only with the `testing` feature (the
+/// build `cargo test` makes): a release binary has no such switch.
+#[cfg(feature = "testing")]
+mod kill_switch {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static LIMIT: OnceLock<u64> = OnceLock::new();
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+
+    /// Counts one write; kills the process at the chosen one.
+    pub(super) fn after_write() {
+        let limit = *LIMIT.get_or_init(|| {
+            std::env::var("NWVOL_TEST_KILL_AFTER_WRITES")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        });
+        if limit != 0 && WRITES.fetch_add(1, Ordering::Relaxed) + 1 == limit {
+            // SAFETY: kill(2) on our own pid; nothing is borrowed.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+        }
+    }
+}
+
+impl Device for FileDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> DeviceKind {
+        self.kind
+    }
+
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn alignment(&self) -> usize {
+        self.align
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+        let len = buf.len() as u64;
+        self.check_range("read", offset, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        if !self.direct
+            || (is_aligned_ptr(buf.as_ptr(), self.align)
+                && self.aligned(offset)
+                && self.aligned(len))
+        {
+            return self.pread_exact(buf, offset);
+        }
+        // O_DIRECT with unaligned memory, offset or length.
+        self.read_bounced(buf, offset)
+    }
+
+    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        let r = self.write_vectored_inner(bufs, offset);
+        #[cfg(feature = "testing")]
+        kill_switch::after_write();
+        r
+    }
+
+    fn write_durable_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+        self.write_durable(buf, offset)
+    }
+
+    fn done_reading(&self, offset: u64, len: u64) {
+        // Dropped behind a scan: the page cache keeps no copy nobody will
+        // read, and its pages are reused warm by the read-ahead.
+        if !self.direct {
+            drop_pages(self.file.as_raw_fd(), offset, len);
+        }
+    }
+
+    fn sync(&self) -> DeviceResult<()> {
+        loop {
+            match self.file.sync_data() {
+                Ok(()) => {
+                    // Every page of the large writes is clean now: none
+                    // stays behind (see `start_writeback`).
+                    self.drop_synced_span();
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io_err("sync", 0, e)),
+            }
+        }
+    }
+
+    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
+        self.check_range("zero", offset, len)?;
+        self.check_writable("zero", offset)?;
+        if len == 0 {
+            return Ok(());
+        }
+        self.zero_checked(offset, len)
+    }
+
+    fn reads_zeros(&self) -> bool {
+        self.fresh
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Options that create an image of `size` bytes for writing.
+    pub(super) fn rw_create(size: u64) -> OpenOptions {
+        OpenOptions {
+            write: true,
+            create_size: Some(size),
+            direct: false,
+            read_lock: false,
+        }
+    }
+
+    #[test]
+    fn out_of_range_and_read_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.img");
+        let d = FileDevice::open(&p, &rw_create(8192)).expect("create");
+        let mut b = [0u8; 512];
+        assert!(matches!(
+            d.read_at(&mut b, 8192 - 511),
+            Err(DeviceError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            d.read_at(&mut b, u64::MAX - 10),
+            Err(DeviceError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            d.write_at(&b, 8000),
+            Err(DeviceError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            d.zero_range(4096, 8192),
+            Err(DeviceError::OutOfRange { .. })
+        ));
+        drop(d);
+        let r = FileDevice::open(&p, &OpenOptions::read_only()).expect("ro");
+        assert!(!r.is_writable());
+        let e = r.write_at(&b, 0).unwrap_err();
+        assert!(e.to_string().contains("read-only"), "{e}");
+    }
+}
