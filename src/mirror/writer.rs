@@ -106,33 +106,27 @@ impl MirrorGroup {
             let i = p.targets[0];
             done.push((*k, i, p.group.write_member(i, p.need, parts[*k].1)));
         } else {
-            let mut names = Vec::new();
-            let mut parts_run: Vec<(&super::worker::Worker, &str, Part<'_, Result<()>>)> =
-                Vec::new();
-            for (k, p) in &ready {
-                for &i in &p.targets {
-                    names.push((*k, i));
-                }
-            }
+            // (part, member, write-intent version it needs)
+            let names: Vec<(usize, usize, u64)> = ready
+                .iter()
+                .flat_map(|(k, p)| p.targets.iter().map(move |&i| (*k, i, p.need)))
+                .collect();
             let labels: Vec<String> = names
                 .iter()
-                .map(|&(k, i)| parts[k].0.members[i].partition.name().to_string())
+                .map(|&(k, i, _)| parts[k].0.members[i].partition.name().to_string())
                 .collect();
-            for (n, &(k, i)) in names.iter().enumerate() {
-                let g = parts[k].0;
-                let need = ready
-                    .iter()
-                    .find(|(kk, _)| *kk == k)
-                    .map_or(0, |(_, p)| p.need);
-                let runs = parts[k].1;
+            let mut parts_run: Vec<(&super::worker::Worker, &str, Part<'_, Result<()>>)> =
+                Vec::new();
+            for (&(k, i, need), label) in names.iter().zip(&labels) {
+                let (g, runs) = parts[k];
                 parts_run.push((
                     &g.members[i].worker,
-                    labels[n].as_str(),
+                    label.as_str(),
                     Box::new(move || g.write_member(i, need, runs)),
                 ));
             }
             for (n, r) in run_all(parts_run).into_iter().enumerate() {
-                let (k, i) = names[n];
+                let (k, i, _) = names[n];
                 let r = r.unwrap_or_else(|| {
                     Err(Error::Invalid(format!(
                         "{}: member writer panicked",
