@@ -15,4 +15,5 @@ mod commit;
 mod delete;
 mod index;
 mod limits;
+mod names_paths;
 mod volumes;
