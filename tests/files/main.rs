@@ -11,6 +11,7 @@ mod support;
 mod basic;
 mod checksum_api;
 mod checksum_upkeep;
+mod commit;
 mod delete;
 mod index;
 mod limits;
