@@ -146,6 +146,20 @@ pub fn verify(
         check_structures(sys, opts, &mut sink)?;
     }
     recheck(sys, std::mem::take(&mut stats.deferred), &mut sink)?;
+    // A group whose copies were proved equal (every mirror finding of it
+    // corrected, the structure repair's included) has its write-intent
+    // bits cleared: the mark an interrupted write left does not stay.
+    for &g in &stats.proved_equal {
+        let group = &sys.groups[g];
+        let name = group.name();
+        let left = report
+            .findings
+            .iter()
+            .any(|f| f.group.as_deref() == Some(name.as_str()) && !f.action.corrected());
+        if !left {
+            group.settle_intent();
+        }
+    }
     report.summary.bytes_compared = stats.bytes_compared;
     report.summary.bytes_not_read = stats.bytes_not_read;
     report.summary.blocks_checksummed = stats.blocks_checksummed;

@@ -43,6 +43,9 @@ pub struct MirrorStats {
     /// from the tables' second copies; [`recheck`] then says whether it
     /// did. Not yet given to the sink.
     pub deferred: Vec<Finding>,
+    /// Groups whose every member was compared, with nothing left but the
+    /// deferred findings (when repairing).
+    pub proved_equal: Vec<usize>,
 }
 
 /// Logical bytes the mirror check reads (for a progress bar).
@@ -99,11 +102,11 @@ pub fn check_mirrors_without(
         gc.run(&|d| progress(done_before + d))?;
         gc.finish();
         // A repairing pass that compared every member and left nothing
-        // proved the copies equal: the write-intent bits (set by a write
-        // that was interrupted) are cleared, so the mark does not stay.
+        // but what the structure repair rewrites: the copies are equal
+        // once that is done (see `check::run::verify`).
         let group = &sys.groups[g];
         if opts.writes() && gc.left == 0 && gc.members.len() == group.members.len() {
-            group.settle_intent();
+            stats.proved_equal.push(g);
         }
         stats.bytes_compared += gc.stats.bytes_compared;
         stats.blocks_checksummed += gc.stats.blocks_checksummed;
@@ -247,7 +250,6 @@ impl<'a, 's> GroupCheck<'a, 's> {
         if let Some(p) = self.pending.take() {
             let metadata = super::owners::TABLES.contains(&p.f.structure.as_str());
             if self.opts.repair && metadata && p.f.code == "checksum-mismatch" {
-                self.left += 1;
                 self.stats.deferred.push(p.f);
             } else {
                 self.out(p.f);
