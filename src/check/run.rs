@@ -42,14 +42,15 @@ pub fn find_truncated(paths: Vec<PathBuf>, opts: &CheckOptions) -> TruncatedImag
         f.member = Some(p.display().to_string());
         let keep = if opts.dry_run {
             f.action = Action::WouldRepair(
-                "restore its length and rewrite the lost bytes from a good member".into(),
+                "restore its length and rewrite the lost bytes from another member where one holds them"
+                    .into(),
             );
             false
         } else if opts.repair {
             match restore_length(&p, &cut) {
                 Ok(()) => {
                     f.action = Action::Repaired(
-                        "length restored; the lost bytes are rewritten from a good member below"
+                        "length restored; the lost bytes are rewritten below from another member where one holds them"
                             .into(),
                     );
                     t.lost.push((p.display().to_string(), cut.have));
@@ -125,7 +126,18 @@ pub fn verify(
         report.findings.push(f);
     };
     for f in &truncated.findings {
-        sink(f.clone());
+        let mut f = f.clone();
+        // A lone member has no copy to rewrite its lost bytes from: the
+        // mirror check reports them lost instead.
+        if matches!(f.action, Action::Repaired(_))
+            && f.member.as_deref().is_some_and(|m| lone_member(sys, m))
+        {
+            f.action = Action::Repaired(
+                "length restored; no other member holds the lost bytes: they are reported lost below"
+                    .into(),
+            );
+        }
+        sink(f);
     }
     let mut stats = MirrorStats::default();
     if checks.mirror {
@@ -164,4 +176,19 @@ pub fn verify(
     report.summary.bytes_not_read = stats.bytes_not_read;
     report.summary.blocks_checksummed = stats.blocks_checksummed;
     Ok(report)
+}
+
+/// True when device `name` is a member of the assembly and no group it is
+/// in has another in-sync member to copy from.
+fn lone_member(sys: &Assembly, name: &str) -> bool {
+    let mut found = false;
+    for g in &sys.groups {
+        if g.members.iter().any(|m| m.partition.name() == name) {
+            found = true;
+            if g.in_sync_members().len() > 1 {
+                return false;
+            }
+        }
+    }
+    found
 }

@@ -103,3 +103,69 @@ fn fresh_format_with_direct_io_redirects_no_sector_to_the_hotfix_pool() {
         );
     }
 }
+
+/// The JSON findings of a verify: (exit code, findings).
+fn findings(imgs: &[PathBuf], extra: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut e = vec!["--json"];
+    e.extend_from_slice(extra);
+    let (code, out) = verify(imgs, &e);
+    let recs = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter(|r| r["type"] == "finding")
+        .collect();
+    (code, recs)
+}
+
+#[test]
+fn lone_truncated_image_reports_its_lost_blocks_as_data_loss_not_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = vec![img(&dir, "a.img")];
+    ok(&["format", "-q", "--size", "64M", imgs[0].to_str().unwrap()]);
+    for (name, seed) in [("F1.BIN", 1), ("F2.BIN", 2)] {
+        let src = dir.path().join(name);
+        std::fs::write(&src, noise(2 << 20, seed)).unwrap();
+        let to = format!("SYS:/{name}");
+        let o = on(&imgs, &["put", src.to_str().unwrap(), &to]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&imgs[0])
+        .unwrap()
+        .set_len(3 << 20)
+        .unwrap();
+    // The repairing verify and the one after it say the same: the blocks
+    // past the cut are lost, once per file, with no good member promised
+    // and no mirror of one member said to diverge.
+    let (code, first) = findings(&imgs, &["--repair"]);
+    let all = format!("{first:#?}");
+    assert_eq!(code, 4, "{all}");
+    assert!(!all.contains("good member"), "{all}");
+    assert!(!all.contains("mirror-diverges"), "{all}");
+    assert!(!all.contains("checksum-mismatch"), "{all}");
+    let truncated: Vec<_> = first
+        .iter()
+        .filter(|f| f["code"] == "member-truncated")
+        .collect();
+    assert_eq!(truncated.len(), 1, "{all}");
+    let lost = |fs: &[serde_json::Value]| -> Vec<(String, String)> {
+        fs.iter()
+            .filter(|f| f["code"] == "lost")
+            .map(|f| (f["path"].to_string(), f["blocks"].to_string()))
+            .collect()
+    };
+    let lost_first = lost(&first);
+    let paths: Vec<&str> = lost_first.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(paths.contains(&"\"SYS:/F2.BIN\""), "{all}");
+    // Each file's lost run is one finding.
+    let mut uniq = paths.clone();
+    uniq.dedup();
+    assert_eq!(uniq.len(), paths.len(), "{all}");
+    assert_eq!(first.len(), 1 + lost_first.len(), "{all}");
+    let (code, second) = findings(&imgs, &[]);
+    let all2 = format!("{second:#?}");
+    assert_eq!(code, 4, "{all2}");
+    assert_eq!(second.len(), lost_first.len(), "{all2}");
+    assert_eq!(lost(&second), lost_first, "{all}\n{all2}");
+}

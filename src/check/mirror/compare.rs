@@ -94,7 +94,7 @@ impl GroupCheck<'_, '_> {
                     .and_then(|valid| valid.as_deref())
                     .and_then(|valid| judge_by_validity(&unit, valid))
                     .unwrap_or_else(|| judge(&unit, &vec![0; unit.len()], intent, free));
-                self.act(v, &unit, logical, None, what.to_string(), None, 0);
+                self.act(v, &unit, logical, None, what.to_string(), None, n);
             }
             off += n;
         }

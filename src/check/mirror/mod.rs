@@ -249,7 +249,8 @@ impl<'a, 's> GroupCheck<'a, 's> {
     fn flush_pending(&mut self) {
         if let Some(p) = self.pending.take() {
             let metadata = super::owners::TABLES.contains(&p.f.structure.as_str());
-            if self.opts.repair && metadata && p.f.code == "checksum-mismatch" {
+            let recheck = matches!(p.f.code, "checksum-mismatch" | "lost");
+            if self.opts.repair && metadata && recheck {
                 self.stats.deferred.push(p.f);
             } else {
                 self.out(p.f);

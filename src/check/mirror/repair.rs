@@ -22,9 +22,9 @@ impl GroupCheck<'_, '_> {
         block: Option<(usize, u32)>,
         structure: String,
         path: Option<String>,
-        _bs: u64,
+        unit_len: u64,
     ) {
-        let len = unit.iter().flatten().next().map_or(0, |c| c.len() as u64);
+        let len = unit_len;
         let plain = !self.group.writable();
         let group_name = self.group.name();
         let volume_name = block.map(|(vol, _)| self.sys.volumes[vol].name.clone());
@@ -45,6 +45,22 @@ impl GroupCheck<'_, '_> {
             f
         };
         let mut out: Vec<Finding> = Vec::new();
+        let table = super::super::owners::TABLES.contains(&structure.as_str());
+        if is_lost(&v, unit, table) {
+            // No member read it, or every copy reads as zeros under a
+            // checksum that says otherwise (an image cut short and given
+            // its length back): data loss, the same finding each verify.
+            out.push(make(
+                "lost",
+                None,
+                "no member holds the data (unreadable, or zeros where an image was cut short): it is lost".into(),
+                Action::Unrepairable("no copy to rewrite it from; restore it from a backup".into()),
+            ));
+            for f in out {
+                self.push_merged(f);
+            }
+            return;
+        }
         match v {
             Verdict::Clean => {}
             Verdict::Corrupt { crc, expected } => out.push(make(
@@ -243,5 +259,19 @@ impl GroupCheck<'_, '_> {
             let _ = unit;
         }
         Ok(())
+    }
+}
+
+/// True when a verdict means the data is gone on every member: no copy
+/// read, or every copy is zeros and fails its checksum (not in a `table`
+/// the structure repair rewrites from its other copy: that stays a
+/// checksum mismatch, rechecked after it).
+fn is_lost(v: &Verdict, unit: &[Option<&[u8]>], table: bool) -> bool {
+    match v {
+        Verdict::Undecided => unit.iter().all(|c| c.is_none()),
+        Verdict::Corrupt { .. } if !table => {
+            unit.iter().flatten().all(|c| c.iter().all(|&x| x == 0))
+        }
+        _ => false,
     }
 }

@@ -109,6 +109,7 @@ impl GroupCheck<'_, '_> {
         for r in &self.regions {
             ranges.push(self.to_read(r)?);
         }
+        self.split_at_lost(&mut ranges);
         let pieces = pieces(&self.regions, &ranges);
         let read: u64 = pieces.iter().map(|p| p.len).sum();
         self.stats.bytes_not_read += self.group.logical_bytes.saturating_sub(read);
@@ -169,6 +170,45 @@ impl GroupCheck<'_, '_> {
         progress(self.group.logical_bytes);
         self.fix_checksum_blocks()?;
         Ok(())
+    }
+
+    /// Cuts the ranges to read where a member's lost tail starts (rounded
+    /// down to the region's unit), so no piece holds both bytes the member
+    /// still has and bytes it lost: only the lost ones count as unreadable.
+    fn split_at_lost(&self, ranges: &mut [Vec<(u64, u64)>]) {
+        let cuts: Vec<u64> = self
+            .members
+            .iter()
+            .filter_map(|&mi| {
+                let part = &self.group.members[mi].partition;
+                self.lost
+                    .iter()
+                    .find(|(n, _)| n == part.name())
+                    .map(|(_, at)| at.saturating_sub(part.logical_start_byte()))
+            })
+            .collect();
+        for (r, within) in self.regions.iter().zip(ranges.iter_mut()) {
+            let unit = match r.kind {
+                RegionKind::Volume { vol, .. } => self.sys.volumes[vol].block_size as u64,
+                RegionKind::Other(_) => 4096,
+            };
+            for &cut in &cuts {
+                let Some(rel) = cut.checked_sub(r.start) else {
+                    continue;
+                };
+                let rel = rel / unit * unit;
+                let mut out = Vec::with_capacity(within.len() + 1);
+                for &(from, to) in within.iter() {
+                    if from < rel && rel < to {
+                        out.push((from, rel));
+                        out.push((rel, to));
+                    } else {
+                        out.push((from, to));
+                    }
+                }
+                *within = out;
+            }
+        }
     }
 
     /// Byte ranges `[from, to)` of region `r` (relative to its start) the

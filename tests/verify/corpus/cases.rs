@@ -1094,9 +1094,9 @@ pub const CASES: &[Damage] = &[
     },
     Damage {
         name: "data-zeroed-single",
-        what: "SMALL.TXT's block zeroed: its checksum fails and there is no other copy",
-        findings: &["checksum-mismatch; structure=data; path=SYS:/SMALL.TXT"],
-        after_findings: &["checksum-mismatch; structure=data; path=SYS:/SMALL.TXT"],
+        what: "SMALL.TXT's block zeroed: its checksum fails and there is no other copy: lost",
+        findings: &["lost; structure=data; path=SYS:/SMALL.TXT"],
+        after_findings: &["lost; structure=data; path=SYS:/SMALL.TXT"],
         apply: |m, g| {
             let s = small(&m[0], g);
             zero(&mut m[0], g.blk(s), g.bs);
