@@ -113,10 +113,10 @@ pub fn add_member(
         })
         .unwrap_or(g.members.len());
     if listed >= MAX_MEMBERS {
-        return Err(Error::Invalid(format!(
-            "{}: the group already has {listed} members, the most a mirror group holds",
-            g.name()
-        )));
+        return Err(Error::GroupFull {
+            group: g.name(),
+            members: listed,
+        });
     }
     check_devices(std::slice::from_ref(&new), force)?;
     let plan = allocated_plan(sys, 0)?;
@@ -181,10 +181,9 @@ pub fn resume_plan(sys: &Assembly, g: &MirrorGroup, id: u32) -> Result<(Remirror
         .ext
         .as_ref()
         .and_then(|x| x.member(id).copied())
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "partition {id:#010x} is not in the group's mirror table"
-            ))
+        .ok_or_else(|| Error::NotInMirrorTable {
+            device: g.name(),
+            partition: id,
         })?;
     let wib = rec.flags & MEMBER_FLAG_WIB != 0;
     let dirty = dirty_plan(g);

@@ -140,7 +140,9 @@ impl CacheShared {
                     .collect();
                 for (g, h) in hs {
                     results[g] = h.join().unwrap_or_else(|_| {
-                        Err(crate::Error::Invalid("group writer thread panicked".into()))
+                        Err(crate::Error::Panicked(
+                            "group writer thread panicked".into(),
+                        ))
                     });
                 }
             });

@@ -65,7 +65,7 @@ fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
         .iter()
         .max_by_key(|p| events(p))
         .map(|p| p.mirror())
-        .ok_or_else(|| Error::Invalid("empty mirror group".into()))?;
+        .ok_or_else(|| Error::Internal("empty mirror group".into()))?;
     let group_id = authority
         .ext
         .as_ref()
@@ -127,10 +127,9 @@ fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
         })
         .collect();
     if members.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{}: not listed in its own mirror table (mirror header damaged?); nothing to assemble",
-            names.join(", ")
-        )));
+        return Err(Error::Damaged(crate::CorruptKind::NotInOwnTable {
+            devices: names.join(", "),
+        }));
     }
     Ok(MirrorGroup::new(
         group_id,

@@ -104,9 +104,8 @@ pub struct RemirrorOptions {
 }
 
 fn table_ext(h: &MirrorHeader) -> Result<MirrorExt> {
-    h.ext.clone().ok_or_else(|| Error::Unsupported {
+    h.ext.clone().ok_or_else(|| Error::PlainNetWare {
         device: "mirror table".into(),
-        reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
     })
 }
 
@@ -316,7 +315,7 @@ impl MirrorGroup {
             for k in 0..chunks.len() {
                 let (off, buf) = rxs[k % nsrc]
                     .recv()
-                    .map_err(|_| Error::Invalid("remirror reader stopped".into()))??;
+                    .map_err(|_| Error::Panicked("remirror reader stopped".into()))??;
                 if tx.send((off, buf)).is_err() {
                     break;
                 }
@@ -351,7 +350,7 @@ impl MirrorGroup {
             while written < sent {
                 let r = done_rx
                     .recv()
-                    .map_err(|_| Error::Invalid("remirror writer stopped".into()))?;
+                    .map_err(|_| Error::Panicked("remirror writer stopped".into()))?;
                 written += 1;
                 handle_done(r, &mut p, &mut since_save)?;
             }
@@ -408,10 +407,10 @@ impl MirrorGroup {
         let lb = self.logical_bytes;
         self.update_table(&[target], |x| {
             let rec = x.members.iter_mut().find(|m| m.id == id).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{}: partition {id:#010x} is not in the group's mirror table",
-                    target.name()
-                ))
+                Error::NotInMirrorTable {
+                    device: target.name().to_string(),
+                    partition: id,
+                }
             })?;
             rec.state = state;
             x.checkpoint_time = if state == MemberState::Remirroring {
@@ -449,9 +448,10 @@ fn push_member_record(x: &mut MirrorExt, name: &str, id: u32, total: u64) -> Res
         .count();
     x.members.retain(|m| m.state != MemberState::Removed);
     if listed >= MAX_MEMBERS {
-        return Err(Error::Invalid(format!(
-            "{name}: the group already has {MAX_MEMBERS} members, the most a mirror group holds"
-        )));
+        return Err(Error::GroupFull {
+            group: name.to_string(),
+            members: MAX_MEMBERS,
+        });
     }
     x.members.push(MemberRecord {
         id,

@@ -42,9 +42,8 @@ impl MirrorGroup {
         if self.writable() {
             Ok(())
         } else {
-            Err(Error::Unsupported {
+            Err(Error::PlainNetWare {
                 device: self.name(),
-                reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
             })
         }
     }
@@ -100,7 +99,7 @@ impl MirrorGroup {
                     .into_iter()
                     .map(|(i, h)| {
                         let r = h.join().unwrap_or_else(|_| {
-                            Err(Error::Invalid(format!(
+                            Err(Error::Panicked(format!(
                                 "{}: member writer thread panicked",
                                 self.members[i].partition.name()
                             )))
@@ -201,7 +200,7 @@ impl MirrorGroup {
                         (
                             i,
                             h.join().unwrap_or_else(|_| {
-                                Err(Error::Invalid("member sync thread panicked".into()))
+                                Err(Error::Panicked("member sync thread panicked".into()))
                             }),
                         )
                     })

@@ -226,10 +226,14 @@ fn check_ext_agrees(
     Ok(())
 }
 
-/// Decodes the header copy whose hot-fix header is at sector `base` of
-/// `head`.
+/// Decodes header copy `c`, whose hot-fix header is at sector `base` of
+/// `head`, and checks each structure against the others as it is read: the
+/// mirror table's checkpoints inside the logical partition, the hot-fix
+/// table header where the pool's geometry puts copy `c`'s region. A copy
+/// that fails counts as damaged, as one that does not decode.
 fn decode_copy(
     head: &[u8],
+    c: usize,
     base: usize,
     sectors: u64,
     has_ext: bool,
@@ -237,8 +241,11 @@ fn decode_copy(
     let hotfix = HotfixHeader::decode(sector(head, base))?;
     hotfix.validate(sectors)?;
     let mirror = MirrorHeader::decode(sector(head, base + 1))?;
+    mirror.validate(hotfix.data_sectors)?;
     let table = if has_ext {
-        Some(HotfixTableHeader::decode(sector(head, base + 2))?)
+        let t = HotfixTableHeader::decode(sector(head, base + 2))?;
+        t.validate(&PoolGeometry::for_redir_sectors(hotfix.redir_sectors), c)?;
+        Some(t)
     } else {
         None
     };
@@ -271,7 +278,7 @@ fn decode_copies(head: &[u8], sectors: u64, has_ext: bool) -> DecodedCopies {
     (0..HOTFIX_COPIES)
         .map(|c| {
             let base = (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as usize;
-            decode_copy(head, base, sectors, has_ext).map_err(|e| e.to_string())
+            decode_copy(head, c, base, sectors, has_ext).map_err(|e| e.to_string())
         })
         .collect()
 }
@@ -360,10 +367,10 @@ fn copy_statuses(
     for (i, c) in copies.iter().enumerate() {
         match c {
             CopyStatus::Damaged(e) => warnings.push(format!(
-                "hot-fix/mirror header copy {i} is damaged ({e}); verify --repair rewrites it"
+                "hot-fix/mirror header copy {i} is damaged ({e}); a repairing verify rewrites it"
             )),
             CopyStatus::Stale => warnings.push(format!(
-                "hot-fix/mirror header copy {i} is stale; verify --repair rewrites it"
+                "hot-fix/mirror header copy {i} is stale; a repairing verify rewrites it"
             )),
             CopyStatus::Good => {}
         }
@@ -603,11 +610,12 @@ impl Partition {
             .checked_add(len)
             .is_none_or(|e| e > self.logical_bytes())
         {
-            return Err(Error::Invalid(format!(
-                "{}: logical range {logical}+{len} is outside the logical partition ({} bytes)",
-                self.name(),
-                self.logical_bytes()
-            )));
+            return Err(Error::OutOfRange {
+                device: self.name().to_string(),
+                offset: logical,
+                len,
+                size: self.logical_bytes(),
+            });
         }
         Ok(())
     }

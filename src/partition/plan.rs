@@ -42,7 +42,7 @@ impl PartitionGeometry {
         let sectors = (device_sectors - start).min(u32::MAX as u64);
         let unit = UNIT_SECTORS as u64;
         let pool = match pool_bytes {
-            Some(0) => return Err("--hotfix must be larger than 0".into()),
+            Some(0) => return Err("the hot-fix pool must be larger than 0".into()),
             Some(b) => b.div_ceil(SECTOR).div_ceil(unit) * unit,
             None => {
                 let p = (sectors * 2).div_ceil(100).div_ceil(unit) * unit;

@@ -10,9 +10,10 @@ use crate::layout::longname::check_long_name;
 pub fn check_name(name: &str) -> Result<()> {
     check_long_name(name).map_err(|e| match e {
         crate::layout::LayoutError::Corrupt { reason, .. }
-        | crate::layout::LayoutError::Unsupported { reason, .. } => {
-            Error::Invalid(format!("name {name:?} cannot be held by NetWare: {reason}"))
-        }
+        | crate::layout::LayoutError::Unsupported { reason, .. } => Error::BadName {
+            name: name.to_string(),
+            reason,
+        },
     })
 }
 
