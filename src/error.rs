@@ -67,7 +67,8 @@ pub enum Error {
     /// A destructive command found data on the device.
     #[error("{device}: holds {found}; refusing to overwrite it")]
     WouldOverwrite { device: String, found: String },
-    /// The request is not valid (bad size, bad name, too many members...).
+    /// A usage error with no variant of its own: the request is not valid
+    /// (bad size, too many members, a member that cannot be removed...).
     #[error("{0}")]
     Invalid(String),
     /// A volume, file or device named by the user does not exist.
@@ -160,6 +161,26 @@ pub enum Error {
         device: String,
         /// Slots in the pool.
         slots: u32,
+    },
+    /// A step of a longer operation failed (a copy, writing a new
+    /// partition); `source` is why.
+    #[error("{what}: {source}")]
+    Failed {
+        /// The step, and what its failure leaves behind.
+        what: String,
+        /// The error that stopped it.
+        #[source]
+        source: Box<Error>,
+    },
+    /// Reading the data to be written (a local file, standard input)
+    /// failed.
+    #[error("{what}: reading: {source}")]
+    ReadSource {
+        /// What was being read.
+        what: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
     },
     /// A worker thread of nwvol panicked or stopped early (a bug in nwvol).
     #[error("{0}")]

@@ -140,7 +140,10 @@ pub fn add_member(
             mirror: table.clone(),
         },
     )
-    .map_err(|e| Error::Invalid(format!("{name}: writing the new partition: {e}")))?;
+    .map_err(|e| Error::Failed {
+        what: format!("{name}: writing the new partition"),
+        source: Box::new(e.into()),
+    })?;
     new.sync()?;
     let listed_table = g.add_member_record(id, plan.bytes())?;
     debug_assert_eq!(listed_table, table);

@@ -275,11 +275,12 @@ impl MirrorGroup {
                                p: &mut Progress,
                                since: &mut u64|
              -> Result<()> {
-                let (off, n) = r.map_err(|e| {
-                    Error::Invalid(format!(
-                        "{}: write to the new member failed; it stays out of sync (checkpoint kept): {e}",
+                let (off, n) = r.map_err(|e| Error::Failed {
+                    what: format!(
+                        "{}: write to the new member failed; it stays out of sync (checkpoint kept)",
                         target.name()
-                    ))
+                    ),
+                    source: Box::new(e),
                 })?;
                 p.copied_bytes += n;
                 p.done_bytes += n;
@@ -395,9 +396,12 @@ impl MirrorGroup {
             }
         }
         Err(match last {
-            Some((dev, e)) => Error::Invalid(format!(
-                "{dev}: read of logical bytes {off}+{n} failed on every in-sync member; remirror stopped, checkpoint kept: {e}"
-            )),
+            Some((dev, e)) => Error::Failed {
+                what: format!(
+                    "{dev}: read of logical bytes {off}+{n} failed on every in-sync member; remirror stopped, checkpoint kept"
+                ),
+                source: Box::new(e.into()),
+            },
             None => Error::NoInSyncMember { group: self.name() },
         })
     }

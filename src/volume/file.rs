@@ -179,8 +179,10 @@ impl OpenVolume {
         let mut buf = vec![0u8; chunk];
         let mut total: u64 = 0;
         loop {
-            let n = read_full(src, &mut buf)
-                .map_err(|e| Error::Invalid(format!("{what}: reading: {e}")))?;
+            let n = read_full(src, &mut buf).map_err(|e| Error::ReadSource {
+                what: what.to_string(),
+                source: e,
+            })?;
             if n == 0 {
                 return Ok(total);
             }
