@@ -142,7 +142,7 @@ pub fn add_member(
     )
     .map_err(|e| Error::Failed {
         what: format!("{name}: writing the new partition"),
-        source: Box::new(e.into()),
+        source: Box::new(e),
     })?;
     new.sync()?;
     let listed_table = g.add_member_record(id, plan.bytes())?;

@@ -400,7 +400,7 @@ impl MirrorGroup {
                 what: format!(
                     "{dev}: read of logical bytes {off}+{n} failed on every in-sync member; remirror stopped, checkpoint kept"
                 ),
-                source: Box::new(e.into()),
+                source: Box::new(e),
             },
             None => Error::NoInSyncMember { group: self.name() },
         })
