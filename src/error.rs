@@ -136,6 +136,37 @@ pub enum Error {
         /// Bytes of the logical partition.
         size: u64,
     },
+    /// A device that is not a member of the mirror groups given.
+    #[error("{0}: not a member of the groups given")]
+    NotAMember(String),
+    /// The last in-sync member of a group, which a removal would leave
+    /// without a good copy.
+    #[error("{0}: the last in-sync member of its group; removing it would leave no good copy")]
+    LastInSyncMember(String),
+    /// A member that is not in sync where only an in-sync one will do.
+    #[error("{device}: {state}; only an in-sync member is a good copy to split off")]
+    NotInSync {
+        /// The member's device.
+        device: String,
+        /// Its state ("out of sync", "remirroring", ...).
+        state: String,
+    },
+    /// Two devices that hold the same partition: one disk given twice, or
+    /// a copy of one.
+    #[error(
+        "{first} and {second}: both hold partition ID {partition:#010x}: the same disk given twice, or a copy of one; give each member once"
+    )]
+    SamePartition {
+        /// The device met first.
+        first: String,
+        /// The device met second.
+        second: String,
+        /// The partition ID both hold.
+        partition: u32,
+    },
+    /// A volume that keeps no block checksums, asked for them.
+    #[error("volume {0} keeps no block checksums")]
+    NoChecksums(String),
     /// A mirror group that already has the most members it can hold.
     #[error("{group}: the group already has {members} members, the most a mirror group holds")]
     GroupFull {

@@ -310,20 +310,18 @@ pub fn remove_member(groups: &[MirrorGroup], device: &str, split: bool) -> Resul
                 .position(|m| m.partition.name() == device)
                 .map(|i| (g, i))
         })
-        .ok_or_else(|| Error::Invalid(format!("{device}: not a member of the groups given")))?;
+        .ok_or_else(|| Error::NotAMember(device.to_string()))?;
     let m = &g.members[i];
     let ins = g.in_sync_members();
     if ins == vec![i] {
-        return Err(Error::Invalid(format!(
-            "{device}: the last in-sync member of its group; removing it would leave no good copy"
-        )));
+        return Err(Error::LastInSyncMember(device.to_string()));
     }
     let id = m.partition.id();
     if split && !m.in_sync() {
-        return Err(Error::Invalid(format!(
-            "{device}: {}; only an in-sync member is a good copy to split off",
-            m.state()
-        )));
+        return Err(Error::NotInSync {
+            device: device.to_string(),
+            state: m.state().to_string(),
+        });
     }
     // The member's own table says it is removed; the others forget it.
     let mut own = m.partition.mirror();

@@ -21,12 +21,11 @@ pub fn assemble(parts: Vec<Partition>) -> Result<Vec<MirrorGroup>> {
     let mut seen: BTreeMap<u32, String> = BTreeMap::new();
     for p in &parts {
         if let Some(other) = seen.insert(p.id(), p.name().to_string()) {
-            return Err(Error::Invalid(format!(
-                "{} and {}: both hold partition ID {:#010x}: the same disk given twice, or a copy of one; give each member once",
-                other,
-                p.name(),
-                p.id()
-            )));
+            return Err(Error::SamePartition {
+                first: other,
+                second: p.name().to_string(),
+                partition: p.id(),
+            });
         }
     }
     // Group key: nwvol's group ID, or for plain NetWare the smallest ID the
