@@ -77,7 +77,8 @@ pub struct Partition {
     pub table: Option<HotfixTableHeader>,
     /// Status of the four header copies when opened.
     pub copies: Vec<CopyStatus>,
-    /// Problems that did not stop the open (damaged copies, marker).
+    /// Problems that did not stop the open (marker, extension, hot-fix
+    /// table); damaged or stale header copies are in `copies`.
     pub warnings: Vec<String>,
     /// Redirected units: logical sector of the unit -> pool slot.
     redirects: RwLock<BTreeMap<u32, u32>>,
@@ -344,18 +345,13 @@ fn no_valid_copy_reason(head: &[u8], decoded: &DecodedCopies) -> String {
     }
 }
 
-/// The status of each copy against the one in use, with a warning for each
-/// that is damaged or stale.
-fn copy_statuses(
-    decoded: &DecodedCopies,
-    best_idx: usize,
-    warnings: &mut Vec<String>,
-) -> Vec<CopyStatus> {
+/// The status of each copy against the one in use.
+fn copy_statuses(decoded: &DecodedCopies, best_idx: usize) -> Vec<CopyStatus> {
     let best_raw = &decoded[best_idx]
         .as_ref()
         .expect("the copy in use is valid")
         .raw;
-    let copies: Vec<CopyStatus> = decoded
+    decoded
         .iter()
         .enumerate()
         .map(|(i, r)| match r {
@@ -363,19 +359,7 @@ fn copy_statuses(
             Ok(c) if i == best_idx || &c.raw == best_raw => CopyStatus::Good,
             Ok(_) => CopyStatus::Stale,
         })
-        .collect();
-    for (i, c) in copies.iter().enumerate() {
-        match c {
-            CopyStatus::Damaged(e) => warnings.push(format!(
-                "hot-fix/mirror header copy {i} is damaged ({e}); a repairing verify rewrites it"
-            )),
-            CopyStatus::Stale => warnings.push(format!(
-                "hot-fix/mirror header copy {i} is stale; a repairing verify rewrites it"
-            )),
-            CopyStatus::Good => {}
-        }
-    }
-    copies
+        .collect()
 }
 
 /// Reads the hot-fix table of the copy in use; another copy's when it is
@@ -465,7 +449,7 @@ impl Partition {
                 reason: no_valid_copy_reason(&head, &decoded),
             });
         };
-        let copies = copy_statuses(&decoded, best_idx, &mut warnings);
+        let copies = copy_statuses(&decoded, best_idx);
         let best = decoded[best_idx]
             .as_ref()
             .expect("the copy in use is valid");
