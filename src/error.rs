@@ -76,9 +76,9 @@ pub enum Error {
     NotFound(String),
     /// A name NetWare cannot hold (too long, a forbidden character, no
     /// DOS alias left for it).
-    #[error("name {name:?} cannot be held by NetWare: {reason}")]
+    #[error("name \"{name}\": {reason}")]
     BadName {
-        /// The name as given.
+        /// The name as a message shows it (`volume::names::shown`).
         name: String,
         /// What is wrong with it.
         reason: String,

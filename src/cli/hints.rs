@@ -18,9 +18,12 @@ pub fn say(e: &(dyn std::error::Error + 'static)) -> String {
                 device,
                 found,
                 wanted,
-            } => format!(
-                "{device}: exists with {found} bytes, not the {wanted} that --size asks; remove it or drop --size"
-            ),
+            } => {
+                let (has, asked) = nwvol::units::format_size_pair(*found, *wanted);
+                format!(
+                    "{device}: exists with {has}, not the {asked} that --size asks; remove it or drop --size"
+                )
+            }
             DeviceError::NoSuchImage { .. } => format!("{d}; give --size to create it"),
             DeviceError::Locked { waited, .. } if waited.is_zero() => {
                 format!("{d}; wait for it to finish, or give --wait SECONDS")

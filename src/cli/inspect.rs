@@ -163,6 +163,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
         "events": ext.map(|x| x.events),
         "degraded": g.degraded(),
         "missing": g.missing,
+        "removed": super::mirror::removed_json(g),
         "members": members,
         "warnings": warnings,
     })
@@ -394,6 +395,13 @@ fn print_tables(
             ],
             &t,
         )?;
+        if !out.headerless {
+            for r in g["removed"].as_array().into_iter().flatten() {
+                out.line(super::mirror::removed_line(
+                    r["device"].as_str().unwrap_or(""),
+                ))?;
+            }
+        }
     }
     let mut t = Vec::new();
     for v in volumes {
@@ -485,13 +493,24 @@ fn print_warnings(
                 w.as_str().unwrap_or("")
             ));
         }
-        if g.degraded() {
+        if !g.missing.is_empty() {
             out.warn(format!(
                 "group {:08x} is degraded: member(s) {} missing; give every member with -d",
                 g.group_id,
                 g.missing
                     .iter()
                     .map(|m| format!("{m:08x}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        } else if g.degraded() {
+            out.warn(format!(
+                "group {:08x} is degraded: member(s) {} not in sync; nwvol mirror resume copies to them",
+                g.group_id,
+                g.members
+                    .iter()
+                    .filter(|m| !m.in_sync())
+                    .map(|m| m.partition.name().to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             ));

@@ -123,12 +123,12 @@ impl OpenVolume {
                     volume: path.volume.clone(),
                     components: path.components[..i].to_vec(),
                 };
-                Error::NotDirectory(p.to_string())
+                Error::NotDirectory(p.shown().to_string())
             })?;
             let idx = self
                 .index
                 .lookup(dir_id, c)
-                .ok_or_else(|| Error::NotFound(path.to_string()))?;
+                .ok_or_else(|| Error::NotFound(path.shown()))?;
             cur = Target::Entry(idx);
         }
         Ok(cur)

@@ -109,7 +109,7 @@ impl OpenVolume {
                 || !self.index.deleted_named(dir_id, a).is_empty()
         };
         let alias = make_alias(name, taken).ok_or_else(|| Error::BadName {
-            name: name.to_string(),
+            name: crate::volume::names::shown(name).into_owned(),
             reason: "no free DOS alias left in the directory".into(),
         })?;
         Ok((alias, Some(name.to_string())))
@@ -126,7 +126,7 @@ impl OpenVolume {
         let records = match &long {
             Some(l) => LongNameRecord::split(0, &dos, l)
                 .map_err(|e| Error::BadName {
-                    name: name.to_string(),
+                    name: crate::volume::names::shown(name).into_owned(),
                     reason: e.to_string(),
                 })?
                 .len(),
@@ -182,7 +182,7 @@ impl OpenVolume {
     ) -> Result<()> {
         let Some(l) = long else { return Ok(()) };
         let recs = LongNameRecord::split(idx, dos, l).map_err(|e| Error::BadName {
-            name: l.to_string(),
+            name: crate::volume::names::shown(l).into_owned(),
             reason: e.to_string(),
         })?;
         for (slot, r) in slots.iter().zip(recs) {
@@ -476,12 +476,16 @@ impl OpenVolume {
     /// directory would move into itself.
     pub fn rename(&mut self, idx: u32, dest: u32, name: &str) -> Result<()> {
         self.check_writable()?;
-        check_name(name)?;
         let node = self
             .index
             .get(idx)
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("entry {idx}")))?;
+        // A new name must be one NetWare holds; an entry moved under the
+        // name it has keeps it, whatever an older writer allowed in it.
+        if node.name() != name {
+            check_name(name)?;
+        }
         if node.is_deleted() {
             return Err(Error::Invalid(format!(
                 "{}: deleted (salvage it first)",
@@ -517,7 +521,7 @@ impl OpenVolume {
         let records = match &long {
             Some(l) => LongNameRecord::split(idx, &dos, l)
                 .map_err(|e| Error::BadName {
-                    name: name.to_string(),
+                    name: crate::volume::names::shown(name).into_owned(),
                     reason: e.to_string(),
                 })?
                 .len(),

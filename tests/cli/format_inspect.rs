@@ -469,7 +469,7 @@ fn errors_name_the_flag_that_helps() {
         1,
         &[
             "new.img",
-            "exists with 33554432 bytes, not the 67108864 that --size asks; remove it or drop --size",
+            "exists with 32 MiB, not the 64 MiB that --size asks; remove it or drop --size",
         ],
     );
     let q = dir.path().join("two.img");

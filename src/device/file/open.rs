@@ -167,6 +167,7 @@ impl FileDevice {
             }
         };
         // Whole sectors only; a trailing partial sector is ignored.
+        let bytes = size;
         let size = size - size % SECTOR as u64;
 
         Ok(FileDevice {
@@ -174,6 +175,7 @@ impl FileDevice {
             file,
             kind,
             size,
+            bytes,
             align,
             direct: opts.direct,
             writable: opts.write,
@@ -256,6 +258,15 @@ impl FileDevice {
         lock(&file, &name, true, lock_wait)?;
         if let Err(e) = file.set_len(size) {
             let _ = std::fs::remove_file(path);
+            if super::errno_is(&e, &[libc::EFBIG]) {
+                return Err(DeviceError::Unusable {
+                    device: name,
+                    reason: format!(
+                        "cannot create an image of {}: larger than its file system allows a file to be",
+                        crate::units::format_size(size)
+                    ),
+                });
+            }
             return Err(open_err(e));
         }
         let align = if opts.direct {
@@ -268,6 +279,7 @@ impl FileDevice {
             file,
             kind: DeviceKind::Image,
             size,
+            bytes: size,
             align,
             direct: opts.direct,
             writable: true,
