@@ -117,10 +117,10 @@ pub fn add_member(
         })
         .unwrap_or(g.members.len());
     if listed >= MAX_MEMBERS {
-        return Err(Error::Invalid(format!(
-            "{}: the group already has {listed} members, the most a mirror group holds",
-            g.name()
-        )));
+        return Err(Error::GroupFull {
+            group: g.name(),
+            members: listed,
+        });
     }
     // A dry run says what would need forcing instead of refusing.
     let overwrite = match check_devices(std::slice::from_ref(&new), force) {
@@ -152,7 +152,10 @@ pub fn add_member(
             mirror: table.clone(),
         },
     )
-    .map_err(|e| Error::Invalid(format!("{name}: writing the new partition: {e}")))?;
+    .map_err(|e| Error::Failed {
+        what: format!("{name}: writing the new partition"),
+        source: Box::new(e),
+    })?;
     new.sync()?;
     let listed_table = g.add_member_record(id, plan.bytes())?;
     debug_assert_eq!(listed_table, table);
@@ -193,10 +196,9 @@ pub fn resume_plan(sys: &Assembly, g: &MirrorGroup, id: u32) -> Result<(Remirror
         .ext
         .as_ref()
         .and_then(|x| x.member(id).copied())
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "partition {id:#010x} is not in the group's mirror table"
-            ))
+        .ok_or_else(|| Error::NotInMirrorTable {
+            device: g.name(),
+            partition: id,
         })?;
     let wib = rec.flags & MEMBER_FLAG_WIB != 0;
     let dirty = dirty_plan(g);
@@ -331,15 +333,13 @@ pub fn check_removal(groups: &[MirrorGroup], device: &str, split: bool) -> Resul
     let m = &g.members[i];
     let ins = g.in_sync_members();
     if ins == vec![i] {
-        return Err(Error::Invalid(format!(
-            "{device}: the last in-sync member of its group; removing it would leave no good copy"
-        )));
+        return Err(Error::LastInSyncMember(device.to_string()));
     }
     if split && !m.in_sync() {
-        return Err(Error::Invalid(format!(
-            "{device}: {}; only an in-sync member is a good copy to split off",
-            m.state()
-        )));
+        return Err(Error::NotInSync {
+            device: device.to_string(),
+            state: m.state().to_string(),
+        });
     }
     let listed = g
         .table()
@@ -371,7 +371,7 @@ fn find_member<'g>(groups: &'g [MirrorGroup], device: &str) -> Result<(&'g Mirro
                 .position(|m| m.partition.name() == device)
                 .map(|i| (g, i))
         })
-        .ok_or_else(|| Error::Invalid(format!("{device}: not a member of the groups given")))
+        .ok_or_else(|| Error::NotAMember(device.to_string()))
 }
 
 /// Detaches the member on the device named `device` from its group among

@@ -66,7 +66,23 @@ fn partition_json(p: &Partition) -> Value {
 }
 
 fn partition_warnings(p: &Partition) -> Vec<String> {
-    let mut w = p.warnings.clone();
+    // The header copies that are not good, with the command that repairs
+    // them.
+    let mut w: Vec<String> = p
+        .copies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            CopyStatus::Good => None,
+            CopyStatus::Stale => Some(format!(
+                "hot-fix/mirror header copy {i} is stale; verify --repair rewrites it"
+            )),
+            CopyStatus::Damaged(e) => Some(format!(
+                "hot-fix/mirror header copy {i} is damaged ({e}); verify --repair rewrites it"
+            )),
+        })
+        .collect();
+    w.extend(p.warnings.iter().cloned());
     let used = p.redirected_units() as u64;
     let slots = p.pool_slots() as u64;
     if slots > 0 && used * 2 > slots {

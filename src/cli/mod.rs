@@ -6,6 +6,7 @@ mod devices;
 mod df;
 mod format;
 mod get;
+mod hints;
 mod hotfix;
 mod inspect;
 mod ls;

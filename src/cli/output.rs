@@ -159,7 +159,7 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn one_line(e: &anyhow::Error) -> String {
     let mut s = String::new();
     for c in e.chain() {
-        let m = c.to_string();
+        let m = super::hints::say(c);
         if s.contains(&m) {
             continue;
         }

@@ -21,12 +21,11 @@ pub fn assemble(parts: Vec<Partition>) -> Result<Vec<MirrorGroup>> {
     let mut seen: BTreeMap<u32, String> = BTreeMap::new();
     for p in &parts {
         if let Some(other) = seen.insert(p.id(), p.name().to_string()) {
-            return Err(Error::Invalid(format!(
-                "{} and {}: both hold partition ID {:#010x}: the same disk given twice, or a copy of one; give each member once",
-                other,
-                p.name(),
-                p.id()
-            )));
+            return Err(Error::SamePartition {
+                first: other,
+                second: p.name().to_string(),
+                partition: p.id(),
+            });
         }
     }
     // Group key: nwvol's group ID, or for plain NetWare the smallest ID the
@@ -93,7 +92,7 @@ fn build_members(parts: Vec<Partition>) -> Result<MirrorGroup> {
         .iter()
         .max_by_key(|p| events(p))
         .map(|p| p.mirror())
-        .ok_or_else(|| Error::Invalid("empty mirror group".into()))?;
+        .ok_or_else(|| Error::Internal("empty mirror group".into()))?;
     let group_id = authority
         .ext
         .as_ref()
@@ -155,10 +154,9 @@ fn build_members(parts: Vec<Partition>) -> Result<MirrorGroup> {
         })
         .collect();
     if members.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{}: not listed in its own mirror table (mirror header damaged?); nothing to assemble",
-            names.join(", ")
-        )));
+        return Err(Error::Damaged(crate::CorruptKind::NotInOwnTable {
+            devices: names.join(", "),
+        }));
     }
     Ok(MirrorGroup::new(
         group_id,

@@ -145,11 +145,12 @@ impl MirrorGroup {
             .checked_add(len)
             .is_none_or(|e| e > self.logical_bytes)
         {
-            return Err(crate::Error::Invalid(format!(
-                "{}: logical range {logical}+{len} is outside the logical partition ({} bytes)",
-                self.name(),
-                self.logical_bytes
-            )));
+            return Err(crate::Error::OutOfRange {
+                device: self.name(),
+                offset: logical,
+                len,
+                size: self.logical_bytes,
+            });
         }
         Ok(())
     }
