@@ -154,7 +154,7 @@ fn build_members(parts: Vec<Partition>) -> Result<MirrorGroup> {
         })
         .collect();
     if members.is_empty() {
-        return Err(Error::Damaged(crate::CorruptKind::NotInOwnTable {
+        return Err(Error::Damaged(crate::error::CorruptKind::NotInOwnTable {
             devices: names.join(", "),
         }));
     }

@@ -140,12 +140,12 @@ impl MirrorGroup {
         self.failures.lock().recover().clone()
     }
 
-    fn check_range(&self, logical: u64, len: u64) -> crate::Result<()> {
+    fn check_range(&self, logical: u64, len: u64) -> crate::error::Result<()> {
         if logical
             .checked_add(len)
             .is_none_or(|e| e > self.logical_bytes)
         {
-            return Err(crate::Error::OutOfRange {
+            return Err(crate::error::Error::OutOfRange {
                 device: self.name(),
                 offset: logical,
                 len,

@@ -10,7 +10,7 @@ use crate::layout::dirent::{ATTR_ARCHIVE, FileEntry, NO_BLOCK, Trustee};
 use crate::layout::time::DosTime;
 
 use super::OpenVolume;
-use super::commit::PendingFile;
+use super::commit::{NewEntry, PendingFile};
 use super::fat::Fat;
 use super::index::{Item, Node};
 
@@ -398,25 +398,3 @@ impl OpenVolume {
     }
 }
 
-/// Entries reserved for a new file or directory: its DOS name and the
-/// long-name records it needs.
-#[derive(Debug, Clone)]
-pub(super) struct NewEntry {
-    /// The entry's index.
-    pub index: u32,
-    /// Its DOS name (the alias when the name does not fit 8.3).
-    pub dos: String,
-    /// The long name, when one is kept.
-    pub long: Option<String>,
-    /// Indexes of the long-name records.
-    pub long_slots: Vec<u32>,
-}
-
-impl NewEntry {
-    /// Every index reserved.
-    pub fn slots(&self) -> Vec<u32> {
-        let mut v = vec![self.index];
-        v.extend(&self.long_slots);
-        v
-    }
-}
