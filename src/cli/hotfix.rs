@@ -5,7 +5,6 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
-use nwvol::assembly::Assembly;
 use nwvol::mirror::MirrorGroup;
 use nwvol::units::SECTOR;
 
@@ -74,8 +73,12 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
 pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
-    let groups = Assembly::open_partitions_only(devs)?;
+    let groups = devices::assemble_groups(
+        &paths,
+        devices::Access::Observe,
+        a.dev.direct,
+        &session.settings,
+    )?;
     let members = members_json(&groups);
     if a.json {
         out.json(&json!({

@@ -206,8 +206,12 @@ fn n(v: &Value) -> u64 {
 /// Runs `nwvol inspect`.
 pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    let (sys, _) = devices::assemble(
+        &paths,
+        devices::Access::Observe,
+        a.dev.direct,
+        &session.settings,
+    )?;
     let parts: Vec<Value> = sys
         .groups
         .iter()
@@ -429,15 +433,23 @@ fn print_warnings(
                 w.as_str().unwrap_or("")
             ));
         }
-        if g.degraded() {
+        if let Some((a, b)) = g.split_brain() {
+            out.warn(super::mirror::split_choices(&a, &b));
+        } else if !g.missing.is_empty() {
             out.warn(format!(
-                "group {:08x} is degraded: member(s) {} missing; give every member with -d",
+                "group {:08x} is degraded: {} missing; give every member with -d",
                 g.group_id,
                 g.missing
                     .iter()
-                    .map(|m| format!("{m:08x}"))
+                    .map(|m| format!("member {m:08x}"))
                     .collect::<Vec<_>>()
                     .join(", ")
+            ));
+        } else if g.degraded() {
+            out.warn(format!(
+                "group {:08x} is degraded: {}; run nwvol mirror resume",
+                g.group_id,
+                g.absent_or_stale().join(", ")
             ));
         }
     }

@@ -110,6 +110,11 @@ pub struct ResumeArgs {
     pub dev: DeviceArgs,
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// After a split (members written apart): keep this member's data and
+    /// copy it over the other one, whose own writes are lost (--dry-run
+    /// lists the files it would lose).
+    #[arg(long, value_name = "DEVICE")]
+    pub from: Option<PathBuf>,
 }
 
 /// Options of `nwvol mirror status`.
@@ -417,12 +422,25 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
         let mut dev = a.dev.clone();
         dev.devices = paths;
         dev.devices.push(a.new_device.clone());
-        return resume(ResumeArgs { dev, copy: a.copy }, out, session);
+        return resume(
+            ResumeArgs {
+                dev,
+                copy: a.copy,
+                from: None,
+            },
+            out,
+            session,
+        );
     }
     let write = !a.copy.dry_run;
-    let devs = devices::open_all(&paths, write, a.dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    let access = if write {
+        devices::Access::Write
+    } else {
+        devices::Access::Read
+    };
+    let (sys, _) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
     one_group(&sys)?;
+    refuse_split(&sys.groups[0])?;
     let newdev = devices::open_all(
         std::slice::from_ref(&a.new_device),
         write,
@@ -462,11 +480,37 @@ fn listed_member(
     membership::listed_member(first, new)
 }
 
+/// Refuses to copy between members written apart, naming the choices.
+fn refuse_split(g: &MirrorGroup) -> Result<()> {
+    if let Some((a, b)) = g.split_brain() {
+        bail!("{}", split_choices(&a, &b));
+    }
+    Ok(())
+}
+
+/// The line that names a split and the user's choices.
+pub fn split_choices(a: &str, b: &str) -> String {
+    format!(
+        "split: {a} and {b} were written apart; choose one: nwvol mirror resume --from {a} (or --from {b}; --dry-run lists what the other loses), or nwvol mirror split to keep both as separate volume sets"
+    )
+}
+
 fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    if let Some(from) = &a.from {
+        let done = super::split::resume_from(&paths, from, &a.dev, a.copy.dry_run, out, session)?;
+        if a.copy.dry_run || !done {
+            return Ok(EXIT_OK);
+        }
+    }
+    let access = if a.copy.dry_run {
+        devices::Access::Read
+    } else {
+        devices::Access::Write
+    };
+    let (sys, _) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
     one_group(&sys)?;
+    refuse_split(&sys.groups[0])?;
     let mut report = CopyReport::new(out, a.copy.json, "mirror resume");
     let r = membership::resume_members(&sys, copy_options(&a.copy), &mut report);
     let done = report.result(r)?;
@@ -486,7 +530,7 @@ fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn group_status(g: &MirrorGroup) -> Value {
+fn group_status(g: &MirrorGroup, writer: bool) -> Value {
     let table = g.table();
     let ext = table.ext.as_ref();
     let wib = g.write_intent();
@@ -526,7 +570,7 @@ fn group_status(g: &MirrorGroup) -> Value {
                     let left = r.total.saturating_sub(r.progress);
                     json!({
                         "last_checkpoint_seconds_ago": age,
-                        "running": age <= REMIRROR_STALE_SECS,
+                        "running": writer && age <= REMIRROR_STALE_SECS,
                         "rate_bytes_per_second": rate,
                         "eta_seconds": (rate > 0).then(|| left / rate),
                     })
@@ -539,6 +583,7 @@ fn group_status(g: &MirrorGroup) -> Value {
         "logical_bytes": g.logical_bytes,
         "events": ext.map(|x| x.events),
         "degraded": g.degraded(),
+        "split": g.split_brain().map(|(a, b)| json!([a, b])),
         "missing": g.missing,
         "chunk_bytes": chunk,
         "dirty_chunks": wib.count(),
@@ -549,9 +594,24 @@ fn group_status(g: &MirrorGroup) -> Value {
 
 fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
-    let groups = Assembly::open_partitions_only(devs)?;
-    let gs: Vec<Value> = groups.iter().map(group_status).collect();
+    let groups = devices::assemble_groups(
+        &paths,
+        devices::Access::Observe,
+        a.dev.direct,
+        &session.settings,
+    )?;
+    // A remirror runs under the exclusive lock: without a writer, a
+    // recent checkpoint is one left by an interrupted run.
+    let gs: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            let writer = g
+                .members
+                .iter()
+                .any(|m| devices::held_by_writer(m.partition.name(), &session.settings));
+            group_status(g, writer)
+        })
+        .collect();
     if a.json {
         out.json(&json!({
             "nwvol_json": MIRROR_JSON_VERSION,
@@ -603,7 +663,7 @@ fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
                     ));
                 } else {
                     line.push_str(&format!(
-                        ", interrupted (last checkpoint {} s ago): run nwvol mirror resume",
+                        ", interrupted (last checkpoint {} s ago): run nwvol mirror resume to continue",
                         n(&r["last_checkpoint_seconds_ago"])
                     ));
                 }
@@ -612,6 +672,10 @@ fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
                 line.push_str(", resync from the write-intent record");
             }
             out.line(line)?;
+        }
+        if let Some(sp) = g["split"].as_array() {
+            let d = |i: usize| sp.get(i).and_then(|v| v.as_str()).unwrap_or("");
+            out.line(format!("  {}", split_choices(d(0), d(1))))?;
         }
     }
     Ok(EXIT_OK)
@@ -622,11 +686,22 @@ fn remove(a: RemoveArgs, out: &Output, session: &Session, split: bool) -> Result
     if !paths.contains(&a.device) {
         paths.push(a.device.clone());
     }
-    let devs = devices::open_all(&paths, true, a.dev.direct, &session.settings)?;
-    let gone = devs[paths.iter().position(|p| p == &a.device).unwrap_or(0)]
-        .name()
-        .to_string();
-    let groups = Assembly::open_partitions_only(devs)?;
+    let gone = a.device.display().to_string();
+    let groups = devices::assemble_groups(
+        &paths,
+        devices::Access::Write,
+        a.dev.direct,
+        &session.settings,
+    )?;
+    if split && let Some(g) = groups.iter().find(|g| g.split.is_some()) {
+        for (name, group_id, new_id) in membership::split_apart(g)? {
+            out.info(format!(
+                "{name}: split from group {:08x}: now group {group_id:08x}, partition {new_id:08x}",
+                g.group_id
+            ))?;
+        }
+        return Ok(EXIT_OK);
+    }
     match membership::remove_member(&groups, &gone, split)? {
         Removed::Split {
             group_id,

@@ -19,6 +19,7 @@ mod put;
 mod rm;
 mod salvage;
 mod session;
+mod split;
 mod stat;
 mod verify;
 mod volume;

@@ -25,12 +25,36 @@ pub const FILES_JSON_VERSION: u32 = 1;
 /// the session remembers the groups, to report members that fail).
 pub fn open_system(dev: &DeviceArgs, session: &Session, write: bool) -> Result<Assembly> {
     let paths = devices::device_paths(&dev.devices)?;
-    let devs = devices::open_all(&paths, write, dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    let access = if write {
+        devices::Access::Write
+    } else {
+        devices::Access::Read
+    };
+    let (sys, _) = devices::assemble(&paths, access, dev.direct, &session.settings)?;
+    if let Some((a, b)) = sys.groups.iter().find_map(|g| g.split_brain()) {
+        bail!("{}", super::mirror::split_choices(&a, &b));
+    }
     if write {
         session.wrote(&sys.groups);
+        warn_degraded_writes(&sys);
     }
     Ok(sys)
+}
+
+/// One warning per group that writes go to degraded: a member missing or
+/// out of sync misses them until `nwvol mirror resume`.
+pub fn warn_degraded_writes(sys: &Assembly) {
+    for g in &sys.groups {
+        let stale = g.absent_or_stale();
+        if stale.is_empty() || g.split.is_some() {
+            continue;
+        }
+        eprintln!(
+            "nwvol: warning: group {:08x} is degraded: writes miss {}; once every member is back, run nwvol mirror resume",
+            g.group_id,
+            stale.join(", ")
+        );
+    }
 }
 
 /// True when the error is a mirror group without an in-sync member left:
