@@ -139,9 +139,15 @@ pub(super) fn drop_strangers(
         return Ok((groups, tables, Vec::new()));
     }
     let roots: Vec<usize> = (0..n).map(|i| root(&mut set, i)).collect();
-    let mut weight: BTreeMap<usize, usize> = BTreeMap::new();
+    // Weight: the devices given that a set holds, then (a tie-break)
+    // whether it misses a member: a stranger given among the members of a
+    // degraded set stands in the place of its missing member, while a
+    // whole set given with one half of a degraded one has no such excuse.
+    let mut weight: BTreeMap<usize, (usize, bool)> = BTreeMap::new();
     for (i, g) in groups.iter().enumerate() {
-        *weight.entry(roots[i]).or_default() += g.members.len();
+        let w = weight.entry(roots[i]).or_default();
+        w.0 += g.members.len();
+        w.1 |= !g.missing.is_empty();
     }
     // Heaviest sets first; a set clashing with a kept one is left out.
     let mut order: Vec<usize> = weight.keys().copied().collect();

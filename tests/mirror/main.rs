@@ -12,3 +12,4 @@ mod degraded;
 mod faults;
 mod readd;
 mod remirror;
+mod trust;
