@@ -52,8 +52,12 @@ nwvol mirror add --json --max-rate 50M -d disk0.img /dev/sdc"
     /// member that is out of sync (only the regions written while it was
     /// away, when the write-intent record knows them).
     #[command(
-        after_help = "Examples:\n  nwvol mirror resume -d disk0.img -d disk1.img\n  \
-nwvol mirror resume --dry-run -d disk0.img -d disk1.img"
+        after_help = "Members written apart (split: each was written while the other was away) are \
+never resynced over each other: choose with --from which one to keep (--dry-run lists the files \
+the other would lose), or keep both with nwvol mirror split.\n\n\
+Examples:\n  nwvol mirror resume -d disk0.img -d disk1.img\n  \
+nwvol mirror resume --dry-run -d disk0.img -d disk1.img\n  \
+nwvol mirror resume --dry-run --from disk0.img -d disk0.img -d disk1.img"
     )]
     Resume(ResumeArgs),
     /// Show the members, their states, remirror progress and dirty regions.
@@ -67,7 +71,8 @@ nwvol mirror status --json | jq '.groups[0].members'"
     Remove(RemoveArgs),
     /// Detach an in-sync member as an independent copy (a point in time):
     /// it gets a new group ID and partition ID and assembles and mounts by
-    /// itself; the rest of the group forgets it.
+    /// itself; the rest of the group forgets it. Of two members written
+    /// apart (split), each becomes a volume set of its own.
     #[command(
         after_help = "Examples:\n  nwvol mirror split -d disk0.img -d disk1.img disk1.img\n  \
 nwvol ls -d disk1.img SYS:/                       # the copy, by itself"
