@@ -299,7 +299,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__df)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -H -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,7 +375,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__get)
-            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -r -v -q -h --device --direct --recursive --verbose --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -883,7 +883,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__hotfix__subcmd__list)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -H -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,7 +917,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__inspect)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -H -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1291,7 +1291,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mkdir)
-            opts="-d -p -q -h --device --direct --parents --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -p -v -q -h --device --direct --parents --verbose --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1325,7 +1325,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mv)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -v -q -h --device --direct --verbose --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1393,7 +1393,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__put)
-            opts="-d -r -q -h --device --direct --recursive --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -r -v -q -h --device --direct --recursive --verbose --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1427,7 +1427,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__rm)
-            opts="-d -r -q -h --device --direct --recursive --purge --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -r -v -q -h --device --direct --recursive --purge --verbose --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1529,7 +1529,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__verify)
-            opts="-d -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -H -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1749,7 +1749,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__volume__subcmd__list)
-            opts="-d -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -H -q -h --device --direct --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

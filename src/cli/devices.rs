@@ -21,16 +21,33 @@ pub fn device_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
     if !given.is_empty() {
         return Ok(given.to_vec());
     }
-    let env = std::env::var("NWVOL_DEVICES").unwrap_or_default();
-    let paths: Vec<PathBuf> = env
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .collect();
+    let env = std::env::var_os("NWVOL_DEVICES").unwrap_or_default();
+    let paths = split_device_list(&env);
     if paths.is_empty() {
         bail!("no devices: name each member with -d DEVICE, or set NWVOL_DEVICES");
     }
     Ok(paths)
+}
+
+/// The paths of an NWVOL_DEVICES value: one per line when the value holds
+/// a newline (so a path may contain spaces and commas), else separated by
+/// whitespace or commas. Empty entries are skipped; bytes are kept as they
+/// are (a path need not be UTF-8).
+pub fn split_device_list(value: &std::ffi::OsStr) -> Vec<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let b = value.as_bytes();
+    let parts: Vec<&[u8]> = if b.contains(&b'\n') {
+        b.split(|&c| c == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .collect()
+    } else {
+        b.split(|&c| c == b',' || c.is_ascii_whitespace()).collect()
+    };
+    parts
+        .into_iter()
+        .filter(|s| !s.iter().all(u8::is_ascii_whitespace))
+        .map(|s| PathBuf::from(std::ffi::OsStr::from_bytes(s)))
+        .collect()
 }
 
 /// Opens one device. `create_size` is format's `--size` (Some only there,

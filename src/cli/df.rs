@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
 use nwvol::layout::voltab::validate_volume_name;
@@ -21,6 +20,9 @@ pub struct DfArgs {
     /// One JSON object instead of a table (shape in docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    /// Scripted mode: no header, one tab-separated line per volume.
+    #[arg(short = 'H')]
+    pub no_header: bool,
     /// Volumes to show (default: all), as NAME or NAME:.
     #[arg(value_name = "VOLUME")]
     pub volumes: Vec<String>,
@@ -28,6 +30,7 @@ pub struct DfArgs {
 
 /// Runs `nwvol df`.
 pub fn run(a: DfArgs, out: &Output, session: &Session) -> Result<i32> {
+    let out = &out.headerless(a.no_header);
     let sys = open_system(&a.dev, session, false)?;
     let names: Vec<String> = if a.volumes.is_empty() {
         sys.volumes.iter().map(|v| v.name.clone()).collect()
@@ -51,7 +54,7 @@ pub fn run(a: DfArgs, out: &Output, session: &Session) -> Result<i32> {
                 .map(|n| u64::from(n.length()))
                 .sum();
             Ok(json!({
-                "volume": v.name(),
+                "name": v.name(),
                 "block_size": bs,
                 "size_bytes": u64::from(v.vol.total_blocks) * bs,
                 "used_bytes": st.used_blocks * bs,
@@ -74,6 +77,10 @@ pub fn run(a: DfArgs, out: &Output, session: &Session) -> Result<i32> {
             }
         }
     }
+    if a.json && failed {
+        // A failing command prints no JSON: the errors are on stderr.
+        return Ok(EXIT_FAILURE);
+    }
     if a.json {
         out.json(&json!({
             "nwvol_json": FILES_JSON_VERSION,
@@ -81,16 +88,12 @@ pub fn run(a: DfArgs, out: &Output, session: &Session) -> Result<i32> {
             "volumes": rows,
         }))?;
     } else {
-        let mut t = Table::new();
-        t.load_style(UTF8_FULL_CONDENSED);
-        t.set_header(vec![
-            "volume", "size", "used", "free", "use%", "files", "dirs", "deleted",
-        ]);
         let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+        let mut t = Vec::new();
         for r in &rows {
             let size = n(&r["size_bytes"]);
-            t.add_row(vec![
-                r["volume"].as_str().unwrap_or("").to_string(),
+            t.push(vec![
+                r["name"].as_str().unwrap_or("").to_string(),
                 format_size(size),
                 format_size(n(&r["used_bytes"])),
                 format_size(n(&r["free_bytes"])),
@@ -107,7 +110,12 @@ pub fn run(a: DfArgs, out: &Output, session: &Session) -> Result<i32> {
                 ),
             ]);
         }
-        out.line(t.to_string())?;
+        out.table(
+            &[
+                "volume", "size", "used", "free", "use%", "files", "dirs", "deleted",
+            ],
+            &t,
+        )?;
     }
     Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
 }

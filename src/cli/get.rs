@@ -23,6 +23,11 @@ pub struct GetArgs {
     /// Copy directories with everything in them.
     #[arg(short, long)]
     pub recursive: bool,
+    /// Print one line per file or directory copied, as cp -v does:
+    /// 'SOURCE' -> 'DEST' (not when DEST is standard output).
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// What to copy: VOLUME:/DIR/FILE (several go into the directory DEST).
     #[arg(required = true, value_name = "VOLUME:/SOURCE")]
     pub sources: Vec<String>,
@@ -46,6 +51,14 @@ fn set_mtime(path: &Path, t: DosTime) -> Result<()> {
     Ok(())
 }
 
+/// Prints the -v line of a copy, when `verbose` holds the output.
+fn copied(verbose: Option<&Output>, from: &NwPath, to: &Path) -> Result<()> {
+    if let Some(out) = verbose {
+        out.line(format!("'{from}' -> '{}'", to.display()))?;
+    }
+    Ok(())
+}
+
 fn get_file(v: &OpenVolume, idx: u32, dest: &Path) -> Result<()> {
     let n = v
         .index()
@@ -59,23 +72,32 @@ fn get_file(v: &OpenVolume, idx: u32, dest: &Path) -> Result<()> {
     set_mtime(dest, modified)
 }
 
-fn get_tree(v: &OpenVolume, dir_id: u32, from: &NwPath, dest: &Path, failed: &mut u64) {
+fn get_tree(
+    v: &OpenVolume,
+    dir_id: u32,
+    from: &NwPath,
+    dest: &Path,
+    failed: &mut u64,
+    verbose: Option<&Output>,
+) -> Result<()> {
     if let Err(e) = std::fs::create_dir_all(dest) {
         item_error(dest.display(), &e.into());
         *failed += 1;
-        return;
+        return Ok(());
     }
+    copied(verbose, from, dest)?;
     for n in v.list(dir_id) {
         let src = from.join(n.name());
         let to = dest.join(n.name());
         match n.dir_id() {
-            Some(id) => get_tree(v, id, &src, &to, failed),
-            None => {
-                if let Err(e) = get_file(v, n.index, &to) {
+            Some(id) => get_tree(v, id, &src, &to, failed, verbose)?,
+            None => match get_file(v, n.index, &to) {
+                Ok(()) => copied(verbose, &src, &to)?,
+                Err(e) => {
                     item_error(&src, &e);
                     *failed += 1;
                 }
-            }
+            },
         }
     }
     let t = match v.index().dir_index(dir_id).and_then(|i| v.index().get(i)) {
@@ -83,10 +105,12 @@ fn get_tree(v: &OpenVolume, dir_id: u32, from: &NwPath, dest: &Path, failed: &mu
         None => v.root_times().1,
     };
     let _ = set_mtime(dest, t);
+    Ok(())
 }
 
 /// Runs `nwvol get`.
-pub fn run(a: GetArgs, _out: &Output, session: &Session) -> Result<i32> {
+pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
+    let verbose = a.verbose.then_some(out);
     let paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
     let sys = open_system(&a.dev, session, false)?;
@@ -123,8 +147,7 @@ pub fn run(a: GetArgs, _out: &Output, session: &Session) -> Result<i32> {
                     if !a.recursive {
                         bail!("{p}: is a directory (use -r)");
                     }
-                    get_tree(&v, id, p, &dest, &mut failed);
-                    Ok(())
+                    get_tree(&v, id, p, &dest, &mut failed, verbose)
                 }
                 None => {
                     let Target::Entry(idx) = t else { return Ok(()) };
@@ -135,7 +158,8 @@ pub fn run(a: GetArgs, _out: &Output, session: &Session) -> Result<i32> {
                         std::io::Write::flush(&mut o)?;
                         Ok(())
                     } else {
-                        get_file(&v, idx, &dest)
+                        get_file(&v, idx, &dest)?;
+                        copied(verbose, p, &dest)
                     }
                 }
             }

@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
 use nwvol::mirror::MirrorGroup;
@@ -25,6 +24,11 @@ pub struct HotfixArgs {
 #[derive(Debug, Subcommand)]
 pub enum HotfixCommand {
     /// List the redirected units of each member's hot-fix table.
+    #[command(
+        after_help = "Examples:\n  nwvol hotfix list -d disk0.img -d disk1.img\n  \
+nwvol hotfix list -H | awk '$1 == \"member\" {print $2, $6}'   # pool slots used per member\n  \
+nwvol hotfix list --json | jq '.members[].redirects'"
+    )]
     List(ListArgs),
 }
 
@@ -33,9 +37,15 @@ pub enum HotfixCommand {
 pub struct ListArgs {
     #[command(flatten)]
     pub dev: DeviceArgs,
-    /// One JSON object instead of tables.
+    /// One JSON object instead of tables (shape in docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    /// Scripted mode: no headers, tab-separated lines, each starting with
+    /// `member` (device, partition ID, group ID, state, pool slots used,
+    /// pool slots) or `redirect` (device, logical sector, logical byte,
+    /// slot, device byte).
+    #[arg(short = 'H')]
+    pub no_header: bool,
 }
 
 fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
@@ -72,6 +82,7 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
 /// Runs `nwvol hotfix`.
 pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
+    let out = &out.headerless(a.no_header);
     let paths = devices::device_paths(&a.dev.devices)?;
     let groups = devices::assemble_groups(
         &paths,
@@ -88,38 +99,58 @@ pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
         }))?;
         return Ok(EXIT_OK);
     }
+    let n = |v: &Value| v.as_u64().unwrap_or(0);
     for m in &members {
-        let n = |v: &Value| v.as_u64().unwrap_or(0);
-        out.line(format!(
-            "{} (partition {:08x}, group {:08x}, {}): {} of {} pool slots used",
-            m["device"].as_str().unwrap_or(""),
-            n(&m["partition_id"]),
-            n(&m["group_id"]),
-            m["state"].as_str().unwrap_or(""),
-            n(&m["pool_slots_used"]),
-            n(&m["pool_slots"]),
-        ))?;
         let rows = m["redirects"].as_array().cloned().unwrap_or_default();
+        let device = m["device"].as_str().unwrap_or("").to_string();
+        if out.headerless {
+            out.named_table(
+                Some("member"),
+                &[],
+                &[vec![
+                    device.clone(),
+                    format!("{:08x}", n(&m["partition_id"])),
+                    format!("{:08x}", n(&m["group_id"])),
+                    m["state"].as_str().unwrap_or("").to_string(),
+                    n(&m["pool_slots_used"]).to_string(),
+                    n(&m["pool_slots"]).to_string(),
+                ]],
+            )?;
+        } else {
+            out.line(format!(
+                "{} (partition {:08x}, group {:08x}, {}): {} of {} pool slots used",
+                m["device"].as_str().unwrap_or(""),
+                n(&m["partition_id"]),
+                n(&m["group_id"]),
+                m["state"].as_str().unwrap_or(""),
+                n(&m["pool_slots_used"]),
+                n(&m["pool_slots"]),
+            ))?;
+        }
         if rows.is_empty() {
             continue;
         }
-        let mut t = Table::new();
-        t.load_style(UTF8_FULL_CONDENSED);
-        t.set_header(vec![
-            "logical sector",
-            "logical byte",
-            "slot",
-            "device byte",
-        ]);
-        for r in rows {
-            t.add_row(vec![
-                n(&r["logical_sector"]).to_string(),
-                n(&r["logical_byte"]).to_string(),
-                n(&r["slot"]).to_string(),
-                n(&r["device_byte"]).to_string(),
-            ]);
-        }
-        out.line(t.to_string())?;
+        let t: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let cells = [
+                    n(&r["logical_sector"]).to_string(),
+                    n(&r["logical_byte"]).to_string(),
+                    n(&r["slot"]).to_string(),
+                    n(&r["device_byte"]).to_string(),
+                ];
+                if out.headerless {
+                    std::iter::once(device.clone()).chain(cells).collect()
+                } else {
+                    cells.to_vec()
+                }
+            })
+            .collect();
+        out.named_table(
+            Some("redirect"),
+            &["logical sector", "logical byte", "slot", "device byte"],
+            &t,
+        )?;
     }
     Ok(EXIT_OK)
 }

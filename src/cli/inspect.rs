@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use clap::Args;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
 use nwvol::assembly::Assembly;
@@ -17,7 +16,7 @@ use nwvol::volume::{GroupTable, Volume};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, Session, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
-pub const INSPECT_JSON_VERSION: u32 = 1;
+pub const INSPECT_JSON_VERSION: u32 = 2;
 
 /// Options of `nwvol inspect`.
 #[derive(Debug, Args)]
@@ -27,6 +26,11 @@ pub struct InspectArgs {
     /// One JSON object instead of tables (shape in docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    /// Scripted mode: no titles or headers, tab-separated lines, each
+    /// starting with its table's kind: `partition`, `member` (then the
+    /// group ID) or `volume`.
+    #[arg(short = 'H')]
+    pub no_header: bool,
 }
 
 fn partition_json(p: &Partition) -> Value {
@@ -90,6 +94,27 @@ fn volume_table_warnings(g: &MirrorGroup, t: &GroupTable) -> Vec<String> {
         .collect()
 }
 
+/// A member's I/O counters since assembly, named as docs/JSON.md says.
+fn counters_json(c: &nwvol::mirror::member::MemberCounters) -> Value {
+    json!({
+        "reads": c.reads, "read_bytes": c.bytes_read,
+        "writes": c.writes, "written_bytes": c.bytes_written,
+        "read_errors": c.read_errors, "write_errors": c.write_errors,
+        "repairs": c.repairs, "redirects": c.redirects, "syncs": c.syncs,
+    })
+}
+
+/// The block cache's figures, named as docs/JSON.md says.
+fn cache_json(c: &nwvol::cache::CacheStats) -> Value {
+    json!({
+        "capacity_bytes": c.capacity, "used_bytes": c.used, "dirty_bytes": c.dirty,
+        "blocks": c.blocks, "hits": c.hits, "misses": c.misses, "evictions": c.evictions,
+        "flushes": c.flushes, "runs": c.runs, "blocks_written": c.blocks_written,
+        "written_bytes": c.bytes_written, "throttled": c.throttled,
+        "flush_errors": c.flush_errors,
+    })
+}
+
 fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
     let table = g.table();
     let ext = table.ext.as_ref();
@@ -110,7 +135,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
             "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
             "logical_start_byte": present.map(|m| m.partition.logical_start_byte()),
             "hotfix_slots_used": present.map(|m| m.partition.redirected_units()),
-            "counters": present.map(|m| m.stats.snapshot()),
+            "counters": present.map(|m| counters_json(&m.stats.snapshot())),
             "remirror": rec.filter(|r| r.total > 0).map(|r| json!({
                 "checkpoint_bytes": r.checkpoint, "done_bytes": r.progress, "total_bytes": r.total,
             })),
@@ -193,18 +218,13 @@ fn volumes_json(sys: &Assembly) -> (Vec<Value>, Vec<String>) {
     (vols, failed)
 }
 
-fn table() -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t
-}
-
 fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
 
 /// Runs `nwvol inspect`.
 pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
+    let out = &out.headerless(a.no_header);
     let paths = devices::device_paths(&a.dev.devices)?;
     let (sys, _) = devices::assemble(
         &paths,
@@ -236,7 +256,7 @@ pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
             "devices": parts,
             "groups": groups,
             "volumes": volumes,
-            "cache": sys.cache.stats(),
+            "cache": cache_json(&sys.cache.stats()),
         }))?;
     } else {
         print_tables(&sys, &parts, &groups, &volumes, out)?;
@@ -257,19 +277,9 @@ fn print_tables(
     volumes: &[Value],
     out: &Output,
 ) -> Result<()> {
-    let mut t = table();
-    t.set_header(vec![
-        "device",
-        "partition",
-        "ID",
-        "hot-fix area",
-        "pool slots",
-        "volume table",
-        "data area",
-        "logical size",
-    ]);
+    let mut t = Vec::new();
     for p in parts {
-        t.add_row(vec![
+        t.push(vec![
             p["device"].as_str().unwrap_or("").to_string(),
             format!(
                 "sector {} +{} ({}){}",
@@ -294,21 +304,32 @@ fn print_tables(
             format_size(n(&p["logical_sectors"]) * SECTOR as u64),
         ]);
     }
-    out.line("Partitions")?;
-    out.line(t.to_string())?;
-    for (i, g) in groups.iter().enumerate() {
-        let mut t = table();
-        t.set_header(vec![
-            "slot",
-            "member",
+    if !out.headerless {
+        out.line("Partitions")?;
+    }
+    out.named_table(
+        Some("partition"),
+        &[
             "device",
-            "state",
-            "logical data at",
-            "remirror",
-        ]);
+            "partition",
+            "ID",
+            "hot-fix area",
+            "pool slots",
+            "volume table",
+            "data area",
+            "logical size",
+        ],
+        &t,
+    )?;
+    for (i, g) in groups.iter().enumerate() {
+        let mut t = Vec::new();
         for m in g["members"].as_array().into_iter().flatten() {
             let rem = &m["remirror"];
-            t.add_row(vec![
+            let mut row = Vec::new();
+            if out.headerless {
+                row.push(format!("{:08x}", n(&g["group_id"])));
+            }
+            row.extend([
                 n(&m["slot"]).to_string(),
                 format!("{:08x}", n(&m["partition_id"])),
                 m["device"].as_str().unwrap_or("(missing)").to_string(),
@@ -331,35 +352,38 @@ fn print_tables(
                     )
                 },
             ]);
+            t.push(row);
         }
-        out.line(format!(
-            "\nMirror group {:08x} ({}, {}{})",
-            n(&g["group_id"]),
-            format_size(n(&g["logical_bytes"])),
-            match sys.groups[i].members.len() + sys.groups[i].missing.len() {
-                1 => "1 member".to_string(),
-                k => format!("{k} members"),
-            },
-            if g["degraded"].as_bool() == Some(true) {
-                ", DEGRADED"
-            } else {
-                ""
-            }
-        ))?;
-        out.line(t.to_string())?;
+        if !out.headerless {
+            out.line(format!(
+                "\nMirror group {:08x} ({}, {}{})",
+                n(&g["group_id"]),
+                format_size(n(&g["logical_bytes"])),
+                match sys.groups[i].members.len() + sys.groups[i].missing.len() {
+                    1 => "1 member".to_string(),
+                    k => format!("{k} members"),
+                },
+                if g["degraded"].as_bool() == Some(true) {
+                    ", DEGRADED"
+                } else {
+                    ""
+                }
+            ))?;
+        }
+        out.named_table(
+            Some("member"),
+            &[
+                "slot",
+                "member",
+                "device",
+                "state",
+                "logical data at",
+                "remirror",
+            ],
+            &t,
+        )?;
     }
-    let mut t = table();
-    t.set_header(vec![
-        "volume",
-        "block",
-        "size",
-        "used",
-        "free",
-        "files",
-        "dirs",
-        "checksums",
-        "segments",
-    ]);
+    let mut t = Vec::new();
     for v in volumes {
         let st = &v["stats"];
         let bs = n(&v["block_size"]);
@@ -386,7 +410,7 @@ fn print_tables(
                 n(&st[k]).to_string()
             }
         };
-        t.add_row(vec![
+        t.push(vec![
             v["name"].as_str().unwrap_or("").to_string(),
             format_size(bs),
             format_size(n(&v["size_bytes"])),
@@ -403,8 +427,24 @@ fn print_tables(
             segs.join("\n"),
         ]);
     }
-    out.line("\nVolumes")?;
-    out.line(t.to_string())?;
+    if !out.headerless {
+        out.line("\nVolumes")?;
+    }
+    out.named_table(
+        Some("volume"),
+        &[
+            "volume",
+            "block",
+            "size",
+            "used",
+            "free",
+            "files",
+            "dirs",
+            "checksums",
+            "segments",
+        ],
+        &t,
+    )?;
     Ok(())
 }
 

@@ -166,7 +166,8 @@ pub fn run(a: LsArgs, _out: &Output, session: &Session) -> Result<i32> {
             failed = true;
         }
     }
-    if a.json {
+    if a.json && !failed {
+        // A failing command prints no JSON: the errors are on stderr.
         let v = json!({
             "nwvol_json": FILES_JSON_VERSION,
             "command": "ls",

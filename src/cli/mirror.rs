@@ -24,7 +24,7 @@ use super::{DeviceArgs, EXIT_OK, Output, Session, devices};
 const REMIRROR_STALE_SECS: u32 = 30;
 
 /// Version of the `mirror --json` shapes.
-pub const MIRROR_JSON_VERSION: u32 = 1;
+pub const MIRROR_JSON_VERSION: u32 = 2;
 
 /// Options of `nwvol mirror`.
 #[derive(Debug, Args)]
@@ -173,7 +173,7 @@ fn plan_json(plan: &RemirrorPlan) -> Value {
     json!(
         plan.ranges
             .iter()
-            .map(|&(s, e)| json!({"start": s, "bytes": e - s}))
+            .map(|&(s, e)| json!({"start_byte": s, "bytes": e - s}))
             .collect::<Vec<_>>()
     )
 }
@@ -224,6 +224,9 @@ fn print_plan(
 /// Progress reporting: a bar on a terminal, JSON lines, or nothing.
 struct Reporter {
     json: bool,
+    /// JSON progress lines: --json without -q (the summary line is the
+    /// answer and comes either way).
+    json_progress: bool,
     command: &'static str,
     bar: Option<indicatif::ProgressBar>,
     window: VecDeque<(Instant, u64)>,
@@ -245,7 +248,8 @@ impl Reporter {
             b
         });
         Reporter {
-            json: json && !out.quiet,
+            json,
+            json_progress: json && !out.quiet,
             command,
             bar,
             window: VecDeque::new(),
@@ -283,7 +287,7 @@ impl Reporter {
                     .unwrap_or_else(|| "?".into()),
             );
         }
-        if self.json {
+        if self.json_progress {
             let due = self
                 .last_json
                 .is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
@@ -297,7 +301,7 @@ impl Reporter {
                     "left_bytes": p.left_bytes,
                     "done_bytes": p.done_bytes,
                     "total_bytes": p.total_bytes,
-                    "checkpoint": p.checkpoint,
+                    "checkpoint_bytes": p.checkpoint,
                     "rate_bytes_per_sec": rate,
                     "eta_seconds": eta,
                 });
@@ -420,10 +424,13 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
     // outage) is re-added as mdadm --re-add does: resynced, not
     // overwritten, copying only what the write-intent record names.
     if let Some(id) = listed_member(&paths, &a.new_device, a.dev.direct, &session.settings) {
-        out.info(format!(
-            "{}: already a member of this group (partition {id:#010x}); resyncing it as nwvol mirror resume does",
-            a.new_device.display()
-        ))?;
+        // With --json standard output holds JSON only.
+        if !a.copy.json {
+            out.info(format!(
+                "{}: already a member of this group (partition {id:#010x}); resyncing it as nwvol mirror resume does",
+                a.new_device.display()
+            ))?;
+        }
         let mut dev = a.dev.clone();
         dev.devices = paths;
         dev.devices.push(a.new_device.clone());

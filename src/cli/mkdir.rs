@@ -19,13 +19,18 @@ pub struct MkdirArgs {
     /// Make missing parents too; an existing directory is no error.
     #[arg(short, long)]
     pub parents: bool,
+    /// Print one line per directory made, as mkdir -v does: created
+    /// directory 'PATH'.
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Directories to make: VOLUME:/DIR.
     #[arg(required = true, value_name = "VOLUME:/DIR")]
     pub paths: Vec<String>,
 }
 
 /// Runs `nwvol mkdir`.
-pub fn run(a: MkdirArgs, _out: &Output, session: &Session) -> Result<i32> {
+pub fn run(a: MkdirArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
     let sys = open_system(&a.dev, session, true)?;
@@ -38,14 +43,29 @@ pub fn run(a: MkdirArgs, _out: &Output, session: &Session) -> Result<i32> {
     let mut failed = false;
     for p in &paths {
         let r = if a.parents {
-            v.mkdir_p(p, times).map(|_| ())
+            // The directories -p will make, for -v: the missing prefixes.
+            let missing: Vec<NwPath> = (1..=p.components.len())
+                .map(|k| NwPath {
+                    volume: p.volume.clone(),
+                    components: p.components[..k].to_vec(),
+                })
+                .filter(|sub| v.resolve(sub).is_err())
+                .collect();
+            v.mkdir_p(p, times).map(|_| missing)
         } else {
             v.resolve_parent(p)
-                .and_then(|(dir, name)| v.mkdir(dir, name, times).map(|_| ()))
+                .and_then(|(dir, name)| v.mkdir(dir, name, times).map(|_| vec![p.clone()]))
         };
-        if let Err(e) = r {
-            item_error(p, &e.into());
-            failed = true;
+        match r {
+            Ok(made) => {
+                for d in made {
+                    out.verbose(a.verbose, format!("created directory '{d}'"))?;
+                }
+            }
+            Err(e) => {
+                item_error(p, &e.into());
+                failed = true;
+            }
         }
     }
     v.sync()?;

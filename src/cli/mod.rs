@@ -120,6 +120,54 @@ pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     }
 }
 
+/// Which manual pages list an environment variable.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvScope {
+    /// Commands that take -d (and nwvol(1)).
+    Devices,
+    /// Commands that print tables (and nwvol(1)).
+    Tables,
+    /// nwvol(1) only.
+    Top,
+}
+
+/// Every environment variable the binary reads, for the ENVIRONMENT
+/// section of the manual pages: name, scope, meaning. The docs test checks
+/// that every variable the source reads is here.
+// Read only by tests/docs_fresh.rs, which renders the manual pages.
+#[allow(dead_code)]
+pub fn environment() -> &'static [(&'static str, EnvScope, &'static str)] {
+    &[
+        (
+            "NWVOL_DEVICES",
+            EnvScope::Devices,
+            "The devices when no -d is given. When the value holds a newline, each line is one path \
+(so paths may contain spaces and commas; empty lines are skipped); otherwise paths are separated by \
+spaces, tabs or commas. Example: NWVOL_DEVICES=\"$(printf '%s\\n' 'my disk 0.img' 'my disk 1.img')\".",
+        ),
+        (
+            "LC_ALL, LC_CTYPE, LANG",
+            EnvScope::Tables,
+            "The first one set decides how tables are drawn: with line-drawing characters when it names \
+UTF-8 (e.g. en_US.UTF-8, C.UTF-8), else with plain ASCII (+, -, |).",
+        ),
+        (
+            "COLUMNS",
+            EnvScope::Tables,
+            "The width tables are fitted to (long cells wrap); without it, the terminal's width when \
+standard output is one, else no limit.",
+        ),
+        (
+            "NWVOL_TEST_KILL_AFTER_WRITES",
+            EnvScope::Top,
+            "Read only by builds with the `testing` feature (the test suite's crash hook: the process \
+kills itself after that many device writes); a release build ignores it.",
+        ),
+    ]
+}
+
 /// nwvol: format, inspect, remirror and verify NetWare-style volumes.
 #[derive(Debug, Parser)]
 #[command(
@@ -127,12 +175,17 @@ pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
     version,
     about = "Format, inspect, remirror and verify NetWare 386 style volumes on block devices and image files",
     long_about = None,
-    after_help = "Devices are named on each call with -d (repeatable) or in NWVOL_DEVICES (separated by commas or spaces); \
+    after_help = "Devices are named on each call with -d (repeatable) or in NWVOL_DEVICES: one path per line when \
+the value holds a newline (so paths may contain spaces or commas), else separated by spaces or commas. \
 nwvol assembles mirror groups and volumes from what is on them.\n\n\
+-q silences progress bars, notices of what was done, summaries and warnings; what a command was asked to \
+show (listings, tables, file contents, --json output) and errors are printed either way.\n\n\
 Example:\n  nwvol format --size 1G --mirror disk0.img disk1.img\n  nwvol inspect -d disk0.img -d disk1.img"
 )]
 pub struct Cli {
-    /// Print nothing but errors.
+    /// Quiet: no progress bars, notices of what was done, summaries or
+    /// warnings. Answers (listings, tables, file contents, --json output)
+    /// and errors are printed either way.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Size of nwvol's block cache, shared by every mirror group (e.g. 64M,
@@ -157,7 +210,9 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct DeviceArgs {
     /// A member device, image file or NBD URI (nbd://HOST[:PORT]/EXPORT,
-    /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES.
+    /// nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES
+    /// (one per line when it holds a newline, else separated by spaces or
+    /// commas).
     #[arg(short = 'd', long = "device", value_name = "DEVICE")]
     pub devices: Vec<std::path::PathBuf>,
     /// Use O_DIRECT for image files too, where their file system takes
@@ -278,6 +333,8 @@ nwvol volume rename -d disk0.img VOL1 DATA"
 nwvol hotfix list --json | jq '.members[] | {device, pool_slots_used}'"
     )]
     Hotfix(hotfix::HotfixArgs),
+    /// Manage mirror groups: show members and progress, add a member and
+    /// copy to it, resume a remirror, remove or split off a member.
     #[command(
         after_help = "Examples:\n  nwvol mirror status -d disk0.img -d disk1.img\n  \
 nwvol mirror add -d disk0.img -d disk1.img disk2.img\n  \

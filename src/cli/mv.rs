@@ -15,6 +15,11 @@ use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 pub struct MvArgs {
     #[command(flatten)]
     pub dev: DeviceArgs,
+    /// Print one line per file or directory moved, as mv -v does:
+    /// renamed 'SOURCE' -> 'DEST'.
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// What to move: VOLUME:/DIR/FILE.
     #[arg(required = true, value_name = "VOLUME:/SOURCE")]
     pub sources: Vec<String>,
@@ -23,7 +28,8 @@ pub struct MvArgs {
     pub dest: String,
 }
 
-fn move_one(v: &mut OpenVolume, src: &NwPath, dest: &NwPath, into: Option<u32>) -> Result<()> {
+/// Moves `src`; returns where it went.
+fn move_one(v: &mut OpenVolume, src: &NwPath, dest: &NwPath, into: Option<u32>) -> Result<String> {
     let Target::Entry(idx) = v.resolve(src)? else {
         bail!("{src}: the root directory cannot be moved");
     };
@@ -52,11 +58,11 @@ fn move_one(v: &mut OpenVolume, src: &NwPath, dest: &NwPath, into: Option<u32>) 
         v.remove(Target::Entry(other), false, false)?;
     }
     v.rename(idx, dir, &new_name)?;
-    Ok(())
+    Ok(v.path_of(idx).to_string())
 }
 
 /// Runs `nwvol mv`.
-pub fn run(a: MvArgs, _out: &Output, session: &Session) -> Result<i32> {
+pub fn run(a: MvArgs, out: &Output, session: &Session) -> Result<i32> {
     let mut paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let dest = parse(&a.dest)?;
     paths.push(dest.clone());
@@ -74,9 +80,12 @@ pub fn run(a: MvArgs, _out: &Output, session: &Session) -> Result<i32> {
     }
     let mut failed = false;
     for p in &paths {
-        if let Err(e) = move_one(&mut v, p, &dest, into) {
-            item_error(p, &e);
-            failed = true;
+        match move_one(&mut v, p, &dest, into) {
+            Ok(to) => out.verbose(a.verbose, format!("renamed '{p}' -> '{to}'"))?,
+            Err(e) => {
+                item_error(p, &e);
+                failed = true;
+            }
         }
     }
     v.sync()?;

@@ -19,7 +19,7 @@ use nwvol::volume::{NwPath, OpenVolume};
 use super::{DeviceArgs, Session, devices};
 
 /// Version of the JSON shapes of the file commands (docs/JSON.md).
-pub const FILES_JSON_VERSION: u32 = 1;
+pub const FILES_JSON_VERSION: u32 = 2;
 
 /// Assembles the devices: read-only, or for writing (exclusive locks;
 /// the session remembers the groups, to report members that fail).
@@ -172,7 +172,7 @@ pub fn entry_json(v: &OpenVolume, n: &Node) -> Value {
         "dos_name": n.dos_name(),
         "long_name": n.long_name,
         "type": if n.is_dir() { "directory" } else { "file" },
-        "size": n.length(),
+        "size_bytes": n.length(),
         "modified": time_json(n.modified()),
         "created": time_json(n.created()),
         "deleted": time_json(deleted_at(n)),

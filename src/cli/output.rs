@@ -1,21 +1,92 @@
-//! Printing: quiet mode, broken pipes, one-line errors.
+//! Printing: quiet mode, verbose lines, tables, broken pipes, one-line
+//! errors.
+//!
+//! What `-q` silences, for every command: progress bars, notices of what
+//! was done ("created volume ...", "purged ..."), summaries and warnings
+//! that are not errors. The answer a command was asked for (a listing, a
+//! table, file bytes, `--json` output) goes to standard output either way,
+//! and errors to standard error.
 
 use std::io::Write;
+
+use comfy_table::{ContentArrangement, Table};
 
 /// Where command output goes.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
-    /// Print nothing but errors.
+    /// Silence progress, notices, summaries and warnings (not answers, not
+    /// errors).
     pub quiet: bool,
+    /// Tables as tab-separated rows without a header (`-H`).
+    pub headerless: bool,
 }
 
 impl Output {
     /// New output settings.
     pub fn new(quiet: bool) -> Output {
-        Output { quiet }
+        Output {
+            quiet,
+            headerless: false,
+        }
     }
 
-    /// Prints a line of the command's result (even when quiet is off).
+    /// The same settings, with tables headerless and tab-separated when
+    /// `headerless` (a command's `-H`).
+    pub fn headerless(self, headerless: bool) -> Output {
+        Output { headerless, ..self }
+    }
+
+    /// Prints a table: bordered (UTF-8 lines, or plain ASCII when the
+    /// locale is not UTF-8) and fitted to the terminal's width (or
+    /// $COLUMNS), or with `-H` one line per row, cells separated by tabs,
+    /// no header.
+    pub fn table(&self, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+        self.named_table(None, header, rows)
+    }
+
+    /// Like [`Output::table`], for a command that prints several kinds of
+    /// table: with `-H` each row starts with `name`, the table's kind.
+    pub fn named_table(
+        &self,
+        name: Option<&str>,
+        header: &[&str],
+        rows: &[Vec<String>],
+    ) -> std::io::Result<()> {
+        if self.headerless {
+            let mut o = std::io::stdout().lock();
+            for r in rows {
+                let cells: Vec<String> = name
+                    .into_iter()
+                    .map(str::to_string)
+                    .chain(r.iter().map(|c| headerless_cell(c)))
+                    .collect();
+                writeln!(o, "{}", cells.join("\t"))?;
+            }
+            return Ok(());
+        }
+        let mut t = Table::new();
+        t.load_style(if utf8_locale() {
+            comfy_table::presets::UTF8_FULL_CONDENSED
+        } else {
+            comfy_table::presets::ASCII_FULL_CONDENSED
+        });
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        if let Some(w) = columns() {
+            t.set_width(w);
+        }
+        t.set_header(header.to_vec());
+        for r in rows {
+            t.add_row(r.clone());
+        }
+        self.line(t.to_string())
+    }
+
+    /// Prints a line of a verbose listing (`-v`), when asked for.
+    pub fn verbose(&self, on: bool, s: impl AsRef<str>) -> std::io::Result<()> {
+        if on { self.line(s) } else { Ok(()) }
+    }
+
+    /// Prints a line of the command's answer (even when quiet).
     pub fn line(&self, s: impl AsRef<str>) -> std::io::Result<()> {
         let mut o = std::io::stdout().lock();
         writeln!(o, "{}", s.as_ref())
@@ -38,12 +109,41 @@ impl Output {
         eprintln!("nwvol: {}", tidy(s.as_ref()));
     }
 
-    /// Prints a JSON value as one line.
+    /// Prints a JSON value as one line (the answer: even when quiet).
     pub fn json(&self, v: &serde_json::Value) -> std::io::Result<()> {
         let mut o = std::io::stdout().lock();
         serde_json::to_writer(&mut o, v)?;
         writeln!(o)
     }
+}
+
+/// A cell of a `-H` row: one line, no tab inside.
+fn headerless_cell(c: &str) -> String {
+    c.replace('\t', " ").replace('\n', ", ")
+}
+
+/// True when the locale (LC_ALL, else LC_CTYPE, else LANG, the first one
+/// set) names UTF-8; tables then use line-drawing characters.
+pub fn utf8_locale() -> bool {
+    // Each name spelled out: the docs test finds the variables read here.
+    let set = |v: Result<String, std::env::VarError>| v.ok().filter(|v| !v.is_empty());
+    let Some(loc) = set(std::env::var("LC_ALL"))
+        .or_else(|| set(std::env::var("LC_CTYPE")))
+        .or_else(|| set(std::env::var("LANG")))
+    else {
+        return false;
+    };
+    let l = loc.to_ascii_lowercase();
+    l.contains("utf-8") || l.contains("utf8")
+}
+
+/// The width tables must fit in from $COLUMNS, when set to a number (else
+/// the terminal's own width when standard output is one).
+fn columns() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&w| w > 0)
 }
 
 /// True when the error is a write to a closed pipe (`nwvol ... | head`).

@@ -22,6 +22,11 @@ pub struct PutArgs {
     /// Copy directories with everything in them.
     #[arg(short, long)]
     pub recursive: bool,
+    /// Print one line per file or directory copied, as cp -v does:
+    /// 'SOURCE' -> 'DEST'.
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Local files or directories, or - for standard input.
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<PathBuf>,
@@ -35,6 +40,8 @@ struct Putter {
     failed: u64,
     now: DosTime,
     recursive_ok: bool,
+    verbose: bool,
+    out: Output,
 }
 
 impl Putter {
@@ -54,6 +61,17 @@ impl Putter {
         self.v
             .write_file(dir, name, &mut f, Some(m.len()), times)
             .with_context(|| src.display().to_string())?;
+        self.copied(src, dir, name)
+    }
+
+    /// The -v line of a file or directory just copied to `name` in `dir`.
+    fn copied(&self, src: &Path, dir: u32, name: &str) -> Result<()> {
+        if self.verbose
+            && let Some(i) = self.v.index().lookup(dir, name)
+        {
+            self.out
+                .line(format!("'{}' -> '{}'", src.display(), self.v.path_of(i)))?;
+        }
         Ok(())
     }
 
@@ -129,6 +147,7 @@ impl Putter {
             }
             let times = self.times(&m);
             let id = self.dir(dir, name, times)?;
+            self.copied(src, dir, name)?;
             self.tree(src, id);
             Ok(())
         } else if m.is_file() {
@@ -140,7 +159,7 @@ impl Putter {
 }
 
 /// Runs `nwvol put`.
-pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
+pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
     let dest = parse(&a.dest)?;
     let sys = open_system(&a.dev, session, true)?;
     let v = OpenVolume::from_assembly(&sys, &dest.volume, OpenMode::Write)?;
@@ -157,6 +176,8 @@ pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
         failed: 0,
         now: DosTime::now(),
         recursive_ok: a.recursive,
+        verbose: a.verbose,
+        out: *out,
     };
     for src in &a.sources {
         let r = (|| -> Result<()> {
@@ -176,7 +197,7 @@ pub fn run(a: PutArgs, _out: &Output, session: &Session) -> Result<i32> {
                 };
                 p.v.write_file(dir, name, &mut i, None, times)
                     .with_context(|| dest.to_string())?;
-                return Ok(());
+                return p.copied(src, dir, name);
             }
             match into {
                 Some(dir) => p.one(src, dir, None),

@@ -21,13 +21,17 @@ pub struct RmArgs {
     /// Free the files' space at once instead of keeping them salvageable.
     #[arg(long)]
     pub purge: bool,
+    /// Print one line per path removed, as rm -v does: removed 'PATH'.
+    /// Not with -q.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Files or directories: VOLUME:/DIR/FILE.
     #[arg(required = true, value_name = "VOLUME:/PATH")]
     pub paths: Vec<String>,
 }
 
 /// Runs `nwvol rm`.
-pub fn run(a: RmArgs, _out: &Output, session: &Session) -> Result<i32> {
+pub fn run(a: RmArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
     let vol = one_volume(&paths)?.to_string();
     let sys = open_system(&a.dev, session, true)?;
@@ -35,9 +39,12 @@ pub fn run(a: RmArgs, _out: &Output, session: &Session) -> Result<i32> {
     let mut failed = false;
     for p in &paths {
         let r = v.resolve(p).and_then(|t| v.remove(t, a.recursive, a.purge));
-        if let Err(e) = r {
-            item_error(p, &e.into());
-            failed = true;
+        match r {
+            Ok(_) => out.verbose(a.verbose, format!("removed '{p}'"))?,
+            Err(e) => {
+                item_error(p, &e.into());
+                failed = true;
+            }
         }
     }
     v.sync()?;

@@ -69,7 +69,7 @@ fn stat_json(v: &OpenVolume, p: &NwPath) -> Result<Value> {
     match &n.item {
         Item::File(f) => {
             let blocks = v.file_blocks(n)?;
-            o["size"] = json!(f.length);
+            o["size_bytes"] = json!(f.length);
             o["owner"] = json!(f.owner);
             o["modifier"] = json!(f.modifier);
             o["first_block"] = if f.first_block == NO_BLOCK {
@@ -130,8 +130,8 @@ fn print(out: &Output, o: &Value) -> Result<()> {
     }
     out.line(format!("  created: {}", s("created")))?;
     out.line(format!("  modified: {}", s("modified")))?;
-    if o.get("size").is_some() {
-        out.line(format!("  size: {} bytes", s("size")))?;
+    if o.get("size_bytes").is_some() {
+        out.line(format!("  size: {} bytes", s("size_bytes")))?;
         out.line(format!("  first block: {}", s("first_block")))?;
         out.line(format!("  chain: {} blocks", s("blocks")))?;
         out.line(format!("  deleted: {} (by {})", s("deleted"), s("deleter")))?;
@@ -198,6 +198,10 @@ pub fn run(a: StatArgs, out: &Output, session: &Session) -> Result<i32> {
                 failed = true;
             }
         }
+    }
+    if a.json && failed {
+        // A failing command prints no JSON: the errors are on stderr.
+        return Ok(EXIT_FAILURE);
     }
     if a.json {
         out.json(&json!({

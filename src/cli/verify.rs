@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
 
 use nwvol::check::run::{self, Checks, VerifyObserver, VerifyReport, find_truncated};
@@ -67,6 +66,10 @@ pub struct VerifyArgs {
     /// docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    /// Scripted mode: the findings as tab-separated lines without a header
+    /// (code, member, where, belongs to, problem, action), no summary line.
+    #[arg(short = 'H')]
+    pub no_header: bool,
 }
 
 /// Runs `nwvol verify`; errors that stop the check exit with 8.
@@ -147,6 +150,7 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
     };
     let started = Instant::now();
     let json = a.json;
+    let out = &out.headerless(a.no_header);
     // Truncated image files are found before assembly (which refuses
     // them); repair gives them their length back.
     let paths = super::devices::device_paths(&a.dev.devices)?;
@@ -204,22 +208,10 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
         out.json(&v)?;
         return Ok(code);
     }
-    if out.quiet {
-        return Ok(code);
-    }
     if !findings.is_empty() {
-        let mut t = Table::new();
-        t.load_style(UTF8_FULL_CONDENSED);
-        t.set_header(vec![
-            "code",
-            "member",
-            "where",
-            "belongs to",
-            "problem",
-            "action",
-        ]);
+        let mut t = Vec::new();
         for f in &findings {
-            t.add_row(vec![
+            t.push(vec![
                 f.code.to_string(),
                 f.member.clone().unwrap_or_else(|| "-".into()),
                 where_(f),
@@ -228,7 +220,13 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
                 action_text(&f.action),
             ]);
         }
-        out.line(t.to_string())?;
+        out.table(
+            &["code", "member", "where", "belongs to", "problem", "action"],
+            &t,
+        )?;
+    }
+    if out.quiet || out.headerless {
+        return Ok(code);
     }
     let rate = if secs > 0.0 {
         format!(

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
 use nwvol::assembly::Assembly;
@@ -85,6 +84,9 @@ nwvol volume create -d disk0.img -d disk1.img --block-size 64K DATA"
         /// One JSON object instead of a table (shape in docs/JSON.md).
         #[arg(long)]
         json: bool,
+        /// Scripted mode: no header, one tab-separated line per volume.
+        #[arg(short = 'H')]
+        no_header: bool,
     },
 }
 
@@ -141,9 +143,7 @@ fn list(sys: &Assembly, json_out: bool, out: &Output) -> Result<()> {
         }))?;
         return Ok(());
     }
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(vec!["volume", "block", "size", "segments"]);
+    let mut t = Vec::new();
     let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
     for v in &vols {
         let segs: Vec<String> = v["segments"]
@@ -172,14 +172,14 @@ fn list(sys: &Assembly, json_out: bool, out: &Output) -> Result<()> {
         } else if v["writable"] == false {
             name.push_str(" (read-only)");
         }
-        t.add_row(vec![
+        t.push(vec![
             name,
             format_size(n(&v["block_size"])),
             format_size(n(&v["size_bytes"])),
             segs.join("\n"),
         ]);
     }
-    out.line(t.to_string())?;
+    out.table(&["volume", "block", "size", "segments"], &t)?;
     Ok(())
 }
 
@@ -234,9 +234,13 @@ pub fn run(a: VolumeArgs, out: &Output, session: &Session) -> Result<i32> {
                 old.to_ascii_uppercase()
             ))?;
         }
-        VolumeAction::List { dev, json } => {
+        VolumeAction::List {
+            dev,
+            json,
+            no_header,
+        } => {
             let sys = open_system(&dev, session, false)?;
-            list(&sys, json, out)?;
+            list(&sys, json, &out.headerless(no_header))?;
         }
     }
     Ok(EXIT_OK)

@@ -101,7 +101,7 @@ fn mirrored_pair_inspects_as_one_group_of_two_in_sync() {
     let (a, b) = (img(&dir, "disk0.img"), img(&dir, "disk1.img"));
     ok(&["format", "--size", "64M", "--mirror", s(&a), s(&b)]);
     let j = inspect(&[&a, &b]);
-    assert_eq!(j["nwvol_json"], 1);
+    assert_eq!(j["nwvol_json"], 2);
     assert_eq!(j["command"], "inspect");
     let devs = j["devices"].as_array().unwrap();
     assert_eq!(devs.len(), 2, "{j}");

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::path::Path;
 
 /// A 2-way mirror holding a few files, one of them deleted (for salvage).
-fn populated(dir: &tempfile::TempDir) -> (String, String) {
+pub(crate) fn populated(dir: &tempfile::TempDir) -> (String, String) {
     let a = img(dir, "a.img").display().to_string();
     let b = img(dir, "b.img").display().to_string();
     ok(&["format", "-q", "--size", "64M", "--mirror", &a, &b]);
@@ -35,7 +35,7 @@ fn populated(dir: &tempfile::TempDir) -> (String, String) {
 
 /// Runs with the devices in NWVOL_DEVICES; asserts exit 0 and an empty
 /// stderr; returns stdout.
-fn ok_env(devs: &str, args: &[&str]) -> String {
+pub(crate) fn ok_env(devs: &str, args: &[&str]) -> String {
     let o = nwvol()
         .env("NWVOL_DEVICES", devs)
         .args(args)
@@ -111,7 +111,7 @@ fn reports_carry_what_was_done() {
     assert_eq!(deleted[0]["path"], "SYS:/DATA/OLD.TXT");
     assert!(deleted[0]["deleted"].is_string(), "{salvage}");
     let st = get(&["stat", "SYS:/DATA/Report 2024.txt"]);
-    assert_eq!(st["entries"][0]["size"], 18, "{st}");
+    assert_eq!(st["entries"][0]["size_bytes"], 18, "{st}");
     let hf = get(&["hotfix", "list"]);
     let members = hf["members"].as_array().unwrap();
     assert_eq!(members.len(), 2, "{hf}");

@@ -56,7 +56,7 @@ fn inspect_shows_member_and_cache_counters() {
         &sb,
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["cache"]["capacity"], 8 << 20);
+    assert_eq!(v["cache"]["capacity_bytes"], 8 << 20);
     assert!(v["cache"]["misses"].as_u64().unwrap() > 0);
     let m = &v["groups"][0]["members"][0];
     assert_eq!(m["hotfix_slots_used"], 0);
