@@ -30,27 +30,36 @@ pub fn open_system(dev: &DeviceArgs, session: &Session, write: bool) -> Result<A
     } else {
         devices::Access::Read
     };
-    let (sys, _) = devices::assemble(&paths, access, dev.direct, &session.settings)?;
+    let (sys, left_out) = devices::assemble(&paths, access, dev.direct, &session.settings)?;
     if let Some((a, b)) = sys.groups.iter().find_map(|g| g.split_brain()) {
         bail!("{}", super::mirror::split_choices(&a, &b));
     }
     if write {
         session.wrote(&sys.groups);
-        warn_degraded_writes(&sys);
+        warn_degraded_writes(&sys, &left_out);
     }
     Ok(sys)
 }
 
 /// One warning per group that writes go to degraded: a member missing or
 /// out of sync misses them until `nwvol mirror resume`.
-pub fn warn_degraded_writes(sys: &Assembly) {
+pub fn warn_degraded_writes(sys: &Assembly, left_out: &[String]) {
     for g in &sys.groups {
         let stale = g.absent_or_stale();
         if stale.is_empty() || g.split.is_some() {
             continue;
         }
+        let left: Vec<&str> = left_out
+            .iter()
+            .filter_map(|l| l.split(": ").next())
+            .collect();
+        let given = if g.missing.is_empty() || left.is_empty() {
+            String::new()
+        } else {
+            format!("; left out: {}", left.join(", "))
+        };
         eprintln!(
-            "nwvol: warning: group {:08x} is degraded: writes miss {}; once every member is back, run nwvol mirror resume",
+            "nwvol: warning: group {:08x} is degraded: writes miss {}{given}; once every member is back, run nwvol mirror resume",
             g.group_id,
             stale.join(", ")
         );
