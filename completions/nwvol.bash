@@ -1011,7 +1011,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__add)
-            opts="-d -q -h --device --direct --dry-run --max-rate --json --force --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -n -f -q -h --device --direct --dry-run --max-rate --json --force --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,7 +1147,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__remove)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -n -q -h --device --direct --dry-run --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1181,7 +1181,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__resume)
-            opts="-d -q -h --device --direct --dry-run --max-rate --json --from --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -n -q -h --device --direct --dry-run --max-rate --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1196,10 +1196,6 @@ _nwvol() {
                     return 0
                     ;;
                 --max-rate)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1223,7 +1219,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__split)
-            opts="-d -q -h --device --direct --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -n -q -h --device --direct --dry-run --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -56,7 +56,7 @@ pub fn plan(devices: &[Arc<dyn Device>], opts: &FormatOptions) -> Result<FormatP
     let geometry = devices
         .iter()
         .map(|d| {
-            PartitionGeometry::plan(d.size(), opts.hotfix)
+            PartitionGeometry::plan(d.bytes(), opts.hotfix)
                 .map_err(|reason| Error::Invalid(format!("{}: {reason}", d.name())))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -28,6 +28,10 @@ pub trait CopyObserver {
     /// A dry run: `plan` is what would be copied to `target`; nothing is
     /// written.
     fn planned(&mut self, target: &str, plan: &RemirrorPlan);
+    /// A dry run: `target` holds `found` (a partition table, a file
+    /// system...), which the operation overwrites only when forced. Said
+    /// before [`CopyObserver::planned`].
+    fn would_overwrite(&mut self, _target: &str, _found: &str) {}
     /// The copy to `target` starts: the job copies `total` bytes, `done`
     /// of them in earlier runs.
     fn started(&mut self, target: &str, total: u64, done: u64);
@@ -92,7 +96,7 @@ pub fn add_member(
 ) -> Result<Option<Progress>> {
     let g = one_group(sys)?;
     let name = new.name().to_string();
-    let geom = PartitionGeometry::plan(new.size(), None)
+    let geom = PartitionGeometry::plan(new.bytes(), None)
         .map_err(|e| Error::Invalid(format!("{name}: {e}")))?;
     let need = g.logical_bytes / 512;
     if (geom.data_sectors as u64) < need {
@@ -118,9 +122,17 @@ pub fn add_member(
             g.name()
         )));
     }
-    check_devices(std::slice::from_ref(&new), force)?;
+    // A dry run says what would need forcing instead of refusing.
+    let overwrite = match check_devices(std::slice::from_ref(&new), force) {
+        Ok(()) => None,
+        Err(Error::WouldOverwrite { found, .. }) if opts.dry_run => Some(found),
+        Err(e) => return Err(e),
+    };
     let plan = allocated_plan(sys, 0)?;
     if opts.dry_run {
+        if let Some(found) = &overwrite {
+            observer.would_overwrite(&name, found);
+        }
         observer.planned(&name, &plan);
         return Ok(None);
     }
@@ -294,21 +306,28 @@ pub enum Removed {
     },
 }
 
-/// Detaches the member on the device named `device` from its group among
-/// `groups`: its own table says it is removed and the others forget it.
-/// With `split`, it becomes an independent copy instead: a new group and
-/// partition ID, an empty write-intent record. Refused for the last
+/// What removing or splitting off a member would do: [`check_removal`]'s
+/// answer, for a dry run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovalPlan {
+    /// The group the member would leave.
+    pub group_id: u32,
+    /// The member's partition ID.
+    pub partition_id: u32,
+    /// The member's state now.
+    pub state: MemberState,
+    /// In-sync members the group keeps.
+    pub in_sync_left: usize,
+    /// Members (of any state) the group keeps.
+    pub members_left: usize,
+}
+
+/// Checks that the member on the device named `device` can leave its
+/// group among `groups` (or, with `split`, be split off) and says what
+/// [`remove_member`] would do; writes nothing. Refused for the last
 /// in-sync member, and (split) for a member that is not in sync.
-pub fn remove_member(groups: &[MirrorGroup], device: &str, split: bool) -> Result<Removed> {
-    let (g, i) = groups
-        .iter()
-        .find_map(|g| {
-            g.members
-                .iter()
-                .position(|m| m.partition.name() == device)
-                .map(|i| (g, i))
-        })
-        .ok_or_else(|| Error::Invalid(format!("{device}: not a member of the groups given")))?;
+pub fn check_removal(groups: &[MirrorGroup], device: &str, split: bool) -> Result<RemovalPlan> {
+    let (g, i) = find_member(groups, device)?;
     let m = &g.members[i];
     let ins = g.in_sync_members();
     if ins == vec![i] {
@@ -316,13 +335,55 @@ pub fn remove_member(groups: &[MirrorGroup], device: &str, split: bool) -> Resul
             "{device}: the last in-sync member of its group; removing it would leave no good copy"
         )));
     }
-    let id = m.partition.id();
     if split && !m.in_sync() {
         return Err(Error::Invalid(format!(
             "{device}: {}; only an in-sync member is a good copy to split off",
             m.state()
         )));
     }
+    let listed = g
+        .table()
+        .ext
+        .map(|x| {
+            x.members
+                .iter()
+                .filter(|r| r.state != MemberState::Removed)
+                .count()
+        })
+        .unwrap_or(g.members.len());
+    Ok(RemovalPlan {
+        group_id: g.group_id,
+        partition_id: m.partition.id(),
+        state: m.state(),
+        in_sync_left: ins.iter().filter(|&&k| k != i).count(),
+        members_left: listed.saturating_sub(1),
+    })
+}
+
+/// The group among `groups` holding the member on the device `device`, and
+/// the member's index in it.
+fn find_member<'g>(groups: &'g [MirrorGroup], device: &str) -> Result<(&'g MirrorGroup, usize)> {
+    groups
+        .iter()
+        .find_map(|g| {
+            g.members
+                .iter()
+                .position(|m| m.partition.name() == device)
+                .map(|i| (g, i))
+        })
+        .ok_or_else(|| Error::Invalid(format!("{device}: not a member of the groups given")))
+}
+
+/// Detaches the member on the device named `device` from its group among
+/// `groups`: its own table says it is removed and the others forget it.
+/// With `split`, it becomes an independent copy instead: a new group and
+/// partition ID, an empty write-intent record. Refused as
+/// [`check_removal`] refuses.
+pub fn remove_member(groups: &[MirrorGroup], device: &str, split: bool) -> Result<Removed> {
+    check_removal(groups, device, split)?;
+    let (g, i) = find_member(groups, device)?;
+    let m = &g.members[i];
+    let id = m.partition.id();
     // The member's own table says it is removed; the others forget it.
     let mut own = m.partition.mirror();
     if let Some(x) = own.ext.as_mut() {

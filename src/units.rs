@@ -1,7 +1,9 @@
 //! Sizes as people write them: "512M", "1.5G", "4KiB"; and back.
 //!
-//! Units are binary: K = 1024, M = 1024², G, T, P, E. Upper or lower case,
-//! with or without "B" or "iB" ("1G", "1g", "1GB", "1GiB" are all 2^30).
+//! A unit letter alone or with "iB" is binary: K = 1024, M = 1024², G, T,
+//! P, E ("1G", "1g", "1GiB" are all 2^30), as in dd, lvm and mdadm. With
+//! "B" alone it is decimal, as disk makers and SI write it: "1GB" is 10^9
+//! bytes, "1KB" 1000. Upper or lower case.
 //!
 //! And the one size every layer shares: the [`SECTOR`].
 
@@ -21,7 +23,8 @@ const UNITS: [(&str, u32); 7] = [
     ("E", 60),
 ];
 
-/// Parses a size such as "100", "4K", "512M", "1.5G", "1GiB" into bytes.
+/// Parses a size such as "100", "4K", "512M", "1.5G", "1GiB" (binary) or
+/// "1GB", "500MB" (decimal) into bytes.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     if t.is_empty() {
@@ -35,10 +38,10 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let bad = || {
         format!(
             "invalid size \"{s}\": expected a number with an optional unit K, M, G, T, P or E \
-             (e.g. 4K, 512M, 1.5G)"
+             (binary, also KiB, MiB...) or KB, MB, GB... (decimal), e.g. 4K, 512M, 1.5G, 2GB"
         )
     };
-    let shift = parse_unit(unit).ok_or_else(bad)?;
+    let mult = parse_unit(unit).ok_or_else(bad)?;
     let (int, frac) = match num.split_once('.') {
         Some((i, f)) => (i, f),
         None => (num, ""),
@@ -63,7 +66,6 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
             trimmed.parse().map_err(|_| too_large())?
         }
     };
-    let mult: u128 = 1u128 << shift;
     let mut bytes = int_val * mult;
     let frac = frac.trim_end_matches('0');
     if !frac.is_empty() {
@@ -85,20 +87,28 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     u64::try_from(bytes).map_err(|_| too_large())
 }
 
-/// The power-of-two shift of a unit suffix, or None when unknown.
-fn parse_unit(unit: &str) -> Option<u32> {
+/// The bytes of one of a unit suffix, or None when unknown: `G`, `GiB`
+/// binary (2^30), `GB` decimal (10^9).
+fn parse_unit(unit: &str) -> Option<u128> {
     let u = unit.to_ascii_uppercase();
     if u.is_empty() || u == "B" {
-        return Some(0);
+        return Some(1);
     }
-    let stem = u
-        .strip_suffix("IB")
-        .or_else(|| u.strip_suffix('B'))
-        .unwrap_or(&u);
-    UNITS
+    let (stem, decimal) = match u.strip_suffix("IB") {
+        Some(stem) => (stem, false),
+        None => match u.strip_suffix('B') {
+            Some(stem) => (stem, true),
+            None => (u.as_str(), false),
+        },
+    };
+    let power = UNITS
         .iter()
-        .find(|(name, _)| !name.is_empty() && *name == stem)
-        .map(|&(_, shift)| shift)
+        .position(|(name, _)| !name.is_empty() && *name == stem)?;
+    Some(if decimal {
+        1000u128.pow(power as u32)
+    } else {
+        1u128 << UNITS[power].1
+    })
 }
 
 /// Formats bytes for people: "17 B", "4.0 KiB", "512 MiB", "1.5 GiB".
@@ -121,6 +131,18 @@ pub fn format_size(bytes: u64) -> String {
     }
 }
 
+/// Two sizes to be told apart in one message ("asks for 1.0 GiB but only
+/// 62 MiB are left"): in human units, or both in bytes when the units
+/// would show them alike.
+pub fn format_size_pair(a: u64, b: u64) -> (String, String) {
+    let (fa, fb) = (format_size(a), format_size(b));
+    if fa == fb && a != b {
+        (format!("{a} bytes"), format!("{b} bytes"))
+    } else {
+        (fa, fb)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,7 +157,15 @@ mod tests {
         assert_eq!(parse_size("512M"), Ok(512 << 20));
         assert_eq!(parse_size("1G"), Ok(1 << 30));
         assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_size("1gb"), Ok(1 << 30));
+        assert_eq!(parse_size("1gb"), Ok(1_000_000_000));
+        assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
+        assert_eq!(parse_size("1.5GB"), Ok(1_500_000_000));
+        assert_eq!(parse_size("500MB"), Ok(500_000_000));
+        assert_eq!(parse_size("4KB"), Ok(4000));
+        assert_eq!(parse_size("2TB"), Ok(2_000_000_000_000));
+        assert_eq!(parse_size("1EB"), Ok(10u64.pow(18)));
+        assert_eq!(parse_size("4KiB"), Ok(4096));
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
         assert_eq!(parse_size("1.5G"), Ok(3 << 29));
         assert_eq!(parse_size("2T"), Ok(2 << 40));
         assert_eq!(parse_size(" 1 G "), Ok(1 << 30));
@@ -183,6 +213,22 @@ mod tests {
         assert_eq!(format_size(3 << 29), "1.5 GiB");
         assert_eq!(format_size((1 << 20) - 1), "1024 KiB");
         assert_eq!(format_size(u64::MAX), "16 EiB");
+    }
+
+    #[test]
+    fn pairs_stay_apart() {
+        assert_eq!(
+            format_size_pair(1 << 30, 64_592_896),
+            ("1.0 GiB".to_string(), "62 MiB".to_string())
+        );
+        assert_eq!(
+            format_size_pair(3 << 29, (3 << 29) + (1 << 20)),
+            (
+                "1610612736 bytes".to_string(),
+                "1611661312 bytes".to_string()
+            )
+        );
+        assert_eq!(format_size_pair(512, 512), ("512 B".into(), "512 B".into()));
     }
 
     proptest! {

@@ -186,11 +186,12 @@ pub fn extend_volume(sys: &Assembly, name: &str, groups: &[usize]) -> Result<Vec
             };
         if blocks < MIN_SEGMENT_BLOCKS || overhead + 1 > blocks {
             return Err(Error::Invalid(format!(
-                "{}: no free space left for a segment of {} ({} blocks of {} bytes free)",
+                "{}: no free space left for a segment of {} ({} free, in {} blocks of {})",
                 sys.groups[g].name(),
                 vol.name,
+                crate::units::format_size(u64::from(blocks) * u64::from(bs)),
                 blocks,
-                bs
+                crate::units::format_size(u64::from(bs))
             )));
         }
         if used >= crate::layout::voltab::MAX_SEGMENT_ENTRIES {

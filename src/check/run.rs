@@ -35,14 +35,10 @@ pub fn find_truncated(paths: Vec<PathBuf>, opts: &CheckOptions) -> TruncatedImag
             t.paths.push(p);
             continue;
         };
-        let mut f = Finding::new(
-            "member-truncated",
-            "device",
-            format!(
-                "the image file is {} bytes, its partition needs {}",
-                cut.have, cut.need
-            ),
-        );
+        let mut f = Finding::new("member-truncated", "device", {
+            let (have, need) = crate::units::format_size_pair(cut.have, cut.need);
+            format!("the image file is {have}, its partition needs {need}")
+        });
         f.member = Some(p.display().to_string());
         let keep = if opts.dry_run {
             f.action = Action::WouldRepair(

@@ -8,6 +8,7 @@ use clap::Args;
 use nwvol::device::file::is_block_device;
 use nwvol::device::mounted;
 use nwvol::format::{FormatOptions, FormatPlan, format, plan};
+use nwvol::partition::plan::MAX_USED_DEVICE_BYTES;
 use nwvol::units::SECTOR;
 use nwvol::units::{format_size, parse_size};
 use nwvol::volume::plan::VolumeRequest;
@@ -35,7 +36,10 @@ pub struct FormatArgs {
     /// Hot-fix pool size per partition (default: about 2% of it).
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     pub hotfix: Option<u64>,
-    /// Create missing image files of this size (sparse), e.g. 512M, 1G.
+    /// Create missing image files of this size (sparse), e.g. 512M, 1G; at
+    /// most 2T (what an MBR partition addresses), rounded down to whole
+    /// 512-byte sectors. K, M, G, T (or KiB, MiB...) are binary, KB, MB,
+    /// GB, TB decimal (1GB = 10^9 bytes).
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     pub size: Option<u64>,
     /// Overwrite devices that hold a partition table or a file system.
@@ -125,6 +129,16 @@ pub fn run(a: FormatArgs, out: &Output, session: &Session) -> Result<i32> {
             bail!("{}: is mounted on {at}; unmount it first", p.display());
         }
     }
+    if let Some(size) = a.size
+        && size > MAX_USED_DEVICE_BYTES
+    {
+        bail!(
+            "--size {}: larger than a NetWare disk can use: an MBR partition holds at most \
+             2^32 sectors, so at most {} of a disk is used; give at most 2T",
+            format_size(size),
+            format_size(MAX_USED_DEVICE_BYTES)
+        );
+    }
     // Image files this run creates: removed again when it fails, so that a
     // refused or failed format leaves nothing behind.
     let mut created: Vec<PathBuf> = Vec::new();
@@ -144,16 +158,18 @@ fn open_and_format(
     created: &mut Vec<PathBuf>,
 ) -> Result<i32> {
     let mut devs: Vec<std::sync::Arc<dyn nwvol::device::Device>> = Vec::new();
+    // Whole sectors: a decimal size such as 100MB is not a multiple of 512.
+    let size = a.size.map(|s| s - s % SECTOR as u64);
     for p in &a.devices {
         let missing = !devices::is_nbd(p) && std::fs::symlink_metadata(p).is_err();
-        let dev = match (a.dry_run, a.size) {
+        let dev = match (a.dry_run, size) {
             // A dry run creates nothing: a missing image is planned at --size.
             (true, Some(size)) if missing => std::sync::Arc::new(NotYetCreated {
                 name: p.display().to_string(),
                 size,
             })
                 as std::sync::Arc<dyn nwvol::device::Device>,
-            _ => devices::open(p, !a.dry_run, a.size, a.direct, true, &session.settings)?,
+            _ => devices::open(p, !a.dry_run, size, a.direct, true, &session.settings)?,
         };
         if missing && !a.dry_run {
             created.push(p.clone());

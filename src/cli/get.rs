@@ -80,6 +80,15 @@ fn get_tree(
     failed: &mut u64,
     verbose: Option<&Output>,
 ) -> Result<()> {
+    // Like `cp -r dir file`: a directory does not go over something else.
+    if std::fs::metadata(dest).is_ok_and(|m| !m.is_dir()) {
+        item_error(
+            dest.display(),
+            &anyhow::anyhow!("not a directory (cannot copy directory {from} over it)"),
+        );
+        *failed += 1;
+        return Ok(());
+    }
     if let Err(e) = std::fs::create_dir_all(dest) {
         item_error(dest.display(), &e.into());
         *failed += 1;

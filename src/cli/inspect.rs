@@ -147,6 +147,7 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
         "events": ext.map(|x| x.events),
         "degraded": g.degraded(),
         "missing": g.missing,
+        "removed": super::mirror::removed_json(g),
         "members": members,
         "warnings": warnings,
     })
@@ -382,6 +383,13 @@ fn print_tables(
             ],
             &t,
         )?;
+        if !out.headerless {
+            for r in g["removed"].as_array().into_iter().flatten() {
+                out.line(super::mirror::removed_line(
+                    r["device"].as_str().unwrap_or(""),
+                ))?;
+            }
+        }
     }
     let mut t = Vec::new();
     for v in volumes {
@@ -487,9 +495,14 @@ fn print_warnings(
             ));
         } else if g.degraded() {
             out.warn(format!(
-                "group {:08x} is degraded: {}; run nwvol mirror resume",
+                "group {:08x} is degraded: member(s) {} not in sync; nwvol mirror resume copies to them",
                 g.group_id,
-                g.absent_or_stale().join(", ")
+                g.members
+                    .iter()
+                    .filter(|m| !m.in_sync())
+                    .map(|m| m.partition.name().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }

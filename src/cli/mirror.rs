@@ -67,7 +67,10 @@ nwvol mirror status --json | jq '.groups[0].members'"
     )]
     Status(StatusArgs),
     /// Detach a member from its group (refused for the last in-sync one).
-    #[command(after_help = "Examples:\n  nwvol mirror remove -d disk0.img -d disk1.img disk1.img")]
+    #[command(
+        after_help = "Examples:\n  nwvol mirror remove -d disk0.img -d disk1.img disk1.img\n  \
+nwvol mirror remove --dry-run -d disk0.img -d disk1.img disk1.img"
+    )]
     Remove(RemoveArgs),
     /// Detach an in-sync member as an independent copy (a point in time):
     /// it gets a new group ID and partition ID and assembles and mounts by
@@ -75,6 +78,7 @@ nwvol mirror status --json | jq '.groups[0].members'"
     /// apart (split), each becomes a volume set of its own.
     #[command(
         after_help = "Examples:\n  nwvol mirror split -d disk0.img -d disk1.img disk1.img\n  \
+nwvol mirror split --dry-run -d disk0.img -d disk1.img disk1.img\n  \
 nwvol ls -d disk1.img SYS:/                       # the copy, by itself"
     )]
     Split(RemoveArgs),
@@ -84,7 +88,7 @@ nwvol ls -d disk1.img SYS:/                       # the copy, by itself"
 #[derive(Debug, Args, Clone)]
 pub struct CopyArgs {
     /// Print what would be copied (ranges, bytes, an estimate); write nothing.
-    #[arg(long)]
+    #[arg(short = 'n', long)]
     pub dry_run: bool,
     /// Most bytes per second to copy, e.g. 50M (or 50M/s).
     #[arg(long, value_name = "RATE", value_parser = parse_rate)]
@@ -101,8 +105,9 @@ pub struct AddArgs {
     pub dev: DeviceArgs,
     #[command(flatten)]
     pub copy: CopyArgs,
-    /// Overwrite a device that holds something.
-    #[arg(long)]
+    /// Overwrite a device that holds something (a dry run says so instead
+    /// of refusing).
+    #[arg(short, long)]
     pub force: bool,
     /// The new member: a device, image file or NBD URI.
     pub new_device: PathBuf,
@@ -137,6 +142,9 @@ pub struct StatusArgs {
 pub struct RemoveArgs {
     #[command(flatten)]
     pub dev: DeviceArgs,
+    /// Say what would be done and check that it can be; write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
     /// The member to detach.
     pub device: PathBuf,
 }
@@ -188,6 +196,7 @@ fn print_plan(
     what: &str,
     target: &str,
     plan: &RemirrorPlan,
+    overwrite: Option<&str>,
 ) -> Result<()> {
     let bytes = plan.bytes();
     let secs = bytes as f64 / ESTIMATE_RATE as f64;
@@ -197,6 +206,8 @@ fn print_plan(
             "command": what,
             "event": "plan",
             "target": target,
+            "needs_force": overwrite.is_some(),
+            "holds": overwrite,
             "ranges": plan_json(plan),
             "range_count": plan.ranges.len(),
             "bytes": bytes,
@@ -212,6 +223,11 @@ fn print_plan(
         secs,
         format_size(ESTIMATE_RATE)
     ))?;
+    if let Some(found) = overwrite {
+        out.line(format!(
+            "  {target} holds {found}: it would be overwritten only with --force (-f)"
+        ))?;
+    }
     for &(s, e) in plan.ranges.iter().take(20) {
         out.line(format!("  {s:>14} +{}", e - s))?;
     }
@@ -353,6 +369,8 @@ struct CopyReport<'a> {
     command: &'static str,
     rep: Option<Reporter>,
     err: Option<anyhow::Error>,
+    /// What a dry run's target holds that only --force overwrites.
+    overwrite: Option<String>,
 }
 
 impl<'a> CopyReport<'a> {
@@ -363,6 +381,7 @@ impl<'a> CopyReport<'a> {
             command,
             rep: None,
             err: None,
+            overwrite: None,
         }
     }
 
@@ -383,8 +402,19 @@ impl<'a> CopyReport<'a> {
 }
 
 impl CopyObserver for CopyReport<'_> {
+    fn would_overwrite(&mut self, _target: &str, found: &str) {
+        self.overwrite = Some(found.to_string());
+    }
+
     fn planned(&mut self, target: &str, plan: &RemirrorPlan) {
-        let r = print_plan(self.out, self.json, self.command, target, plan);
+        let r = print_plan(
+            self.out,
+            self.json,
+            self.command,
+            target,
+            plan,
+            self.overwrite.as_deref(),
+        );
         self.keep(r);
     }
 
@@ -597,11 +627,27 @@ fn group_status(g: &MirrorGroup, writer: bool) -> Value {
         "degraded": g.degraded(),
         "split": g.split_brain().map(|(a, b)| json!([a, b])),
         "missing": g.missing,
+        "removed": removed_json(g),
         "chunk_bytes": chunk,
         "dirty_chunks": wib.count(),
         "dirty_bytes": dirty_bytes,
         "members": members,
     })
+}
+
+/// Devices given that hold a former member of the group, as JSON.
+pub(super) fn removed_json(g: &MirrorGroup) -> Value {
+    json!(
+        g.removed
+            .iter()
+            .map(|(device, id)| json!({"device": device, "partition_id": id}))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The line for a device given that was removed from its group.
+pub(super) fn removed_line(device: &str) -> String {
+    format!("{device}: removed from the group; not a member")
 }
 
 fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
@@ -689,6 +735,12 @@ fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
             let d = |i: usize| sp.get(i).and_then(|v| v.as_str()).unwrap_or("");
             out.line(format!("  {}", split_choices(d(0), d(1))))?;
         }
+        for r in g["removed"].as_array().into_iter().flatten() {
+            out.line(format!(
+                "  {}",
+                removed_line(r["device"].as_str().unwrap_or(""))
+            ))?;
+        }
     }
     Ok(EXIT_OK)
 }
@@ -699,19 +751,45 @@ fn remove(a: RemoveArgs, out: &Output, session: &Session, split: bool) -> Result
         paths.push(a.device.clone());
     }
     let gone = a.device.display().to_string();
-    let groups = devices::assemble_groups(
-        &paths,
-        devices::Access::Write,
-        a.dev.direct,
-        &session.settings,
-    )?;
+    let access = if a.dry_run {
+        devices::Access::Read
+    } else {
+        devices::Access::Write
+    };
+    let groups = devices::assemble_groups(&paths, access, a.dev.direct, &session.settings)?;
     if split && let Some(g) = groups.iter().find(|g| g.split.is_some()) {
+        if a.dry_run {
+            let (x, y) = g.split_brain().unwrap_or_default();
+            out.line(format!(
+                "mirror split: {x} and {y} were written apart: each would become a volume set of its own (new group and partition IDs); nothing written"
+            ))?;
+            return Ok(EXIT_OK);
+        }
         for (name, group_id, new_id) in membership::split_apart(g)? {
             out.info(format!(
                 "{name}: split from group {:08x}: now group {group_id:08x}, partition {new_id:08x}",
                 g.group_id
             ))?;
         }
+        return Ok(EXIT_OK);
+    }
+    if a.dry_run {
+        let p = membership::check_removal(&groups, &gone, split)?;
+        let what = if split {
+            "split off from group {g} as an independent copy (new group and partition IDs)"
+        } else {
+            "removed from group {g}"
+        }
+        .replace("{g}", &format!("{:08x}", p.group_id));
+        out.line(format!(
+            "mirror {}: {gone} ({}, partition {:08x}) would be {what}; the group keeps {} \
+             member(s), {} in sync; nothing written",
+            if split { "split" } else { "remove" },
+            p.state,
+            p.partition_id,
+            p.members_left,
+            p.in_sync_left
+        ))?;
         return Ok(EXIT_OK);
     }
     match membership::remove_member(&groups, &gone, split)? {

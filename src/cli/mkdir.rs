@@ -8,7 +8,7 @@ use nwvol::volume::file::FileTimes;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::Session;
-use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::nwpath::{check_new, item_error, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol mkdir`.
@@ -42,7 +42,11 @@ pub fn run(a: MkdirArgs, out: &Output, session: &Session) -> Result<i32> {
     };
     let mut failed = false;
     for p in &paths {
-        let r = if a.parents {
+        let r = if v.resolve(p).is_err()
+            && let Err(e) = check_new(p)
+        {
+            Err(e)
+        } else if a.parents {
             // The directories -p will make, for -v: the missing prefixes.
             let missing: Vec<NwPath> = (1..=p.components.len())
                 .map(|k| NwPath {
@@ -51,10 +55,11 @@ pub fn run(a: MkdirArgs, out: &Output, session: &Session) -> Result<i32> {
                 })
                 .filter(|sub| v.resolve(sub).is_err())
                 .collect();
-            v.mkdir_p(p, times).map(|_| missing)
+            v.mkdir_p(p, times).map(|_| missing).map_err(Into::into)
         } else {
             v.resolve_parent(p)
                 .and_then(|(dir, name)| v.mkdir(dir, name, times).map(|_| vec![p.clone()]))
+                .map_err(Into::into)
         };
         match r {
             Ok(made) => {
@@ -63,7 +68,7 @@ pub fn run(a: MkdirArgs, out: &Output, session: &Session) -> Result<i32> {
                 }
             }
             Err(e) => {
-                item_error(p, &e.into());
+                item_error(p, &e);
                 failed = true;
             }
         }

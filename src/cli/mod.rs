@@ -189,7 +189,8 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Size of nwvol's block cache, shared by every mirror group (e.g. 64M,
-    /// 1G).
+    /// 1G). Sizes: K, M, G, T (or KiB, MiB...) are binary (1G = 2^30
+    /// bytes); KB, MB, GB, TB are decimal (1GB = 10^9 bytes).
     #[arg(long, global = true, value_name = "SIZE", default_value = "128M", value_parser = parse_cache_size)]
     pub cache_size: u64,
     /// When a device is busy (another nwvol writes it, or reads it while
@@ -198,7 +199,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
     pub wait: u64,
     /// Longest wait for an NBD server (connect, handshake, each reply)
-    /// before its member is taken as failed.
+    /// before its member is taken as failed: more than 0, at most 86400.
     #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub nbd_timeout: std::time::Duration,
     /// The command.
@@ -227,7 +228,9 @@ pub struct DeviceArgs {
 pub enum Command {
     /// Create NetWare partitions, a mirror group and empty volumes.
     #[command(
-        after_help = "Examples:\n  nwvol format --size 1G --mirror disk0.img disk1.img\n  \
+        after_help = "Sizes: K, M, G, T, P, E and KiB, MiB, GiB... are binary (1G = 1GiB = 2^30 bytes); \
+KB, MB, GB, TB... are decimal (1GB = 10^9 bytes), as disk makers count.\n\n\
+Examples:\n  nwvol format --size 1G --mirror disk0.img disk1.img\n  \
 nwvol format --size 4G --volume SYS:1G --volume DATA disk0.img\n  \
 nwvol format --block-size 16K /dev/sdb /dev/sdc        # SYS spans both disks"
     )]
@@ -258,7 +261,11 @@ nwvol stat --json 'SYS:/My Report 2024.pdf'"
     #[command(
         after_help = "An existing file of the same name is replaced (like cp). Modification times are \
 kept (to 2 seconds, as DOS stores them). A file over 4 GiB - 1 is refused before anything is \
-written. In a tree, a file that fails is reported and the rest is copied; the exit code is 1.\n\n\
+written. In a tree, a file that fails is reported and the rest is copied; the exit code is 1. \
+A destination ending in / (or \\) must be an existing directory, as with cp. Paths may be \
+written as NetWare does, SYS:\\DIR\\FILE or SYS:DIR/FILE.\n\n\
+New names must be ones NetWare can hold: none of * ? < > | \" : \\ or control characters, \
+not blank, not only dots, not ending in a dot or a space, at most 255 bytes.\n\n\
 Examples:\n  nwvol put -d disk0.img report.pdf SYS:/DATA/\n  \
 nwvol put -r ./src SYS:/SRC\n  \
 tar c dir | nwvol put - SYS:/BACKUP/A.TAR"
@@ -368,11 +375,16 @@ fn parse_cache_size(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
-/// Parses `--nbd-timeout`: seconds, more than 0.
+/// Longest `--nbd-timeout`: a day.
+const MAX_NBD_TIMEOUT_SECS: f64 = 86400.0;
+
+/// Parses `--nbd-timeout`: seconds, more than 0 and at most a day.
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
     match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 86400.0 => Ok(std::time::Duration::from_secs_f64(v)),
-        _ => Err(format!("{s}: want a number of seconds between 0 and 86400")),
+        Ok(v) if v > 0.0 && v <= MAX_NBD_TIMEOUT_SECS => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "{s}: want a number of seconds more than 0 and at most 86400 (a day), e.g. 30 or 0.5"
+        )),
     }
 }
 

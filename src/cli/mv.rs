@@ -7,7 +7,7 @@ use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::Session;
-use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::nwpath::{check_new, item_error, names_directory, one_volume, open_system, parse};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol mv`.
@@ -38,10 +38,16 @@ fn move_one(v: &mut OpenVolume, src: &NwPath, dest: &NwPath, into: Option<u32>) 
         .get(idx)
         .map(|n| n.name().to_string())
         .unwrap_or_default();
+    // The destination is the source itself under another case
+    // (`mv SYS:/P SYS:/p`): a rename in place, not a move into itself.
+    let same = matches!(v.resolve(dest), Ok(Target::Entry(d)) if d == idx);
     let (dir, new_name) = match into {
-        Some(dir) => (dir, name),
-        None => {
+        Some(dir) if !same => (dir, name),
+        _ => {
             let (dir, n) = v.resolve_parent(dest)?;
+            if n != name {
+                check_new(dest)?;
+            }
             (dir, n.to_string())
         }
     };
@@ -75,6 +81,14 @@ pub fn run(a: MvArgs, out: &Output, session: &Session) -> Result<i32> {
         Err(nwvol::Error::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
+    if names_directory(&a.dest) && into.is_none() {
+        let why = if v.resolve(&dest).is_ok() {
+            "not a directory"
+        } else {
+            "no such directory"
+        };
+        bail!("{}/: {why}", dest.shown());
+    }
     if paths.len() > 1 && into.is_none() {
         bail!("{dest}: not a directory (several sources go into a directory)");
     }

@@ -82,6 +82,37 @@ pub fn parse(arg: &str) -> Result<NwPath> {
     Ok(NwPath::parse(arg)?)
 }
 
+/// Refuses a path whose last name NetWare cannot hold, as the one line
+/// `SYS:/A*B: '*' cannot be part of a NetWare name`: for a name about to
+/// be made (put, mkdir, mv), before anything is written. Names already on
+/// disk are not checked: they read whatever they hold.
+pub fn check_new(path: &NwPath) -> Result<()> {
+    if let Some(name) = path.name()
+        && let Err(reason) = nwvol::layout::longname::check_new_name(name)
+    {
+        bail!("{}: {reason}", path.shown());
+    }
+    Ok(())
+}
+
+/// The path of the directory with ID `dir_id` (the root for 0).
+pub fn dir_path(v: &OpenVolume, dir_id: u32) -> NwPath {
+    match v.index().dir_index(dir_id) {
+        Some(i) => v.path_of(i),
+        None => NwPath {
+            volume: v.vol.name.clone(),
+            components: Vec::new(),
+        },
+    }
+}
+
+/// True when a path argument ends in a separator (`SYS:/DIR/`): like
+/// `cp f dir/`, it must name a directory that exists.
+pub fn names_directory(arg: &str) -> bool {
+    arg.split_once(':')
+        .is_some_and(|(_, rest)| !rest.is_empty() && rest.ends_with(['/', '\\']))
+}
+
 /// Checks that every path names the same volume and returns it.
 pub fn one_volume(paths: &[NwPath]) -> Result<&str> {
     let Some(first) = paths.first() else {
@@ -101,12 +132,21 @@ pub fn one_volume(paths: &[NwPath]) -> Result<&str> {
 /// work goes on; the command exits 1 at the end).
 pub fn item_error(what: impl std::fmt::Display, e: &anyhow::Error) {
     let msg = super::output::one_line(e);
-    let what = what.to_string();
+    let what = shown(&what.to_string());
     if msg.starts_with(&what) {
         eprintln!("nwvol: {msg}");
     } else {
         eprintln!("nwvol: {what}: {msg}");
     }
+}
+
+/// A path for a message: each name over 64 characters shortened to its
+/// first 60 and "…".
+pub fn shown(path: &str) -> String {
+    path.split('/')
+        .map(nwvol::volume::names::shown)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// NetWare attribute letters in fixed places: `Ro`/`Rw`, then S

@@ -27,6 +27,7 @@ pub fn run(a: PurgeArgs, out: &Output, session: &Session) -> Result<i32> {
     let sys = open_system(&a.dev, session, true)?;
     let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
     let mut failed = false;
+    let mut done = false;
     let (mut files, mut blocks) = (0u64, 0u64);
     for p in &paths {
         let r = (|| -> nwvol::Result<nwvol::volume::ops::Removed> {
@@ -47,6 +48,7 @@ pub fn run(a: PurgeArgs, out: &Output, session: &Session) -> Result<i32> {
         })();
         match r {
             Ok(r) => {
+                done = true;
                 files += r.purged;
                 blocks += r.blocks;
             }
@@ -57,9 +59,12 @@ pub fn run(a: PurgeArgs, out: &Output, session: &Session) -> Result<i32> {
         }
     }
     v.sync()?;
-    out.info(format!(
-        "purged {files} file(s), {} freed",
-        nwvol::units::format_size(blocks * u64::from(v.vol.block_size))
-    ))?;
+    // When every path failed, the errors are all there is to say.
+    if done {
+        out.info(format!(
+            "purged {files} file(s), {} freed",
+            nwvol::units::format_size(blocks * u64::from(v.vol.block_size))
+        ))?;
+    }
     Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
 }

@@ -11,7 +11,10 @@ use nwvol::volume::file::{FileTimes, MAX_FILE_BYTES, too_big};
 use nwvol::volume::{OpenMode, OpenVolume};
 
 use super::Session;
-use super::nwpath::{base_name, is_no_member, item_error, open_system, parse, unix_mtime};
+use super::nwpath::{
+    base_name, check_new, dir_path, is_no_member, item_error, names_directory, open_system, parse,
+    unix_mtime,
+};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol put`.
@@ -141,6 +144,9 @@ impl Putter {
                 &own
             }
         };
+        if self.v.index().lookup(dir, name).is_none() {
+            check_new(&dir_path(&self.v, dir).join(name))?;
+        }
         if m.is_dir() {
             if !self.recursive_ok {
                 bail!("{}: is a directory (use -r)", src.display());
@@ -163,11 +169,22 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
     let dest = parse(&a.dest)?;
     let sys = open_system(&a.dev, session, true)?;
     let v = OpenVolume::from_assembly(&sys, &dest.volume, OpenMode::Write)?;
-    let into = match v.resolve(&dest) {
-        Ok(t) => v.dir_id_of(t),
-        Err(nwvol::Error::NotFound(_)) => None,
+    let (into, exists) = match v.resolve(&dest) {
+        Ok(t) => (v.dir_id_of(t), true),
+        Err(nwvol::Error::NotFound(_)) => (None, false),
         Err(e) => return Err(e.into()),
     };
+    // Like `cp f dir/`: a destination ending in a separator must be a
+    // directory that exists.
+    if names_directory(&a.dest) && into.is_none() {
+        if exists {
+            bail!("{}/: not a directory", dest.shown());
+        }
+        bail!("{}/: no such directory", dest.shown());
+    }
+    if !exists {
+        check_new(&dest)?;
+    }
     if a.sources.len() > 1 && into.is_none() {
         bail!("{dest}: not a directory (several sources go into a directory)");
     }

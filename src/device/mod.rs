@@ -123,8 +123,13 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     fn name(&self) -> &str;
     /// What backs the device.
     fn kind(&self) -> DeviceKind;
-    /// Size in bytes.
+    /// Size in bytes: whole sectors only.
     fn size(&self) -> u64;
+    /// Bytes the device really has, with a trailing partial sector that
+    /// [`Device::size`] leaves out: what messages about its size say.
+    fn bytes(&self) -> u64 {
+        self.size()
+    }
     /// Smallest I/O alignment the device needs (512 for most, 4096 with
     /// O_DIRECT on 4Kn disks); offsets and lengths handed to the device by
     /// the layers above are multiples of it.
@@ -207,6 +212,9 @@ macro_rules! forward_device {
         }
         fn size(&self) -> u64 {
             (**self).size()
+        }
+        fn bytes(&self) -> u64 {
+            (**self).bytes()
         }
         fn alignment(&self) -> usize {
             (**self).alignment()

@@ -82,6 +82,73 @@ pub fn check_long_name(name: &str) -> Result<(), LayoutError> {
     Ok(())
 }
 
+/// Characters neither of NetWare's DOS and long name spaces holds in a
+/// name: the path separators and the wildcard and redirection characters
+/// of DOS and OS/2.
+pub const FORBIDDEN_NAME_CHARS: &str = "*?<>|\":\\/";
+
+/// Why a name cannot be given to a new file or directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// No characters at all.
+    #[error("a NetWare name cannot be empty")]
+    Empty,
+    /// Spaces only.
+    #[error("a NetWare name cannot be blank")]
+    Blank,
+    /// Dots only (`.`, `..`, `...`).
+    #[error("a NetWare name cannot be only dots")]
+    OnlyDots,
+    /// The last character is a dot (DOS drops it, so the name could not
+    /// be found again).
+    #[error("a NetWare name cannot end in a dot")]
+    EndsInDot,
+    /// The last character is a space (dropped as a trailing dot is).
+    #[error("a NetWare name cannot end in a space")]
+    EndsInSpace,
+    /// A character of [`FORBIDDEN_NAME_CHARS`].
+    #[error("'{0}' cannot be part of a NetWare name")]
+    Char(char),
+    /// A control character (U+0000-U+001F, U+007F-U+009F).
+    #[error("control character U+{:04X} cannot be part of a NetWare name", u32::from(*.0))]
+    Control(char),
+    /// More UTF-8 bytes than a long name holds.
+    #[error("a NetWare name holds at most {MAX_LONG_NAME} bytes, this one has {0}")]
+    TooLong(usize),
+}
+
+/// Checks a name for a new file or directory (or a rename): what NetWare's
+/// DOS and long name spaces can both hold. Stricter than
+/// [`check_long_name`], the rule for names already on disk, which older
+/// writers may have given characters this refuses: those still read.
+pub fn check_new_name(name: &str) -> Result<(), NameError> {
+    if let Some(c) = name.chars().find(|&c| c.is_control()) {
+        return Err(NameError::Control(c));
+    }
+    if let Some(c) = name.chars().find(|&c| FORBIDDEN_NAME_CHARS.contains(c)) {
+        return Err(NameError::Char(c));
+    }
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.chars().all(|c| c == ' ') {
+        return Err(NameError::Blank);
+    }
+    if name.chars().all(|c| c == '.') {
+        return Err(NameError::OnlyDots);
+    }
+    if name.len() > MAX_LONG_NAME {
+        return Err(NameError::TooLong(name.len()));
+    }
+    if name.ends_with('.') {
+        return Err(NameError::EndsInDot);
+    }
+    if name.ends_with(' ') {
+        return Err(NameError::EndsInSpace);
+    }
+    Ok(())
+}
+
 impl LongNameRecord {
     /// The records for `name` of the entry at index `entry` whose DOS name
     /// is `alias`; the name must pass [`check_long_name`], the alias
@@ -257,6 +324,58 @@ impl LongNameRecord {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn new_names_netware_cannot_hold() {
+        for c in ['*', '?', '<', '>', '|', '"', ':', '\\', '/'] {
+            assert_eq!(
+                check_new_name(&format!("A{c}B")),
+                Err(NameError::Char(c)),
+                "{c}"
+            );
+        }
+        assert_eq!(
+            check_new_name("A*B").unwrap_err().to_string(),
+            "'*' cannot be part of a NetWare name"
+        );
+        assert_eq!(check_new_name("a\nb"), Err(NameError::Control('\n')));
+        assert_eq!(
+            check_new_name("a\u{7f}").unwrap_err().to_string(),
+            "control character U+007F cannot be part of a NetWare name"
+        );
+        assert_eq!(check_new_name(""), Err(NameError::Empty));
+        assert_eq!(check_new_name(" "), Err(NameError::Blank));
+        assert_eq!(check_new_name("   "), Err(NameError::Blank));
+        for dots in [".", "..", "..."] {
+            assert_eq!(check_new_name(dots), Err(NameError::OnlyDots), "{dots}");
+        }
+        assert_eq!(check_new_name("TRAIL."), Err(NameError::EndsInDot));
+        assert_eq!(check_new_name("TRAIL. "), Err(NameError::EndsInSpace));
+        assert_eq!(
+            check_new_name(&"x".repeat(256)),
+            Err(NameError::TooLong(256))
+        );
+        for ok in [
+            "LOGIN.EXE",
+            "My Report 2024.pdf",
+            ".bashrc",
+            " leading space",
+            "a+b=c;d,[e].txt",
+            "日本語.txt",
+            &"x".repeat(255),
+        ] {
+            assert_eq!(check_new_name(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn names_on_disk_stay_readable() {
+        // Older writers accepted these; the reading rule keeps them.
+        for old in ["a:b*c?", "TRAIL.", "...", " ", "x\\y"] {
+            assert!(check_long_name(old).is_ok(), "{old}");
+            assert!(check_new_name(old).is_err(), "{old}");
+        }
+    }
 
     fn name() -> impl Strategy<Value = String> {
         proptest::string::string_regex("[^/\\x00-\\x1f\\x7f-\\x9f]{1,120}")

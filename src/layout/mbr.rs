@@ -29,10 +29,35 @@ const E_KIND: usize = 4;
 const E_CHS_END: usize = 5;
 const E_START_LBA: usize = 8;
 const E_SECTORS: usize = 12;
-/// CHS value meaning "beyond CHS, use the LBA fields".
-const CHS_LBA_ONLY: [u8; 3] = [0xFE, 0xFF, 0xFF];
+/// Heads per cylinder of the geometry fdisk and sfdisk assume for the CHS
+/// fields (the BIOS "LBA assist" translation).
+pub const CHS_HEADS: u32 = 255;
+/// Sectors per track of that geometry.
+pub const CHS_SECTORS: u32 = 63;
+/// Cylinders the CHS fields can address (10 bits).
+const CHS_CYLINDERS: u32 = 1024;
 
-/// One primary partition entry (only the fields nwvol uses; CHS is ignored).
+/// The CHS address of sector `lba` as fdisk writes it in a partition
+/// entry (head, sector with the cylinder's top bits, cylinder's low byte),
+/// with 255 heads and 63 sectors per track. Past cylinder 1023 it is
+/// cylinder 1023, head 254, sector 63: `FE FF FF`, which tells readers to
+/// use the LBA fields.
+pub fn chs(lba: u32) -> [u8; 3] {
+    let per_cyl = CHS_HEADS * CHS_SECTORS;
+    let lba = if lba / per_cyl >= CHS_CYLINDERS {
+        CHS_CYLINDERS * per_cyl - 1
+    } else {
+        lba
+    };
+    let c = lba / per_cyl;
+    let h = (lba % per_cyl) / CHS_SECTORS;
+    let s = lba % CHS_SECTORS + 1;
+    [h as u8, (s as u8 & 0x3F) | ((c >> 2) as u8 & 0xC0), c as u8]
+}
+
+/// One primary partition entry (only the fields nwvol uses: the CHS
+/// addresses are derived from the LBA ones when encoding, ignored when
+/// decoding).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
 pub struct MbrEntry {
     /// Boot indicator: 0x00 or 0x80 (active).
@@ -77,7 +102,9 @@ impl Mbr {
         }
     }
 
-    /// The sector's bytes; boot code zero, CHS fields `FE FF FF` (LBA only).
+    /// The sector's bytes; boot code zero, CHS fields as fdisk writes them
+    /// ([`chs`]: the first and last sector's addresses, `FE FF FF` past
+    /// cylinder 1023).
     pub fn encode(&self) -> [u8; SECTOR] {
         let mut b = [0u8; SECTOR];
         put32(&mut b, DISK_SIGNATURE_OFFSET, self.disk_signature);
@@ -87,9 +114,10 @@ impl Mbr {
             }
             let o = ENTRIES_OFFSET + i * ENTRY_BYTES;
             b[o + E_STATUS] = e.status;
-            b[o + E_CHS_START..o + E_CHS_START + 3].copy_from_slice(&CHS_LBA_ONLY);
+            let last = e.start_lba.saturating_add(e.sectors.saturating_sub(1));
+            b[o + E_CHS_START..o + E_CHS_START + 3].copy_from_slice(&chs(e.start_lba));
             b[o + E_KIND] = e.kind;
-            b[o + E_CHS_END..o + E_CHS_END + 3].copy_from_slice(&CHS_LBA_ONLY);
+            b[o + E_CHS_END..o + E_CHS_END + 3].copy_from_slice(&chs(last));
             put32(&mut b, o + E_START_LBA, e.start_lba);
             put32(&mut b, o + E_SECTORS, e.sectors);
         }
@@ -220,9 +248,12 @@ mod tests {
         let mut b = [0u8; 512];
         b[440..444].copy_from_slice(&0x1234_5678u32.to_le_bytes());
         b[446] = 0x00;
-        b[447..450].copy_from_slice(&[0xFE, 0xFF, 0xFF]);
+        // CHS of sector 2048 with 255 heads, 63 sectors: cylinder 0, head
+        // 32, sector 33; of the last sector 1_002_047: cylinder 62, head
+        // 95, sector 33.
+        b[447..450].copy_from_slice(&[0x20, 0x21, 0x00]);
         b[450] = 0x65;
-        b[451..454].copy_from_slice(&[0xFE, 0xFF, 0xFF]);
+        b[451..454].copy_from_slice(&[0x5F, 0x21, 0x3E]);
         b[454..458].copy_from_slice(&2048u32.to_le_bytes());
         b[458..462].copy_from_slice(&1_000_000u32.to_le_bytes());
         b[510] = 0x55;
@@ -231,6 +262,34 @@ mod tests {
         assert_eq!(m, Mbr::new_netware(0x1234_5678, 2048, 1_000_000));
         assert_eq!(m.netware().unwrap().0, 0);
         assert_eq!(m.encode(), b, "encoder writes the same bytes");
+    }
+
+    #[test]
+    fn chs_as_fdisk_writes_it() {
+        assert_eq!(chs(0), [0, 1, 0]);
+        assert_eq!(chs(62), [0, 63, 0]);
+        assert_eq!(chs(63), [1, 1, 0]);
+        assert_eq!(chs(16_064), [254, 63, 0]);
+        assert_eq!(chs(16_065), [0, 1, 1]);
+        // Cylinder 256: its bit 8 goes to bit 6 of the sector byte.
+        assert_eq!(chs(256 * 16_065), [0, 0x41, 0]);
+        // The last sector CHS addresses: cylinder 1023, head 254, sector 63.
+        assert_eq!(chs(1024 * 16_065 - 1), [0xFE, 0xFF, 0xFF]);
+        assert_eq!(chs(1023 * 16_065), [0, 0xC1, 0xFF]);
+        // Beyond it, FE FF FF: the LBA fields count.
+        assert_eq!(chs(1024 * 16_065), [0xFE, 0xFF, 0xFF]);
+        assert_eq!(chs(u32::MAX), [0xFE, 0xFF, 0xFF]);
+    }
+
+    #[test]
+    fn entry_chs_fields_address_first_and_last_sector() {
+        let b = Mbr::new_netware(1, 2048, 64 * 2048 - 2048).encode();
+        // A 64 MiB disk: the last sector is 131071 = C 8, H 40, S 32.
+        assert_eq!(b[447..450], [0x20, 0x21, 0x00]);
+        assert_eq!(b[451..454], [40, 32, 8]);
+        let big = Mbr::new_netware(1, 2048, u32::MAX - 2048).encode();
+        assert_eq!(big[447..450], [0x20, 0x21, 0x00]);
+        assert_eq!(big[451..454], [0xFE, 0xFF, 0xFF]);
     }
 
     #[test]

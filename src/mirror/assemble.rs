@@ -57,7 +57,35 @@ pub fn assemble(parts: Vec<Partition>) -> Result<Vec<MirrorGroup>> {
     Ok(groups)
 }
 
+/// True when the partition's own mirror table marks it removed: it left
+/// its group (`mirror remove`) and is no member of it, whatever devices
+/// are given with it.
+fn removed_itself(p: &Partition) -> bool {
+    p.mirror()
+        .ext
+        .as_ref()
+        .and_then(|x| x.member(p.id()))
+        .is_some_and(|r| r.state == MemberState::Removed)
+}
+
 fn build_group(parts: Vec<Partition>) -> Result<MirrorGroup> {
+    // Partitions that left the group are neither members nor the table's
+    // authority (their table may be as new as the group's); they are
+    // listed apart. Given alone, such a partition is shown as it is.
+    let (gone, parts): (Vec<Partition>, Vec<Partition>) = if parts.iter().all(removed_itself) {
+        (Vec::new(), parts)
+    } else {
+        parts.into_iter().partition(removed_itself)
+    };
+    let mut g = build_members(parts)?;
+    g.removed = gone
+        .iter()
+        .map(|p| (p.name().to_string(), p.id()))
+        .collect();
+    Ok(g)
+}
+
+fn build_members(parts: Vec<Partition>) -> Result<MirrorGroup> {
     let mut warnings = Vec::new();
     // The newest table among the present members is the authority.
     let events = |p: &Partition| p.mirror().ext.as_ref().map(|x| x.events).unwrap_or(0);

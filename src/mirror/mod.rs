@@ -38,6 +38,9 @@ pub struct MirrorGroup {
     pub members: Vec<Member>,
     /// Partition IDs the table lists that no given device holds.
     pub missing: Vec<u32>,
+    /// Devices given that hold a former member, removed from the group
+    /// (device, partition ID): not members, not missing.
+    pub removed: Vec<(String, u32)>,
     /// Logical partition size in bytes.
     pub logical_bytes: u64,
     /// Problems found while assembling.
@@ -83,6 +86,7 @@ impl MirrorGroup {
             table: Mutex::new(table),
             members,
             missing,
+            removed: Vec::new(),
             logical_bytes,
             warnings,
             split: None,

@@ -437,9 +437,15 @@ impl Partition {
         let name = dev.name().to_string();
         let dev_sectors = dev.size() / SECTOR;
         if dev_sectors < 1 {
+            let reason = match dev.bytes() {
+                0 => "empty device (0 bytes)".to_string(),
+                b => {
+                    format!("too small ({b} bytes; at least {SECTOR} needed for a partition table)")
+                }
+            };
             return Err(Error::NotNetWare {
                 device: name,
-                reason: "empty device (0 bytes)".into(),
+                reason,
             });
         }
         let mut s0 = [0u8; SECTOR as usize];

@@ -225,13 +225,17 @@ impl OpenVolume {
         times: FileTimes,
     ) -> Result<Written> {
         self.check_writable()?;
-        super::names::check_name(name)?;
+        let existing = self.index.lookup(dir_id, name);
+        // A new name must be one NetWare holds; a file replaced keeps the
+        // name it has on disk, whatever an older writer allowed in it.
+        if existing.is_none() {
+            super::names::check_name(name)?;
+        }
         if let Some(s) = size
             && s > MAX_FILE_BYTES
         {
-            return Err(too_big(name, Some(s)));
+            return Err(too_big(&super::names::shown(name), Some(s)));
         }
-        let existing = self.index.lookup(dir_id, name);
         if let Some(i) = existing
             && self.index.get(i).is_some_and(|n| n.is_dir())
         {

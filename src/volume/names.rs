@@ -3,17 +3,44 @@
 
 use crate::error::{Error, Result};
 use crate::layout::dirent::valid_dos_name;
-use crate::layout::longname::check_long_name;
+use crate::layout::longname::check_new_name;
 
-/// Checks a name given by a user for a new entry: 1-255 bytes, not `.` or
-/// `..`, without `/`, NUL or control characters. The error names the name.
+/// Checks a name given by a user for a new entry or a rename: what
+/// NetWare's DOS and long name spaces hold
+/// ([`check_new_name`]: 1-255 bytes, none of `* ? < > | " : \ /` or control
+/// characters, not blank, not only dots, not ending in a dot or space).
+/// The error names the name (shortened when long).
 pub fn check_name(name: &str) -> Result<()> {
-    check_long_name(name).map_err(|e| match e {
-        crate::layout::LayoutError::Corrupt { reason, .. }
-        | crate::layout::LayoutError::Unsupported { reason, .. } => {
-            Error::Invalid(format!("name {name:?} cannot be held by NetWare: {reason}"))
+    check_new_name(name)
+        .map_err(|reason| Error::Invalid(format!("name \"{}\": {reason}", shown(name))))
+}
+
+/// Longest name a message shows whole, in characters.
+const SHOWN_CHARS: usize = 64;
+/// Characters of a longer name a message shows, before "…".
+const SHOWN_HEAD: usize = 60;
+
+/// A name as a message shows it: whole up to 64 characters, else its first
+/// 60 and "…" (a 255-byte name would drown the message); control
+/// characters escaped (`\t`, `\u{1}`), so that none reaches the terminal.
+pub fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+    let count = name.chars().count();
+    if count <= SHOWN_CHARS && !name.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let long = count > SHOWN_CHARS;
+    let mut out = String::new();
+    for c in name.chars().take(if long { SHOWN_HEAD } else { count }) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
         }
-    })
+    }
+    if long {
+        out.push('…');
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The key an entry is found by: the name in upper case (names are
@@ -168,14 +195,28 @@ mod tests {
 
     #[test]
     fn names_netware_cannot_hold() {
-        for bad in ["", ".", "..", "a/b", "nul\0", "line\nbreak"] {
+        for bad in ["", ".", "..", "a/b", "a*b", "TRAIL. "] {
             let e = check_name(bad).unwrap_err().to_string();
-            assert!(e.contains(&format!("{bad:?}")), "{e}");
+            assert!(e.contains(&format!("\"{bad}\"")), "{e}");
         }
-        let e = check_name(&"x".repeat(256)).unwrap_err().to_string();
+        assert_eq!(
+            check_name("A*B").unwrap_err().to_string(),
+            "name \"A*B\": '*' cannot be part of a NetWare name"
+        );
+        let e = check_name(&"x".repeat(300)).unwrap_err().to_string();
         assert!(e.contains("at most 255"), "{e}");
+        assert!(e.contains(&format!("\"{}…\"", "x".repeat(60))), "{e}");
+        assert!(e.chars().count() < 140, "{e}");
         check_name("My Report 2024.pdf").unwrap();
-        check_name("a:b*c?").unwrap();
+        assert!(check_name("a:b*c?").is_err());
+    }
+
+    #[test]
+    fn long_names_are_shown_shortened() {
+        assert_eq!(shown("SHORT.TXT"), "SHORT.TXT");
+        assert_eq!(shown(&"y".repeat(64)), "y".repeat(64));
+        assert_eq!(shown(&"é".repeat(65)), format!("{}…", "é".repeat(60)));
+        assert_eq!(shown("a\tb\u{1}"), "a\\tb\\u{1}");
     }
 
     #[test]

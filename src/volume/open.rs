@@ -131,12 +131,12 @@ impl OpenVolume {
                     volume: path.volume.clone(),
                     components: path.components[..i].to_vec(),
                 };
-                Error::Invalid(format!("{p}: not a directory"))
+                Error::Invalid(format!("{}: not a directory", p.shown()))
             })?;
             let idx = self
                 .index
                 .lookup(dir_id, c)
-                .ok_or_else(|| Error::NotFound(path.to_string()))?;
+                .ok_or_else(|| Error::NotFound(path.shown()))?;
             cur = Target::Entry(idx);
         }
         Ok(cur)

@@ -478,12 +478,16 @@ impl OpenVolume {
     /// directory would move into itself.
     pub fn rename(&mut self, idx: u32, dest: u32, name: &str) -> Result<()> {
         self.check_writable()?;
-        check_name(name)?;
         let node = self
             .index
             .get(idx)
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("entry {idx}")))?;
+        // A new name must be one NetWare holds; an entry moved under the
+        // name it has keeps it, whatever an older writer allowed in it.
+        if node.name() != name {
+            check_name(name)?;
+        }
         if node.is_deleted() {
             return Err(Error::Invalid(format!(
                 "{}: deleted (salvage it first)",

@@ -1,5 +1,6 @@
-//! NetWare paths as users type them: `VOLUME:/DIR/FILE` or `VOLUME:DIR/FILE`,
-//! names compared without regard to case.
+//! NetWare paths as users type them: `VOLUME:/DIR/FILE`, `VOLUME:DIR/FILE`
+//! or NetWare's own `VOLUME:\DIR\FILE`, names compared without regard to
+//! case.
 
 use crate::error::{Error, Result};
 use crate::layout::voltab::validate_volume_name;
@@ -15,8 +16,11 @@ pub struct NwPath {
 }
 
 impl NwPath {
-    /// Parses `VOL:/A/B`, `VOL:A/B`, `VOL:` or `VOL:/`. The volume name must
-    /// be a valid NetWare volume name; `/` separates names.
+    /// Parses `VOL:/A/B`, `VOL:A/B`, `VOL:\A\B`, `VOL:` or `VOL:/`. The
+    /// volume name must be a valid NetWare volume name; `/` and `\`
+    /// separate names (neither can be part of one). Names are not checked
+    /// here: a name already on disk is found whatever it holds; only new
+    /// names are checked, by the operations that make them.
     pub fn parse(s: &str) -> Result<NwPath> {
         let Some((vol, rest)) = s.split_once(':') else {
             return Err(Error::Invalid(format!(
@@ -26,7 +30,7 @@ impl NwPath {
         let volume = validate_volume_name(vol)
             .map_err(|e| Error::Invalid(format!("{s:?} is not a NetWare path: {e}")))?;
         let mut components: Vec<String> = Vec::new();
-        for c in rest.split('/') {
+        for c in rest.split(['/', '\\']) {
             match c {
                 "" | "." => {}
                 ".." => {
@@ -42,6 +46,17 @@ impl NwPath {
     pub fn looks_like(s: &str) -> bool {
         s.split_once(':')
             .is_some_and(|(v, _)| validate_volume_name(v).is_ok())
+    }
+
+    /// The path as a message shows it: a name over 64 characters
+    /// shortened to its first 60 and "…".
+    pub fn shown(&self) -> String {
+        let names: Vec<_> = self
+            .components
+            .iter()
+            .map(|c| super::names::shown(c))
+            .collect();
+        format!("{}:/{}", self.volume, names.join("/"))
     }
 
     /// True for the root directory.
@@ -97,6 +112,13 @@ mod tests {
         assert_eq!(p("SYS:/../B"), ("SYS".into(), v(&["B"])));
         assert_eq!(p("DATA:/My Report 2024.pdf").1, v(&["My Report 2024.pdf"]));
         assert_eq!(p("SYS:/a:b").1, v(&["a:b"]), "only the first colon counts");
+        assert_eq!(
+            p("SYS:\\PUBLIC\\FILE.TXT"),
+            ("SYS".into(), v(&["PUBLIC", "FILE.TXT"]))
+        );
+        assert_eq!(p("sys:PUBLIC/FILE"), ("SYS".into(), v(&["PUBLIC", "FILE"])));
+        assert_eq!(p("SYS:\\A/B\\..\\C"), ("SYS".into(), v(&["A", "C"])));
+        assert_eq!(p("SYS:\\").1, v(&[]));
         assert_eq!(NwPath::parse("sys:/a/b").unwrap().to_string(), "SYS:/a/b");
         assert_eq!(NwPath::parse("sys:").unwrap().to_string(), "SYS:/");
     }
@@ -118,6 +140,14 @@ mod tests {
         assert!(NwPath::looks_like("vol1:"));
         let e = NwPath::parse("file.txt").unwrap_err().to_string();
         assert!(e.contains("VOLUME:/DIR/FILE"), "{e}");
+    }
+
+    #[test]
+    fn shown_shortens_long_names() {
+        let long = "L".repeat(300);
+        let p = NwPath::parse(&format!("SYS:/DIR/{long}")).unwrap();
+        assert_eq!(p.shown(), format!("SYS:/DIR/{}…", "L".repeat(60)));
+        assert_eq!(p.to_string().len(), 9 + 300, "Display keeps the name whole");
     }
 
     #[test]

@@ -196,11 +196,11 @@ pub fn plan_volumes_after(
             return Err(format!("no space left for volume {}", v.name));
         }
         if v.size.is_some() && need_blocks > 0 {
+            let (asked, left) =
+                crate::units::format_size_pair(v.size.unwrap_or(0), first_block * bs as u64);
             return Err(format!(
-                "volume {} asks for {} bytes but only {} are left",
-                v.name,
-                v.size.unwrap_or(0),
-                first_block * bs as u64
+                "volume {} asks for {asked} but only {left} are left",
+                v.name
             ));
         }
         let seg0 = segments[0];

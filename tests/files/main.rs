@@ -14,4 +14,5 @@ mod checksum_upkeep;
 mod delete;
 mod index;
 mod limits;
+mod names_paths;
 mod volumes;

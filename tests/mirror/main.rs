@@ -9,6 +9,7 @@ mod support;
 
 mod add_killed;
 mod degraded;
+mod dry_runs;
 mod faults;
 mod readd;
 mod remirror;

@@ -72,6 +72,8 @@ pub struct FileDevice {
     file: File,
     kind: DeviceKind,
     size: u64,
+    /// The size before rounding down to whole sectors.
+    bytes: u64,
     align: usize,
     direct: bool,
     writable: bool,
@@ -189,6 +191,9 @@ impl Device for FileDevice {
 
     fn size(&self) -> u64 {
         self.size
+    }
+    fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     fn alignment(&self) -> usize {

@@ -138,12 +138,11 @@ impl FileDevice {
             && let Some(want) = opts.create_size
             && want != meta.len()
         {
+            let (has, asked) = crate::units::format_size_pair(meta.len(), want);
             return Err(DeviceError::Unusable {
                 device: name,
                 reason: format!(
-                    "exists with {} bytes, not the {} that --size asks; remove it or drop --size",
-                    meta.len(),
-                    want
+                    "exists with {has}, not the {asked} that --size asks; remove it or drop --size"
                 ),
             });
         }
@@ -170,6 +169,7 @@ impl FileDevice {
             }
         };
         // Whole sectors only; a trailing partial sector is ignored.
+        let bytes = size;
         let size = size - size % SECTOR as u64;
 
         Ok(FileDevice {
@@ -177,6 +177,7 @@ impl FileDevice {
             file,
             kind,
             size,
+            bytes,
             align,
             direct: opts.direct,
             writable: opts.write,
@@ -260,6 +261,15 @@ impl FileDevice {
         lock(&file, &name, true, lock_wait)?;
         if let Err(e) = file.set_len(size) {
             let _ = std::fs::remove_file(path);
+            if super::errno_is(&e, &[libc::EFBIG]) {
+                return Err(DeviceError::Unusable {
+                    device: name,
+                    reason: format!(
+                        "cannot create an image of {}: larger than its file system allows a file to be",
+                        crate::units::format_size(size)
+                    ),
+                });
+            }
             return Err(open_err(e));
         }
         let align = if opts.direct {
@@ -272,6 +282,7 @@ impl FileDevice {
             file,
             kind: DeviceKind::Image,
             size,
+            bytes: size,
             align,
             direct: opts.direct,
             writable: true,
@@ -338,7 +349,9 @@ mod tests {
         let msg = e.to_string();
         assert!(matches!(e, DeviceError::Unusable { .. }));
         assert!(
-            msg.contains("exists with 1048576 bytes, not the 2097152 that --size asks; remove it or drop --size"),
+            msg.contains(
+                "exists with 1.0 MiB, not the 2.0 MiB that --size asks; remove it or drop --size"
+            ),
             "{msg}"
         );
     }
