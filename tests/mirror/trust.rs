@@ -268,8 +268,9 @@ fn degraded_member_wording_names_the_member_and_state() {
     let o = nw(&imgs, &["inspect"]);
     let e = stderr(&o);
     assert!(!e.contains("member(s)  missing"), "{e}");
+    // Names the stale member's device and what to run.
     assert!(
-        e.contains("out of sync") && e.contains("nwvol mirror resume"),
+        e.contains(&s(&imgs[1])) && e.contains("in sync") && e.contains("nwvol mirror resume"),
         "{e}"
     );
     let o = nw(&imgs, &["verify"]);
