@@ -375,7 +375,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__get)
-            opts="-d -r -v -q -h --device --direct --recursive --verbose --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -r -v -q -h --device --direct --recursive --verbose --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1393,7 +1393,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__put)
-            opts="-d -r -v -q -h --device --direct --recursive --verbose --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -r -v -q -h --device --direct --recursive --verbose --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1529,7 +1529,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__verify)
-            opts="-d -H -q -h --device --direct --repair --dry-run --only --json --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -H -q -h --device --direct --repair --dry-run --only --all --json --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

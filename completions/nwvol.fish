@@ -48,7 +48,7 @@ complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "hotfix" -d 'Show the se
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "mirror" -d 'Manage mirror groups: show members and progress, add a member and copy to it, resume a remirror, remove or split off a member'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "verify" -d 'Compare mirror members and check the volume structures; repair from a good copy with --repair'
 complete -c nwvol -n "__fish_nwvol_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l block-size -d 'Volume block size: 4K, 8K, 16K, 32K or 64K (default: by volume size, 4K under 32M up to 64K from 500M)' -r
+complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l block-size -d 'Volume block size: 4K, 8K, 16K, 32K or 64K (default: by volume size, the smallest that keeps the volume at most 2Mi blocks: 4K up to 8G, 8K to 16G, 16K to 32G, 32K to 64G, 64K above)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l volume -d 'A volume to create, NAME or NAME:SIZE (repeatable; the last may omit its size and takes the rest). Default: one volume SYS over all space' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l hotfix -d 'Hot-fix pool size per partition (default: about 2% of it)' -r
 complete -c nwvol -n "__fish_nwvol_using_subcommand format" -l size -d 'Create missing image files of this size (sparse), e.g. 512M, 1G; at most 2T (what an MBR partition addresses), rounded down to whole 512-byte sectors. K, M, G, T (or KiB, MiB...) are binary, KB, MB, GB, TB decimal (1GB = 10^9 bytes)' -r
@@ -97,6 +97,7 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l nbd-timeout -d 'Long
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l direct -d 'Use O_DIRECT for image files too, where their file system takes 512-byte direct I/O (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s r -l recursive -d 'Copy directories with everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s v -l verbose -d 'Print one line per file or directory copied, as cp -v does: \'SOURCE\' -> \'DEST\'. Not with -q'
+complete -c nwvol -n "__fish_nwvol_using_subcommand put" -l json -d 'Print a summary record (JSON) on standard output at the end'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s q -l quiet -d 'Quiet: no progress bars, notices of what was done, summaries or warnings. Answers (listings, tables, file contents, --json output) and errors are printed either way'
 complete -c nwvol -n "__fish_nwvol_using_subcommand put" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s d -l device -d 'A member device, image file or NBD URI (nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES (one per line when it holds a newline, else separated by spaces or commas)' -r -F
@@ -106,6 +107,7 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l nbd-timeout -d 'Long
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l direct -d 'Use O_DIRECT for image files too, where their file system takes 512-byte direct I/O (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s r -l recursive -d 'Copy directories with everything in them'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s v -l verbose -d 'Print one line per file or directory copied, as cp -v does: \'SOURCE\' -> \'DEST\' (not when DEST is standard output). Not with -q'
+complete -c nwvol -n "__fish_nwvol_using_subcommand get" -l json -d 'Print a summary record (JSON) on standard output at the end (not with - as DEST)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s q -l quiet -d 'Quiet: no progress bars, notices of what was done, summaries or warnings. Answers (listings, tables, file contents, --json output) and errors are printed either way'
 complete -c nwvol -n "__fish_nwvol_using_subcommand get" -s h -l help -d 'Print help'
 complete -c nwvol -n "__fish_nwvol_using_subcommand cat" -s d -l device -d 'A member device, image file or NBD URI (nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH) (repeatable); default: $NWVOL_DEVICES (one per line when it holds a newline, else separated by spaces or commas)' -r -F
@@ -304,6 +306,7 @@ complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -l nbd-timeout -d 'L
 complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -l direct -d 'Use O_DIRECT for image files too, where their file system takes 512-byte direct I/O (raw block devices with 512-byte sectors use it always: nwvol keeps its own cache)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -l repair -d 'Repair what can be repaired from a good copy'
 complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -l dry-run -d 'Say what --repair would do; write nothing'
+complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -l all -d 'Read and compare every byte of the members, free blocks and space outside volumes included (by default the mirror check reads what the volumes\' FAT says is in use, where the members agree on it)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -l json -d 'JSON lines: one record per finding, then a summary record (shapes in docs/JSON.md)'
 complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -s H -d 'Scripted mode: the findings as tab-separated lines without a header (code, member, where, belongs to, problem, action), no summary line'
 complete -c nwvol -n "__fish_nwvol_using_subcommand verify" -s q -l quiet -d 'Quiet: no progress bars, notices of what was done, summaries or warnings. Answers (listings, tables, file contents, --json output) and errors are printed either way'

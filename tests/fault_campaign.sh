@@ -6,7 +6,8 @@
 # `cargo test`. Prints one summary table (a crash state is a trial); exits
 # non-zero when data was lost or a trial failed. Trial details (seeds) are in
 # the log named at the end; FAULT_SEED=<seed> reruns one SIGKILL trial,
-# FAULT_TRIALS=<n> sets the trials per command (default 44); CRASH_STATES=<n>
+# FAULT_TRIALS=<n> sets the trials per command (default 44), FAULT_VICTIMS=PutTree,RmTree
+# runs only the commands named; CRASH_STATES=<n>
 # sets the crash states wanted (default 10000), CRASH_ONLY=<workload>:<point>
 # reruns one flush point. Member damage (tests/faults/member_damage.rs): a
 # member truncated, emptied or replaced by a stranger during a put, and two

@@ -1,6 +1,7 @@
 //! Write-back: dirty blocks sorted, coalesced into contiguous runs (one
 //! vectored write per run and member, over the cache buffers where they
-//! are), every group's runs handed to the mirror writer at once; barriers
+//! are), every group's runs handed to the mirror writer at once (each
+//! member's long-lived I/O worker takes its part); barriers
 //! and syncs; the background flusher.
 
 use std::io::IoSlice;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::device::AlignedBuf;
 use crate::error::Result;
 use crate::lock::Recover;
-use crate::mirror::Run;
+use crate::mirror::{MirrorGroup, Run};
 
 use super::store::{Block, BlockState, CacheShared, Key};
 
@@ -122,28 +123,15 @@ impl CacheShared {
             st.stats.runs += nruns;
             st.stats.blocks_written += batch.len() as u64;
         }
+        // Every group's members at once, each through its I/O worker.
+        let parts: Vec<(&MirrorGroup, &[Run<'_>])> = (0..runs.len())
+            .filter(|&g| !runs[g].is_empty())
+            .map(|g| (self.groups[g].as_ref(), runs[g].as_slice()))
+            .collect();
         let busy: Vec<usize> = (0..runs.len()).filter(|&g| !runs[g].is_empty()).collect();
         let mut results: Vec<Result<()>> = (0..runs.len()).map(|_| Ok(())).collect();
-        if busy.len() <= 1 {
-            for g in busy {
-                results[g] = self.groups[g].write_runs(&runs[g]);
-            }
-        } else {
-            std::thread::scope(|s| {
-                let hs: Vec<_> = busy
-                    .iter()
-                    .map(|&g| {
-                        let group = &self.groups[g];
-                        let r = &runs[g];
-                        (g, s.spawn(move || group.write_runs(r)))
-                    })
-                    .collect();
-                for (g, h) in hs {
-                    results[g] = h.join().unwrap_or_else(|_| {
-                        Err(crate::Error::Invalid("group writer thread panicked".into()))
-                    });
-                }
-            });
+        for (g, r) in busy.into_iter().zip(MirrorGroup::write_many(&parts)) {
+            results[g] = r;
         }
         results
     }
@@ -152,7 +140,10 @@ impl CacheShared {
     /// in-sync member of every group (fdatasync). What was written before
     /// the call is durable before anything written after it reaches a
     /// device: the flush lock is held through the sync.
-    pub(crate) fn sync_all(&self) -> Result<()> {
+    ///
+    /// `settle`: the command's final sync, after which the groups may clear
+    /// their write-intent bits; a barrier keeps them.
+    pub(crate) fn sync_all(&self, settle: bool) -> Result<()> {
         let flushed = self.flush(true);
         // Hold off other flushes while the members sync.
         let mut st = self.lock();
@@ -167,7 +158,8 @@ impl CacheShared {
         drop(st);
         let mut first = flushed.err();
         for g in &self.groups {
-            if let Err(e) = g.sync() {
+            let r = if settle { g.sync() } else { g.barrier() };
+            if let Err(e) = r {
                 first.get_or_insert(e);
             }
         }

@@ -19,9 +19,11 @@ pub trait BlockIo: Send + Sync + std::fmt::Debug {
     /// Writes `data` at logical byte `offset` of group `group`.
     fn write(&self, group: usize, block_size: u32, offset: u64, data: &[u8]) -> Result<()>;
     /// Everything written before the barrier is durable on every in-sync
-    /// member before anything written after it reaches a device.
+    /// member before anything written after it reaches a device. The
+    /// write-intent bits stay set (the command goes on writing).
     fn barrier(&self) -> Result<()>;
-    /// Writes out everything dirty and makes it durable.
+    /// Writes out everything dirty and makes it durable; the end of a
+    /// command: write-intent bits may be cleared.
     fn sync(&self) -> Result<()>;
 }
 
@@ -52,7 +54,10 @@ impl BlockIo for Uncached {
     }
 
     fn barrier(&self) -> Result<()> {
-        self.sync()
+        for g in &self.groups {
+            g.barrier()?;
+        }
+        Ok(())
     }
 
     fn sync(&self) -> Result<()> {

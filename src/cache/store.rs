@@ -724,11 +724,11 @@ impl BlockIo for Cache {
     }
 
     fn barrier(&self) -> Result<()> {
-        self.inner.sync_all()
+        self.inner.sync_all(false)
     }
 
     fn sync(&self) -> Result<()> {
-        self.inner.sync_all()
+        self.inner.sync_all(true)
     }
 }
 

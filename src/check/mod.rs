@@ -135,6 +135,9 @@ pub struct Summary {
     pub uncorrected: usize,
     /// Logical bytes compared across members.
     pub bytes_compared: u64,
+    /// Logical bytes not read: free blocks and space outside volumes
+    /// (all is read when asked for).
+    pub bytes_not_read: u64,
     /// Blocks whose checksum was checked.
     pub blocks_checksummed: u64,
 }

@@ -80,6 +80,9 @@ pub struct Checks {
     pub mirror: bool,
     /// The volume structures (headers, tables, FAT, directory tree).
     pub structure: bool,
+    /// The mirror check reads free blocks and space outside volumes too,
+    /// not only what is allocated.
+    pub all: bool,
 }
 
 /// What a verify tells its caller as it goes. Called from the check's
@@ -133,6 +136,7 @@ pub fn verify(
             opts,
             &truncated.lost,
             &truncated.left_out,
+            checks.all,
             &progress,
             &mut sink,
         )?;
@@ -143,6 +147,7 @@ pub fn verify(
     }
     recheck(sys, std::mem::take(&mut stats.deferred), &mut sink)?;
     report.summary.bytes_compared = stats.bytes_compared;
+    report.summary.bytes_not_read = stats.bytes_not_read;
     report.summary.blocks_checksummed = stats.blocks_checksummed;
     Ok(report)
 }

@@ -26,7 +26,8 @@ pub struct FormatArgs {
     #[arg(long)]
     pub mirror: bool,
     /// Volume block size: 4K, 8K, 16K, 32K or 64K (default: by volume size,
-    /// 4K under 32M up to 64K from 500M).
+    /// the smallest that keeps the volume at most 2Mi blocks: 4K up to 8G,
+    /// 8K to 16G, 16K to 32G, 32K to 64G, 64K above).
     #[arg(long, value_name = "SIZE", value_parser = parse_block_size)]
     pub block_size: Option<u32>,
     /// A volume to create, NAME or NAME:SIZE (repeatable; the last may omit

@@ -1,6 +1,7 @@
 //! `nwvol get`: files and directory trees from a volume to local files,
 //! keeping modification times.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -13,6 +14,7 @@ use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::Session;
 use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::transfer::{Counting, Transfer};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol get`.
@@ -34,6 +36,24 @@ pub struct GetArgs {
     /// Where to: a local file or directory, or - for standard output.
     #[arg(value_name = "DEST")]
     pub dest: PathBuf,
+    /// Print a summary record (JSON) on standard output at the end (not
+    /// with - as DEST).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Files and bytes under directory `dir_id`, all the way down.
+fn tree_totals(v: &OpenVolume, dir_id: u32) -> (u64, u64) {
+    let mut total = (0, 0);
+    for n in v.list(dir_id) {
+        let (f, b) = match n.dir_id() {
+            Some(id) => tree_totals(v, id),
+            None => (1, n.length() as u64),
+        };
+        total.0 += f;
+        total.1 += b;
+    }
+    total
 }
 
 fn set_mtime(path: &Path, t: DosTime) -> Result<()> {
@@ -59,17 +79,20 @@ fn copied(verbose: Option<&Output>, from: &NwPath, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn get_file(v: &OpenVolume, idx: u32, dest: &Path) -> Result<()> {
+fn get_file(v: &OpenVolume, idx: u32, dest: &Path, t: &RefCell<Transfer>) -> Result<()> {
     let n = v
         .index()
         .get(idx)
         .ok_or_else(|| anyhow::anyhow!("entry {idx} vanished"))?;
     let modified = n.modified();
-    let mut r = v.open_file(idx)?;
+    let r = v.open_file(idx)?;
     let mut f = std::fs::File::create(dest).with_context(|| format!("{}", dest.display()))?;
-    std::io::copy(&mut r, &mut f).with_context(|| format!("{}", dest.display()))?;
+    std::io::copy(&mut Counting::new(r, t), &mut f)
+        .with_context(|| format!("{}", dest.display()))?;
     drop(f);
-    set_mtime(dest, modified)
+    set_mtime(dest, modified)?;
+    t.borrow_mut().file_done();
+    Ok(())
 }
 
 fn get_tree(
@@ -79,6 +102,7 @@ fn get_tree(
     dest: &Path,
     failed: &mut u64,
     verbose: Option<&Output>,
+    t: &RefCell<Transfer>,
 ) -> Result<()> {
     // Like `cp -r dir file`: a directory does not go over something else.
     if std::fs::metadata(dest).is_ok_and(|m| !m.is_dir()) {
@@ -99,8 +123,8 @@ fn get_tree(
         let src = from.join(n.name());
         let to = dest.join(n.name());
         match n.dir_id() {
-            Some(id) => get_tree(v, id, &src, &to, failed, verbose)?,
-            None => match get_file(v, n.index, &to) {
+            Some(id) => get_tree(v, id, &src, &to, failed, verbose, t)?,
+            None => match get_file(v, n.index, &to, t) {
                 Ok(()) => copied(verbose, &src, &to)?,
                 Err(e) => {
                     item_error(&src, &e);
@@ -121,6 +145,11 @@ fn get_tree(
 pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
     let verbose = a.verbose.then_some(out);
     let paths: Vec<NwPath> = a.sources.iter().map(|p| parse(p)).collect::<Result<_>>()?;
+    if a.json && a.dest.as_os_str() == "-" {
+        bail!(
+            "the summary record and the data cannot both go to standard output: give a DEST or leave out --json"
+        );
+    }
     let vol = one_volume(&paths)?.to_string();
     let sys = open_system(&a.dev, session, false)?;
     let v = OpenVolume::from_assembly(&sys, &vol, OpenMode::ReadOnly)?;
@@ -132,6 +161,31 @@ pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
             a.dest.display()
         );
     }
+    let (mut files, mut bytes) = (0, 0);
+    for p in &paths {
+        let (f, b) = match v.resolve(p) {
+            Ok(t) => match v.dir_id_of(t) {
+                Some(id) if a.recursive => tree_totals(&v, id),
+                Some(_) => (0, 0),
+                None => match t {
+                    Target::Entry(i) => (1, v.index().get(i).map_or(0, |n| n.length() as u64)),
+                    Target::Root => (0, 0),
+                },
+            },
+            Err(_) => (0, 0),
+        };
+        files += f;
+        bytes += b;
+    }
+    // With -v, a line per file shows the progress.
+    let tr = RefCell::new(Transfer::new(
+        "get",
+        out,
+        a.json || a.verbose,
+        a.json,
+        files,
+        bytes,
+    ));
     let mut failed = 0u64;
     let stdout = std::io::stdout();
     for p in &paths {
@@ -156,18 +210,19 @@ pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
                     if !a.recursive {
                         bail!("{p}: is a directory (use -r)");
                     }
-                    get_tree(&v, id, p, &dest, &mut failed, verbose)
+                    get_tree(&v, id, p, &dest, &mut failed, verbose, &tr)
                 }
                 None => {
                     let Target::Entry(idx) = t else { return Ok(()) };
                     if to_stdout {
                         let mut o = stdout.lock();
-                        let mut r = v.open_file(idx)?;
-                        std::io::copy(&mut r, &mut o)?;
+                        let r = v.open_file(idx)?;
+                        std::io::copy(&mut Counting::new(r, &tr), &mut o)?;
                         std::io::Write::flush(&mut o)?;
+                        tr.borrow_mut().file_done();
                         Ok(())
                     } else {
-                        get_file(&v, idx, &dest)?;
+                        get_file(&v, idx, &dest, &tr)?;
                         copied(verbose, p, &dest)
                     }
                 }
@@ -181,5 +236,6 @@ pub fn run(a: GetArgs, out: &Output, session: &Session) -> Result<i32> {
             failed += 1;
         }
     }
+    tr.borrow_mut().finish(out, failed, false);
     Ok(if failed > 0 { EXIT_FAILURE } else { EXIT_OK })
 }

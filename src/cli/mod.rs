@@ -21,6 +21,7 @@ mod salvage;
 mod session;
 mod split;
 mod stat;
+mod transfer;
 mod verify;
 mod volume;
 
@@ -164,6 +165,12 @@ standard output is one, else no limit.",
             EnvScope::Top,
             "Read only by builds with the `testing` feature (the test suite's crash hook: the process \
 kills itself after that many device writes); a release build ignores it.",
+        ),
+        (
+            "NWVOL_TEST_PROGRESS_AFTER_MS",
+            EnvScope::Top,
+            "Read only by builds with the `testing` feature (put and get show their progress bar after \
+that many milliseconds instead of a second); a release build ignores it.",
         ),
     ]
 }

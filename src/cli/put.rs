@@ -1,6 +1,7 @@
 //! `nwvol put`: local files, directory trees or standard input onto a
 //! volume, keeping modification times.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -15,6 +16,7 @@ use super::nwpath::{
     base_name, check_new, dir_path, is_no_member, item_error, names_directory, open_system, parse,
     unix_mtime,
 };
+use super::transfer::{Counting, Transfer, grouped};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol put`.
@@ -36,18 +38,64 @@ pub struct PutArgs {
     /// Where to: VOLUME:/DIR (an existing directory) or VOLUME:/DIR/FILE.
     #[arg(value_name = "VOLUME:/DEST")]
     pub dest: String,
+    /// Print a summary record (JSON) on standard output at the end.
+    #[arg(long)]
+    pub json: bool,
 }
 
-struct Putter {
+struct Putter<'t> {
     v: OpenVolume,
     failed: u64,
     now: DosTime,
     recursive_ok: bool,
+    t: &'t RefCell<Transfer>,
+    /// The first "no space" error: nothing more is tried after it.
+    full: Option<anyhow::Error>,
+    /// Files not tried, or not written, once the volume was full.
+    not_written: u64,
     verbose: bool,
     out: Output,
 }
 
-impl Putter {
+/// True when the error says the volume is full.
+fn is_no_space(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<nwvol::Error>(),
+            Some(nwvol::Error::NoSpace(_))
+        )
+    })
+}
+
+/// Files and bytes `put` would copy from `src`: regular files (and links
+/// to them), and with `recursive` what directories hold. What cannot be
+/// read counts as nothing; the copy reports it.
+fn local_totals(src: &Path, recursive: bool) -> (u64, u64) {
+    let Ok(m) = std::fs::metadata(src) else {
+        return (0, 0);
+    };
+    if m.is_file() {
+        return (1, m.len());
+    }
+    if !m.is_dir() || !recursive {
+        return (0, 0);
+    }
+    // A link to a directory is skipped by the copy.
+    if std::fs::symlink_metadata(src).is_ok_and(|l| l.file_type().is_symlink()) {
+        return (0, 0);
+    }
+    let mut total = (0, 0);
+    if let Ok(entries) = std::fs::read_dir(src) {
+        for e in entries.flatten() {
+            let (f, b) = local_totals(&e.path(), true);
+            total.0 += f;
+            total.1 += b;
+        }
+    }
+    total
+}
+
+impl Putter<'_> {
     fn times(&self, m: &std::fs::Metadata) -> FileTimes {
         FileTimes {
             modified: DosTime::from_unix(unix_mtime(m)),
@@ -59,11 +107,18 @@ impl Putter {
         if m.len() > MAX_FILE_BYTES {
             return Err(too_big(&src.display().to_string(), Some(m.len())).into());
         }
-        let mut f = std::fs::File::open(src).with_context(|| src.display().to_string())?;
+        let f = std::fs::File::open(src).with_context(|| src.display().to_string())?;
         let times = self.times(m);
         self.v
-            .write_file(dir, name, &mut f, Some(m.len()), times)
+            .write_file(
+                dir,
+                name,
+                &mut Counting::new(f, self.t),
+                Some(m.len()),
+                times,
+            )
             .with_context(|| src.display().to_string())?;
+        self.t.borrow_mut().file_done();
         self.copied(src, dir, name)
     }
 
@@ -121,7 +176,25 @@ impl Putter {
     }
 
     /// Copies `src` into directory `dir` under `name` (default: its own).
+    /// Once the volume is full, only counts what is not written.
     fn one(&mut self, src: &Path, dir: u32, name: Option<&str>) -> Result<()> {
+        if self.full.is_some() {
+            self.not_written += local_totals(src, self.recursive_ok).0;
+            return Ok(());
+        }
+        match self.copy(src, dir, name) {
+            Err(e) if is_no_space(&e) => {
+                // What failed: the file, or every file of the directory
+                // that could not be made.
+                self.not_written += local_totals(src, self.recursive_ok).0;
+                self.full = Some(e);
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn copy(&mut self, src: &Path, dir: u32, name: Option<&str>) -> Result<()> {
         let lm = std::fs::symlink_metadata(src).with_context(|| src.display().to_string())?;
         let m = if lm.file_type().is_symlink() {
             let m = std::fs::metadata(src)
@@ -188,15 +261,37 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
     if a.sources.len() > 1 && into.is_none() {
         bail!("{dest}: not a directory (several sources go into a directory)");
     }
+    let (mut files, mut bytes) = (0, 0);
+    for src in &a.sources {
+        let (f, b) = local_totals(src, a.recursive);
+        files += f;
+        bytes += b;
+    }
+    // With -v, a line per file shows the progress.
+    let t = RefCell::new(Transfer::new(
+        "put",
+        out,
+        a.json || a.verbose,
+        a.json,
+        files,
+        bytes,
+    ));
     let mut p = Putter {
         v,
         failed: 0,
         now: DosTime::now(),
         recursive_ok: a.recursive,
+        t: &t,
+        full: None,
+        not_written: 0,
         verbose: a.verbose,
         out: *out,
     };
     for src in &a.sources {
+        if src.as_os_str() != "-" && p.full.is_some() {
+            p.not_written += local_totals(src, a.recursive).0;
+            continue;
+        }
         let r = (|| -> Result<()> {
             if src.as_os_str() == "-" {
                 let Some(name) = dest.name().filter(|_| into.is_none()) else {
@@ -207,13 +302,19 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
                 };
                 let (dir, _) = p.v.resolve_parent(&dest)?;
                 let stdin = std::io::stdin();
-                let mut i = stdin.lock();
                 let times = FileTimes {
                     modified: p.now,
                     created: p.now,
                 };
-                p.v.write_file(dir, name, &mut i, None, times)
-                    .with_context(|| dest.to_string())?;
+                p.v.write_file(
+                    dir,
+                    name,
+                    &mut Counting::new(stdin.lock(), p.t),
+                    None,
+                    times,
+                )
+                .with_context(|| dest.to_string())?;
+                p.t.borrow_mut().file_done();
                 return p.copied(src, dir, name);
             }
             match into {
@@ -226,6 +327,11 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
             }
         })();
         if let Err(e) = r {
+            if is_no_space(&e) {
+                p.not_written += 1;
+                p.full = Some(e);
+                continue;
+            }
             if is_no_member(&e) {
                 // Every member failed: the rest would fail the same way.
                 return Err(e.context(src.display().to_string()));
@@ -235,5 +341,23 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
         }
     }
     p.v.sync()?;
-    Ok(if p.failed > 0 { EXIT_FAILURE } else { EXIT_OK })
+    let failed = p.failed + p.not_written;
+    if let Some(e) = &p.full {
+        // One line for all that did not fit, not one per file.
+        let why = e
+            .chain()
+            .find_map(|c| match c.downcast_ref::<nwvol::Error>() {
+                Some(nwvol::Error::NoSpace(_)) => Some(c.to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| e.to_string());
+        out.error(format!(
+            "{why}: stopped after {} file{} written; {} not written",
+            grouped(t.borrow().files()),
+            if t.borrow().files() == 1 { "" } else { "s" },
+            grouped(p.not_written)
+        ));
+    }
+    t.borrow_mut().finish(out, failed, p.full.is_some());
+    Ok(if failed > 0 { EXIT_FAILURE } else { EXIT_OK })
 }

@@ -62,6 +62,11 @@ pub struct VerifyArgs {
     /// Run only one of the checks.
     #[arg(long, value_enum, value_name = "CHECK")]
     pub only: Option<Only>,
+    /// Read and compare every byte of the members, free blocks and space
+    /// outside volumes included (by default the mirror check reads what
+    /// the volumes' FAT says is in use, where the members agree on it).
+    #[arg(long)]
+    pub all: bool,
     /// JSON lines: one record per finding, then a summary record (shapes in
     /// docs/JSON.md).
     #[arg(long)]
@@ -180,6 +185,7 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
     let checks = Checks {
         mirror: a.only != Some(Only::Structure),
         structure: a.only != Some(Only::Mirror),
+        all: a.all,
     };
     let printer = VerifyPrinter {
         out,
@@ -236,8 +242,16 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
     } else {
         String::new()
     };
+    let not_read = if summary.bytes_not_read > 0 {
+        format!(
+            "; {} of free blocks and unused space not read (--all reads them)",
+            format_size(summary.bytes_not_read)
+        )
+    } else {
+        String::new()
+    };
     out.line(format!(
-        "verify: {} finding(s), {} corrected, {} left; {} compared in {:.1} s{rate}, {} block copies checked against checksums",
+        "verify: {} finding(s), {} corrected, {} left; {} compared in {:.1} s{rate}, {} block copies checked against checksums{not_read}",
         summary.findings,
         summary.corrected,
         summary.uncorrected,

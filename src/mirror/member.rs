@@ -96,6 +96,8 @@ pub struct Member {
     pub(crate) wib_durable: std::sync::Mutex<u64>,
     /// Its counters.
     pub stats: MemberStats,
+    /// Its I/O thread (writes, syncs and write-intent records of flushes).
+    pub worker: super::worker::Worker,
 }
 
 impl Member {
@@ -108,6 +110,7 @@ impl Member {
             failed: AtomicBool::new(false),
             wib_durable: std::sync::Mutex::new(0),
             stats: MemberStats::default(),
+            worker: super::worker::Worker::default(),
         }
     }
 

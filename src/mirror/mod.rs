@@ -8,13 +8,16 @@
 //!   failure and the mirror table update it causes.
 //! - [`read`]: read balancing and read repair.
 //! - [`wib`]: the write-intent record: bits set before writes, cleared
-//!   once every member has them.
+//!   once every member has them (at the end of a command, not at every
+//!   barrier).
+//! - [`worker`]: one I/O thread per member, living as long as it.
 
 pub mod assemble;
 pub mod member;
 pub mod read;
 pub mod remirror;
 pub mod wib;
+pub mod worker;
 pub mod writer;
 
 use std::sync::Mutex;

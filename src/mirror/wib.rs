@@ -2,7 +2,9 @@
 //! record"), in the style of md's write-intent bitmap: before a write goes
 //! out, the bits of every chunk it touches are set durably on every in-sync
 //! member; they are cleared once every listed member has the data (at a
-//! sync of a group that is whole and saw no failure). While the group is
+//! sync of a group that is whole and saw no failure: the final sync of a
+//! command, not the barriers inside it, so that a command's commits
+//! write the record only when they reach a chunk not yet marked). While the group is
 //! degraded they are never cleared, so the bits of the in-sync members name
 //! everything a missing or failed member missed.
 //!
@@ -219,13 +221,21 @@ impl MirrorGroup {
             st.version
         };
         let targets = self.in_sync_members();
-        std::thread::scope(|s| {
-            for i in targets {
-                s.spawn(move || {
+        let labels: Vec<String> = targets
+            .iter()
+            .map(|&i| self.members[i].partition.name().to_string())
+            .collect();
+        let parts: Vec<(&super::worker::Worker, &str, super::worker::Part<'_, ()>)> = targets
+            .iter()
+            .zip(&labels)
+            .map(|(&i, l)| {
+                let p: super::worker::Part<'_, ()> = Box::new(move || {
                     let _ = self.member_intent(i, version);
                 });
-            }
-        });
+                (&self.members[i].worker, l.as_str(), p)
+            })
+            .collect();
+        super::worker::run_all(parts);
     }
 
     /// The group's write-intent bits as the in-sync members hold them (the

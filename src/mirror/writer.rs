@@ -1,5 +1,6 @@
 //! The parallel mirrored writer: each batch of runs goes to every in-sync
-//! member at once, one thread per member, and the call returns when every
+//! member at once, through each member's I/O worker (one long-lived
+//! thread per member, see [`super::worker`]), and the call returns when every
 //! member has finished. A member that fails is marked out of sync in the
 //! mirror table of the survivors and never written again; the caller's
 //! write succeeds while one in-sync member holds the data.
@@ -13,6 +14,18 @@ use crate::lock::Recover;
 
 use super::MirrorGroup;
 use super::member::bump;
+use super::wib::Inflight;
+use super::worker::{Part, run_all};
+
+/// A group's part of a flush, ready to go to its members.
+struct Prepared<'g> {
+    group: &'g MirrorGroup,
+    _inflight: Inflight<'g>,
+    /// The write-intent version each member makes durable first.
+    need: u64,
+    /// The members written.
+    targets: Vec<usize>,
+}
 
 /// One contiguous run of the logical partition: the slices are written
 /// back to back from `logical` on (one vectored write per member, split
@@ -63,16 +76,92 @@ impl MirrorGroup {
     }
 
     /// Writes the runs, in order, to every in-sync member at once: each
-    /// member gets its own thread and all of them start before any is
-    /// waited for. Returns when every member has finished; a member that
+    /// member's I/O worker gets its part and all of them start before any
+    /// is waited for. Returns when every member has finished; a member that
     /// fails is given up (see [`MirrorGroup::fail_member`]) and the call
     /// still succeeds while one in-sync member wrote everything.
     pub fn write_runs(&self, runs: &[Run<'_>]) -> Result<()> {
+        MirrorGroup::write_many(&[(self, runs)])
+            .pop()
+            .unwrap_or_else(|| Err(self.no_member()))
+    }
+
+    /// Writes each group's runs as [`MirrorGroup::write_runs`] does, every
+    /// member of every group at once; a result per group, in order.
+    pub fn write_many(parts: &[(&MirrorGroup, &[Run<'_>])]) -> Vec<Result<()>> {
+        let mut out: Vec<Option<Result<()>>> = (0..parts.len()).map(|_| None).collect();
+        let mut ready: Vec<(usize, Prepared<'_>)> = Vec::new();
+        for (k, (g, runs)) in parts.iter().enumerate() {
+            match g.prepare(runs) {
+                Ok(p) => ready.push((k, p)),
+                Err(e) => out[k] = Some(Err(e)),
+            }
+        }
+        // (part, member, result)
+        let mut done: Vec<(usize, usize, Result<()>)> = Vec::new();
+        let jobs: usize = ready.iter().map(|(_, p)| p.targets.len()).sum();
+        if jobs == 1 {
+            // One member in all: no hand-over to its worker.
+            let (k, p) = &ready[0];
+            let i = p.targets[0];
+            done.push((*k, i, p.group.write_member(i, p.need, parts[*k].1)));
+        } else {
+            // (part, member, write-intent version it needs)
+            let names: Vec<(usize, usize, u64)> = ready
+                .iter()
+                .flat_map(|(k, p)| p.targets.iter().map(move |&i| (*k, i, p.need)))
+                .collect();
+            let labels: Vec<String> = names
+                .iter()
+                .map(|&(k, i, _)| parts[k].0.members[i].partition.name().to_string())
+                .collect();
+            let mut parts_run: Vec<(&super::worker::Worker, &str, Part<'_, Result<()>>)> =
+                Vec::new();
+            for (&(k, i, need), label) in names.iter().zip(&labels) {
+                let (g, runs) = parts[k];
+                parts_run.push((
+                    &g.members[i].worker,
+                    label.as_str(),
+                    Box::new(move || g.write_member(i, need, runs)),
+                ));
+            }
+            for (n, r) in run_all(parts_run).into_iter().enumerate() {
+                let (k, i, _) = names[n];
+                let r = r.unwrap_or_else(|| {
+                    Err(Error::Invalid(format!(
+                        "{}: member writer panicked",
+                        parts[k].0.members[i].partition.name()
+                    )))
+                });
+                done.push((k, i, r));
+            }
+        }
+        for (k, i, r) in done {
+            if let Err(e) = r {
+                parts[k].0.fail_member(i, &e);
+            }
+        }
+        for (k, p) in ready {
+            let g = p.group;
+            out[k] = Some(if p.targets.iter().any(|&i| g.members[i].in_sync()) {
+                Ok(())
+            } else {
+                Err(g.no_member())
+            });
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("group not written".into()))))
+            .collect()
+    }
+
+    /// Checks the runs, counts the write in flight and sets its
+    /// write-intent bits in memory: what every member's part needs.
+    fn prepare(&self, runs: &[Run<'_>]) -> Result<Prepared<'_>> {
         self.check_writable()?;
         for r in runs {
             self.check_range(r.logical, r.len())?;
         }
-        let _inflight = self.begin_write();
+        let inflight = self.begin_write();
         let ranges: Vec<(u64, u64)> = runs.iter().map(|r| (r.logical, r.len())).collect();
         let need = self.before_runs(&ranges)?;
         let targets = self.in_sync_members();
@@ -80,46 +169,23 @@ impl MirrorGroup {
             return Err(self.no_member());
         }
         self.unsynced.store(true, Ordering::SeqCst);
-        let write_member = |i: usize| -> Result<()> {
-            let m = &self.members[i];
-            self.member_intent(i, need)?;
-            for r in runs {
-                m.write_run(r.bufs, r.logical)?;
-            }
-            Ok(())
-        };
-        let results: Vec<(usize, Result<()>)> = if targets.len() == 1 {
-            vec![(targets[0], write_member(targets[0]))]
-        } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = targets
-                    .iter()
-                    .map(|&i| (i, s.spawn(move || write_member(i))))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|(i, h)| {
-                        let r = h.join().unwrap_or_else(|_| {
-                            Err(Error::Invalid(format!(
-                                "{}: member writer thread panicked",
-                                self.members[i].partition.name()
-                            )))
-                        });
-                        (i, r)
-                    })
-                    .collect()
-            })
-        };
-        for (i, r) in results {
-            if let Err(e) = r {
-                self.fail_member(i, &e);
-            }
+        Ok(Prepared {
+            group: self,
+            _inflight: inflight,
+            need,
+            targets,
+        })
+    }
+
+    /// Member `i`'s part of a write: its write-intent record when it lacks
+    /// version `need`, then the runs in order.
+    fn write_member(&self, i: usize, need: u64, runs: &[Run<'_>]) -> Result<()> {
+        let m = &self.members[i];
+        self.member_intent(i, need)?;
+        for r in runs {
+            m.write_run(r.bufs, r.logical)?;
         }
-        if targets.iter().any(|&i| self.members[i].in_sync()) {
-            Ok(())
-        } else {
-            Err(self.no_member())
-        }
+        Ok(())
     }
 
     /// Writes logical bytes to every in-sync member (one run).
@@ -174,6 +240,16 @@ impl MirrorGroup {
         Ok(())
     }
 
+    /// Makes everything written so far durable on every in-sync member,
+    /// as [`MirrorGroup::sync`] does, but keeps the write-intent bits: a
+    /// barrier inside a command, whose next commit writes near the same
+    /// places again. Clearing them here would cost a record write per
+    /// member at the next write, every commit; they are cleared at the
+    /// command's final sync.
+    pub fn barrier(&self) -> Result<()> {
+        self.sync_data()
+    }
+
     fn sync_data(&self) -> Result<()> {
         if !self.unsynced.swap(false, Ordering::SeqCst) {
             return Ok(());
@@ -191,22 +267,29 @@ impl MirrorGroup {
         let results: Vec<(usize, Result<()>)> = if targets.len() == 1 {
             vec![(targets[0], sync_member(targets[0]))]
         } else {
-            std::thread::scope(|s| {
-                let hs: Vec<_> = targets
-                    .iter()
-                    .map(|&i| (i, s.spawn(move || sync_member(i))))
-                    .collect();
-                hs.into_iter()
-                    .map(|(i, h)| {
-                        (
-                            i,
-                            h.join().unwrap_or_else(|_| {
-                                Err(Error::Invalid("member sync thread panicked".into()))
-                            }),
-                        )
-                    })
-                    .collect()
-            })
+            let labels: Vec<String> = targets
+                .iter()
+                .map(|&i| self.members[i].partition.name().to_string())
+                .collect();
+            let sm = &sync_member;
+            let parts: Vec<(&super::worker::Worker, &str, Part<'_, Result<()>>)> = targets
+                .iter()
+                .zip(&labels)
+                .map(|(&i, l)| {
+                    let p: Part<'_, Result<()>> = Box::new(move || sm(i));
+                    (&self.members[i].worker, l.as_str(), p)
+                })
+                .collect();
+            targets
+                .iter()
+                .zip(run_all(parts))
+                .map(|(&i, r)| {
+                    (
+                        i,
+                        r.unwrap_or_else(|| Err(Error::Invalid("member sync panicked".into()))),
+                    )
+                })
+                .collect()
         };
         for (i, r) in results {
             if let Err(e) = r {

@@ -178,23 +178,30 @@ impl DirTable {
         (t, c)
     }
 
-    /// Grows the table and its copy by one block each: `new_block` and
-    /// `new_copy` (allocated by the caller) are filled with free entries,
-    /// then, after a barrier, linked to the chains' ends in both FAT
-    /// copies, so that a crash never leaves a chain ending in an unwritten
-    /// block. No barrier follows the link: an entry written into the new
-    /// block for a file with data is preceded by that file's own barriers
-    /// (which make the link durable first); an entry without data that a
-    /// crash loses along with the link owns no blocks.
+    /// Grows the table and its copy by as many blocks as given:
+    /// `new_blocks` and `new_copies` (allocated by the caller, as many of
+    /// each) are filled with free entries, then, after one barrier,
+    /// linked to the chains' ends in both FAT copies, so that a crash
+    /// never leaves a chain ending in an unwritten block. No barrier
+    /// follows the link: an entry written into a new block for a file with
+    /// data is preceded by that file's own barriers (which make the link
+    /// durable first); an entry without data that a crash loses along
+    /// with the link owns no blocks.
     pub fn grow(
         &mut self,
         vol: &Volume,
         io: &dyn BlockIo,
-        new_block: u32,
-        new_copy: u32,
+        new_blocks: &[u32],
+        new_copies: &[u32],
     ) -> Result<()> {
         let first_new = self.len();
-        if u64::from(first_new) + u64::from(self.per_block) >= u64::from(PARENT_RESERVED_FIRST) {
+        let n = new_blocks.len().min(new_copies.len()) as u32;
+        if n == 0 {
+            return Ok(());
+        }
+        if u64::from(first_new) + u64::from(self.per_block) * u64::from(n)
+            >= u64::from(PARENT_RESERVED_FIRST)
+        {
             return Err(Error::Invalid(format!(
                 "volume {}: the directory table is full ({first_new} entries)",
                 vol.name
@@ -209,41 +216,29 @@ impl DirTable {
         for e in buf.chunks_exact_mut(DIRENT_BYTES) {
             e.copy_from_slice(&free);
         }
-        for b in [new_block, new_copy] {
+        for &b in new_blocks.iter().chain(new_copies) {
             let (g, off) = vol.block_location(b)?;
             io.write(g, vol.block_size, off, &buf)?;
         }
         io.barrier()?;
-        let seq = self.blocks.len() as u32;
-        let (tail, copy_tail) = (
-            *self.blocks.last().unwrap_or(&vol.dir_block),
-            *copy.last().unwrap_or(&vol.dir_copy_block),
-        );
-        Fat::write_entries(
-            vol,
-            io,
-            &[
-                (
-                    tail,
-                    FatEntry::Used {
-                        seq: seq - 1,
-                        next: Some(new_block),
-                    },
-                ),
-                (new_block, FatEntry::Used { seq, next: None }),
-                (
-                    copy_tail,
-                    FatEntry::Used {
-                        seq: seq - 1,
-                        next: Some(new_copy),
-                    },
-                ),
-                (new_copy, FatEntry::Used { seq, next: None }),
-            ],
-        )?;
-        self.blocks.push(new_block);
-        copy.push(new_copy);
-        self.free.extend(first_new..first_new + self.per_block);
+        let mut entries = Vec::new();
+        for (chain, added, start) in [
+            (&self.blocks, new_blocks, vol.dir_block),
+            (&*copy, new_copies, vol.dir_copy_block),
+        ] {
+            let mut seq = chain.len() as u32 - 1;
+            let mut prev = *chain.last().unwrap_or(&start);
+            for &b in &added[..n as usize] {
+                entries.push((prev, FatEntry::Used { seq, next: Some(b) }));
+                seq += 1;
+                prev = b;
+            }
+            entries.push((prev, FatEntry::Used { seq, next: None }));
+        }
+        Fat::write_entries(vol, io, &entries)?;
+        self.blocks.extend_from_slice(&new_blocks[..n as usize]);
+        copy.extend_from_slice(&new_copies[..n as usize]);
+        self.free.extend(first_new..first_new + self.per_block * n);
         Ok(())
     }
 }

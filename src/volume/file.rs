@@ -1,7 +1,7 @@
 //! File contents: streaming reads along a FAT chain, and streaming writes
-//! of a new chain followed by the FAT and the directory entry, in that
-//! order with barriers between, so that a crash never leaves an entry
-//! pointing at unwritten or freed blocks.
+//! of a new chain; the file's FAT and directory entry follow in its
+//! commit (`commit.rs`), in that order with barriers between, so that a
+//! crash never leaves an entry pointing at unwritten or freed blocks.
 
 use std::io::Read;
 
@@ -10,6 +10,7 @@ use crate::layout::dirent::{ATTR_ARCHIVE, FileEntry, NO_BLOCK, Trustee};
 use crate::layout::time::DosTime;
 
 use super::OpenVolume;
+use super::commit::PendingFile;
 use super::fat::Fat;
 use super::index::{Item, Node};
 
@@ -212,10 +213,13 @@ impl OpenVolume {
     /// Writes a file named `name` in the directory with ID `dir_id` from
     /// `src`, replacing a file of that name. `size`: the source's length
     /// when known, checked against the 4 GiB - 1 limit before anything is
-    /// written. Data blocks, then (after a barrier) the FAT in both copies,
-    /// then (after a barrier) the directory entry in both copies; a
-    /// replaced file's old blocks are freed only after its entry points at
-    /// the new ones. On error nothing of the new file stays.
+    /// written. The data goes out now; the file joins the open commit
+    /// (see [`super::commit`]), which writes the FAT and then the
+    /// directory entry, after barriers, when it closes. The file is in the
+    /// index (and reads back) at once; on disk it appears whole when its
+    /// commit is durable. A replaced file's old blocks are freed only
+    /// after the new entry is durable. On error nothing of the new file
+    /// stays.
     pub fn write_file(
         &mut self,
         dir_id: u32,
@@ -225,7 +229,7 @@ impl OpenVolume {
         times: FileTimes,
     ) -> Result<Written> {
         self.check_writable()?;
-        let existing = self.index.lookup(dir_id, name);
+        let mut existing = self.index.lookup(dir_id, name);
         // A new name must be one NetWare holds; a file replaced keeps the
         // name it has on disk, whatever an older writer allowed in it.
         if existing.is_none() {
@@ -235,6 +239,12 @@ impl OpenVolume {
             && s > MAX_FILE_BYTES
         {
             return Err(too_big(&super::names::shown(name), Some(s)));
+        }
+        if existing.is_some_and(|i| self.pending.get(i).is_some()) {
+            // Written again in the same commit: the first version is
+            // committed before the second replaces it.
+            self.commit()?;
+            existing = self.index.lookup(dir_id, name);
         }
         if let Some(i) = existing
             && self.index.get(i).is_some_and(|n| n.is_dir())
@@ -257,7 +267,7 @@ impl OpenVolume {
                 return Err(e);
             }
         };
-        let done = self.commit_file(dir_id, existing, new.as_ref(), &blocks, length, times);
+        let done = self.stage_file(dir_id, existing, new.clone(), &blocks, length, times);
         if done.is_err() {
             // Nothing points at the new blocks: free them.
             let _ = self.fat_mut().map(|f| f.release(&blocks));
@@ -265,24 +275,22 @@ impl OpenVolume {
                 self.table.give_back(&p.slots());
             }
         }
-        done
+        let w = done?;
+        self.commit_if_full()?;
+        Ok(w)
     }
 
-    fn commit_file(
+    /// Puts a written file into the index and the open commit.
+    fn stage_file(
         &mut self,
         dir_id: u32,
         existing: Option<u32>,
-        new: Option<&NewEntry>,
+        new: Option<NewEntry>,
         blocks: &[u32],
         length: u64,
         times: FileTimes,
     ) -> Result<Written> {
         let io = self.io.clone();
-        if !blocks.is_empty() {
-            io.barrier()?;
-            Fat::write_chain(&self.vol, io.as_ref(), blocks, 0)?;
-            io.barrier()?;
-        }
         let first_block = blocks.first().copied().unwrap_or(NO_BLOCK);
         let length = length as u32;
         match (existing, new) {
@@ -309,16 +317,20 @@ impl OpenVolume {
                 f.attributes |= ATTR_ARCHIVE;
                 let node = Node {
                     item: Item::File(f),
-                    ..old
+                    ..old.clone()
                 };
-                self.write_entry(idx, &node.dir_entry())?;
                 self.index.remove(idx);
                 let _ = self.index.insert(node);
-                if !old_blocks.is_empty() {
-                    io.barrier()?;
-                    let vol = self.vol.clone();
-                    self.fat_mut()?.free_chain(&vol, io.as_ref(), &old_blocks)?;
-                }
+                self.pending.add(
+                    PendingFile {
+                        index: idx,
+                        blocks: blocks.to_vec(),
+                        old: Some(old),
+                        old_blocks,
+                        new: None,
+                    },
+                    u64::from(length),
+                );
                 Ok(Written {
                     index: idx,
                     bytes: u64::from(length),
@@ -341,7 +353,25 @@ impl OpenVolume {
                     deleter: 0,
                 });
                 let idx = p.index;
-                self.commit_entry(p, item)?;
+                let node = Node {
+                    index: idx,
+                    item,
+                    long_name: p.long.clone(),
+                    long_slots: p.long_slots.clone(),
+                };
+                self.index.insert(node).map_err(|other| {
+                    Error::Invalid(format!("name already used by entry {other}"))
+                })?;
+                self.pending.add(
+                    PendingFile {
+                        index: idx,
+                        blocks: blocks.to_vec(),
+                        old: None,
+                        old_blocks: Vec::new(),
+                        new: Some(p),
+                    },
+                    u64::from(length),
+                );
                 Ok(Written {
                     index: idx,
                     bytes: u64::from(length),

@@ -3,6 +3,7 @@
 //! directory table.
 
 pub mod checksum;
+pub mod commit;
 pub mod dirtable;
 pub mod fat;
 pub mod file;

@@ -44,6 +44,10 @@ pub struct OpenVolume {
     pub(super) table: DirTable,
     pub(super) index: Index,
     pub(super) mode: OpenMode,
+    /// Files written since the last commit.
+    pub(super) pending: super::commit::Pending,
+    /// When a commit closes by itself.
+    pub(super) limits: super::commit::CommitLimits,
 }
 
 impl OpenVolume {
@@ -76,6 +80,8 @@ impl OpenVolume {
             table,
             index,
             mode,
+            pending: Default::default(),
+            limits: Default::default(),
         })
     }
 
@@ -240,6 +246,15 @@ impl OpenVolume {
                     return Ok(Vec::new());
                 }
                 let need = u64::from(f.length).div_ceil(u64::from(self.vol.block_size));
+                if let Some(p) = self.pending.get(node.index) {
+                    // Not committed yet: its chain is not in the FAT.
+                    return Ok(p
+                        .blocks
+                        .iter()
+                        .copied()
+                        .take(need.max(1) as usize)
+                        .collect());
+                }
                 Fat::chain(
                     &self.vol,
                     self.io.as_ref(),
@@ -267,8 +282,10 @@ impl OpenVolume {
         })
     }
 
-    /// Writes out everything dirty and makes it durable.
-    pub fn sync(&self) -> Result<()> {
+    /// Closes the open commit, writes out everything dirty and makes it
+    /// durable: the end of a command.
+    pub fn sync(&mut self) -> Result<()> {
+        self.commit()?;
         self.io.sync()
     }
 

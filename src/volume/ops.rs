@@ -66,24 +66,46 @@ impl OpenVolume {
     }
 
     /// Takes `n` free directory entries, growing the table (and its copy)
-    /// by a block at a time as needed.
+    /// as needed: by half its size at a time (1 to 16 blocks), so
+    /// that a tree of many files costs a few growths (each a barrier), not
+    /// one per block of entries.
     pub(super) fn reserve_entries(&mut self, n: usize) -> Result<Vec<u32>> {
         loop {
             if let Some(v) = self.table.take(n) {
                 return Ok(v);
             }
+            let k = (self.table.blocks().len() / 2).clamp(1, 16);
             let (t, c) = self.table.tails();
-            let a = self.alloc_blocks(1, Some(t))?;
-            let b = match self.alloc_blocks(1, Some(c)) {
-                Ok(b) => b,
-                Err(e) => {
-                    self.fat_mut()?.release(&a);
-                    return Err(e);
+            // Several blocks only from free space; when that is short, one
+            // block each (purging deleted files if need be), as before.
+            let fat = self.fat_mut()?;
+            let many = match (k > 1).then(|| fat.allocate(k, Some(t))).flatten() {
+                Some(a) => match fat.allocate(k, Some(c)) {
+                    Some(b) => Some((a, b)),
+                    None => {
+                        fat.release(&a);
+                        None
+                    }
+                },
+                None => None,
+            };
+            let (a, b) = match many {
+                Some(ab) => ab,
+                None => {
+                    let a = self.alloc_blocks(1, Some(t))?;
+                    match self.alloc_blocks(1, Some(c)) {
+                        Ok(b) => (a, b),
+                        Err(e) => {
+                            self.fat_mut()?.release(&a);
+                            return Err(e);
+                        }
+                    }
                 }
             };
             let io = self.io.clone();
-            if let Err(e) = self.table.grow(&self.vol, io.as_ref(), a[0], b[0]) {
-                self.fat_mut()?.release(&[a[0], b[0]]);
+            if let Err(e) = self.table.grow(&self.vol, io.as_ref(), &a, &b) {
+                self.fat_mut()?.release(&a);
+                self.fat_mut()?.release(&b);
                 return Err(e);
             }
         }
@@ -169,7 +191,7 @@ impl OpenVolume {
             .map_err(|other| Error::Invalid(format!("name already used by entry {other}")))
     }
 
-    fn write_long_records(
+    pub(super) fn write_long_records(
         &self,
         idx: u32,
         dos: &str,
@@ -259,6 +281,7 @@ impl OpenVolume {
     /// not directories).
     pub fn remove(&mut self, t: Target, recursive: bool, purge: bool) -> Result<Removed> {
         self.check_writable()?;
+        self.commit()?;
         let Target::Entry(idx) = t else {
             return Err(Error::Invalid(format!(
                 "{}:/: the root directory cannot be removed",
@@ -399,6 +422,7 @@ impl OpenVolume {
     /// entry.
     pub fn purge(&mut self, within: Option<Target>) -> Result<Removed> {
         self.check_writable()?;
+        self.commit()?;
         let victims: Vec<u32> = match within {
             None => self
                 .index
@@ -429,6 +453,7 @@ impl OpenVolume {
     /// are left alone).
     pub fn purge_deleted(&mut self, idxs: &[u32]) -> Result<Removed> {
         self.check_writable()?;
+        self.commit()?;
         let v: Vec<u32> = idxs
             .iter()
             .copied()
@@ -441,6 +466,7 @@ impl OpenVolume {
     /// its directory has that name now.
     pub fn salvage(&mut self, idx: u32) -> Result<()> {
         self.check_writable()?;
+        self.commit()?;
         let mut node = self
             .index
             .get(idx)
@@ -478,6 +504,7 @@ impl OpenVolume {
     /// directory would move into itself.
     pub fn rename(&mut self, idx: u32, dest: u32, name: &str) -> Result<()> {
         self.check_writable()?;
+        self.commit()?;
         let node = self
             .index
             .get(idx)

@@ -77,15 +77,22 @@ pub struct VolumePlan {
 /// Smallest segment worth making, in blocks (smaller leftovers stay unused).
 pub const MIN_SEGMENT_BLOCKS: u32 = 16;
 
-/// The default block size for a volume of `bytes` (NetWare 4's defaults).
+/// Most blocks a volume gets from the default block size: a FAT of
+/// 16 MiB (8 bytes per block) per copy, while the block size allows.
+pub const DEFAULT_MAX_BLOCKS: u64 = 1 << 21;
+
+/// The default block size for a volume of `bytes`: the smallest NetWare
+/// block size (4 KiB, NetWare 3's default, first) that keeps the volume
+/// at most [`DEFAULT_MAX_BLOCKS`] blocks, and 64 KiB beyond. So 4 KiB up
+/// to 8 GiB, 8 KiB to 16 GiB, 16 KiB to 32 GiB, 32 KiB to 64 GiB, 64 KiB
+/// above: small files waste little on small volumes, and the FAT (and the
+/// memory and time to read it) stays what 64 KiB blocks give on large
+/// ones.
 pub fn default_block_size(bytes: u64) -> u32 {
-    const MIB: u64 = 1 << 20;
-    match bytes {
-        b if b < 32 * MIB => 4096,
-        b if b < 150 * MIB => 16384,
-        b if b < 500 * MIB => 32768,
-        _ => 65536,
-    }
+    [4096u32, 8192, 16384, 32768]
+        .into_iter()
+        .find(|&bs| bytes.div_ceil(bs as u64) <= DEFAULT_MAX_BLOCKS)
+        .unwrap_or(65536)
 }
 
 /// Lays out `volumes` over logical partitions of `data_sectors` each, in
@@ -229,6 +236,20 @@ pub fn plan_volumes_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_block_size_grows_only_past_two_mebiblocks() {
+        const GIB: u64 = 1 << 30;
+        assert_eq!(default_block_size(20 << 20), 4096);
+        assert_eq!(default_block_size(GIB), 4096);
+        assert_eq!(default_block_size(8 * GIB), 4096);
+        assert_eq!(default_block_size(8 * GIB + 1), 8192);
+        assert_eq!(default_block_size(16 * GIB), 8192);
+        assert_eq!(default_block_size(32 * GIB), 16384);
+        assert_eq!(default_block_size(64 * GIB), 32768);
+        assert_eq!(default_block_size(64 * GIB + 1), 65536);
+        assert_eq!(default_block_size(2 << 40), 65536);
+    }
 
     fn req(name: &str, size: Option<u64>) -> VolumeRequest {
         VolumeRequest {

@@ -134,8 +134,9 @@ fn mirrored_pair_inspects_as_one_group_of_two_in_sync() {
     assert_eq!(v["name"], "SYS");
     assert_eq!(v["complete"], true);
     let bs = n(&v["block_size"]);
-    // About 60 MiB of volume: NetWare's default for under 150 MiB.
-    assert_eq!(bs, 16384);
+    // About 60 MiB of volume: 4 KiB blocks (NetWare 3's), the default up
+    // to 8 GiB.
+    assert_eq!(bs, 4096);
     assert_eq!(
         bs,
         default_block_size(n(&g["logical_bytes"]) - 64 * 1024) as u64

@@ -252,6 +252,15 @@ fn every_commands_json_has_the_documented_shape() {
     ] {
         run_checked(&docs, &devs, args, 0);
     }
+    // put and get: a summary record.
+    let note = dir.path().join("note.txt");
+    std::fs::write(&note, b"a note").unwrap();
+    let note = note.display().to_string();
+    let got = dir.path().join("got.txt").display().to_string();
+    let put = run_checked(&docs, &devs, &["put", "--json", &note, "SYS:/NOTE.TXT"], 0);
+    assert_eq!(put[0]["type"], "summary", "{put:?}");
+    let get = run_checked(&docs, &devs, &["get", "--json", "SYS:/NOTE.TXT", &got], 0);
+    assert_eq!(get[0]["copied_bytes"], 6, "{get:?}");
     // A new member: a plan, then progress lines and a summary.
     let c = img(&dir, "c.img");
     sparse(&c, 64 << 20);

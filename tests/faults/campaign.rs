@@ -4,13 +4,16 @@
 //!
 //! or tests/fault_campaign.sh, which prints the summary table. Each kind
 //! prints one `campaign:` line (trials, data lost, failures); every failing
-//! trial prints its seed, and `FAULT_SEED=<seed>` reruns that trial alone.
+//! trial prints its seed, and `FAULT_SEED=<seed>` reruns that trial alone;
+//! `FAULT_VICTIMS=PutTree,RmTree,MvTree` runs only the commands named.
 //!
 //! - SIGKILL: the real binary on a 2-way mirror of image files, killed at a
 //!   random delay or at a random Nth device write
 //!   (NWVOL_TEST_KILL_AFTER_WRITES, src/device/file.rs) during put, rm, mv,
-//!   mirror add and verify --repair; then resume/repair, verify clean, and
-//!   every file read back from each member alone.
+//!   mirror add, verify --repair, and put -r, rm -r and mv of trees (many
+//!   small files, several commits); then resume/repair, verify clean, and
+//!   every file read back from each member alone: whole (old or new
+//!   version) or absent where the command allows it, never other bytes.
 //! - I/O errors: through the library, the Nth device call of a put or a
 //!   remove fails (transient or persistent, one member or all) for N = 1
 //!   until the operation no longer reaches it.
@@ -49,15 +52,28 @@ enum Victim {
     Mv,
     MirrorAdd,
     Repair,
+    /// put -r of a tree into SYS:/D: new files, replaced ones, a new
+    /// subdirectory, several commits.
+    PutTree,
+    /// rm -r of SYS:/D/TREE.
+    RmTree,
+    /// mv of SYS:/D/TREE to a new name.
+    MvTree,
 }
 
-const VICTIMS: [Victim; 5] = [
+const VICTIMS: [Victim; 8] = [
     Victim::Put,
     Victim::Rm,
     Victim::Mv,
     Victim::MirrorAdd,
     Victim::Repair,
+    Victim::PutTree,
+    Victim::RmTree,
+    Victim::MvTree,
 ];
+
+/// Files of the tree SYS:/D/TREE of the base (in TREE and TREE/SUB).
+const TREE_FILES: usize = 24;
 
 /// How the victim is killed.
 #[derive(Debug, Clone, Copy)]
@@ -142,6 +158,26 @@ impl Base {
         put.push("SYS:/D".into());
         let o = nw(&put);
         assert!(o.status.success(), "put: {}", brief(&o));
+        // A tree of small files: SYS:/D/TREE and SYS:/D/TREE/SUB.
+        let tree = src.join("TREE");
+        std::fs::create_dir_all(tree.join("SUB")).unwrap();
+        for i in 0..TREE_FILES {
+            let rel = if i % 3 == 2 {
+                format!("TREE/SUB/S{i:02}.DAT")
+            } else {
+                format!("TREE/T{i:02}.DAT")
+            };
+            let len = rng.range(1, 16_384) as usize;
+            let data = rng.bytes(len);
+            std::fs::write(src.join(&rel), &data).unwrap();
+            files.insert(rel, data);
+        }
+        let mut put = s(&["put", "-q", "-r"]);
+        put.extend(dev_args(&[&a, &b]));
+        put.push(tree.display().to_string());
+        put.push("SYS:/D".into());
+        let o = nw(&put);
+        assert!(o.status.success(), "put -r: {}", brief(&o));
         Base { dir, files }
     }
 }
@@ -172,8 +208,9 @@ fn clone_base(base: &Base, dir: &Path) -> (PathBuf, PathBuf) {
     (a, b)
 }
 
+/// `n` different names of the files directly in SYS:/D.
 fn pick_names(rng: &mut Rng, base: &Base, n: usize) -> Vec<String> {
-    let names: Vec<&String> = base.files.keys().collect();
+    let names: Vec<&String> = base.files.keys().filter(|k| !k.contains('/')).collect();
     let mut out: Vec<String> = Vec::new();
     while out.len() < n {
         let c = names[rng.range(0, names.len() as u64 - 1) as usize].clone();
@@ -290,6 +327,64 @@ fn plan(victim: Victim, base: &Base, dir: &Path, rng: &mut Rng) -> Plan {
             args.extend(devs);
             args
         }
+        Victim::PutTree => {
+            // A local D put -r into SYS:/ merges into SYS:/D: new files,
+            // some replacing files of D and of D/TREE, a new directory.
+            let src = dir.join("src").join("D");
+            std::fs::create_dir_all(src.join("TREE")).unwrap();
+            std::fs::create_dir_all(src.join("NEW")).unwrap();
+            let mut rels: Vec<String> = (0..rng.range(10, 30))
+                .map(|i| match i % 3 {
+                    0 => format!("N{i:02}.DAT"),
+                    1 => format!("NEW/P{i:02}.DAT"),
+                    _ => format!("TREE/U{i:02}.DAT"),
+                })
+                .collect();
+            rels.extend(pick_names(rng, base, 2));
+            rels.push(format!("TREE/T{:02}.DAT", rng.range(0, 7) * 3));
+            for rel in rels {
+                let len = rng.range(1, 16_384) as usize;
+                let data = rng.bytes(len);
+                std::fs::write(src.join(&rel), &data).unwrap();
+                let old = base.files.get(&rel).cloned();
+                allowed.insert(rel, vec![old, Some(data)]);
+            }
+            let mut args = s(&["put", "-q", "-r"]);
+            args.extend(devs);
+            args.push(src.display().to_string());
+            args.push("SYS:/".into());
+            args
+        }
+        Victim::RmTree => {
+            for (k, ok) in allowed.iter_mut() {
+                if k.starts_with("TREE/") {
+                    ok.push(None);
+                }
+            }
+            let mut args = s(&["rm", "-q", "-r"]);
+            args.extend(devs);
+            args.push("SYS:/D/TREE".into());
+            args
+        }
+        Victim::MvTree => {
+            let moved: Vec<(String, Vec<u8>)> = base
+                .files
+                .iter()
+                .filter(|(k, _)| k.starts_with("TREE/"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (k, data) in moved {
+                let to = format!("The moved tree/{}", &k["TREE/".len()..]);
+                allowed.get_mut(&k).unwrap().push(None);
+                allowed.insert(to.clone(), vec![None, Some(data.clone())]);
+                somewhere.push((data, vec![k, to]));
+            }
+            let mut args = s(&["mv", "-q"]);
+            args.extend(devs);
+            args.push("SYS:/D/TREE".into());
+            args.push("SYS:/D/The moved tree".into());
+            args
+        }
     };
     Plan {
         args,
@@ -400,10 +495,17 @@ fn check_files(p: &Plan, dir: &Path, out: &mut Outcome) {
             continue;
         }
         let mut found: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        for e in std::fs::read_dir(&dest).unwrap() {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            found.insert(name, std::fs::read(e.path()).unwrap());
+        let mut dirs = vec![(dest.clone(), String::new())];
+        while let Some((d, prefix)) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let e = e.unwrap();
+                let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+                if e.file_type().unwrap().is_dir() {
+                    dirs.push((e.path(), format!("{name}/")));
+                } else {
+                    found.insert(name, std::fs::read(e.path()).unwrap());
+                }
+            }
         }
         for (name, ok) in &p.allowed {
             let have = found.get(name).cloned();
@@ -503,7 +605,14 @@ fn sigkill_campaign() {
     let base = Base::new();
     let mut tally = Tally::default();
     let per = trials_per_victim();
+    // FAULT_VICTIMS=PutTree,RmTree runs only those (names as printed).
+    let chosen = std::env::var("FAULT_VICTIMS").ok();
     for (vi, &victim) in VICTIMS.iter().enumerate() {
+        if let Some(c) = &chosen
+            && !c.split(',').any(|n| n.trim() == format!("{victim:?}"))
+        {
+            continue;
+        }
         let (writes, time) = calibrate(victim, &base);
         println!("{victim:?}: {writes} device writes, {time:?} unkilled");
         for t in 0..per {

@@ -7,7 +7,9 @@
 //! prints one summary table. `crash_states_smoke` checks a few states of
 //! one workload in the default run.
 //!
-//! A workload (mkdir, put with long names, a replace, rm, mv, rm -r) runs through
+//! A workload (mkdir, put with long names, a replace, rm, mv, rm -r; every
+//! third one trees: put -r in several commits of 3 files, put -r over it,
+//! mv and rm -r of the tree) runs through
 //! the library on a 2-way mirror of memory members (checksums on), each
 //! member wrapped in a `RecordingDevice`: every write, durable write
 //! (the write-intent record) and sync lands in one log, with a marker
@@ -47,6 +49,7 @@ use nwvol::device::Device;
 use nwvol::device::testing::{MemDevice, Recorded, Recorder, RecordingDevice};
 use nwvol::layout::dirent::ROOT_ID;
 use nwvol::layout::time::DosTime;
+use nwvol::volume::commit::CommitLimits;
 use nwvol::volume::file::FileTimes;
 use nwvol::volume::open::Target;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
@@ -68,6 +71,9 @@ enum Op {
     Mv(String, String),
     /// A directory removed with everything below it (rm -r).
     RmTree(String),
+    /// A tree put under a directory (put -r): files by path below it,
+    /// their directories made as needed, several commits in one command.
+    PutTree(String, Vec<(String, Vec<u8>)>),
 }
 
 impl Op {
@@ -78,6 +84,7 @@ impl Op {
             Op::Rm(p, purge) => format!("rm{} {p}", if *purge { " --purge" } else { "" }),
             Op::Mv(a, b) => format!("mv {a} {b}"),
             Op::RmTree(p) => format!("rm -r {p}"),
+            Op::PutTree(p, f) => format!("put -r {p} ({} files)", f.len()),
         }
     }
 }
@@ -118,14 +125,91 @@ fn apply_op(m: &mut Model, op: &Op) {
             m.remove(&key(p));
         }
         Op::Mv(a, b) => {
-            if let Some(c) = m.remove(&key(a)) {
-                m.insert(key(b), c);
+            // A directory moves with everything below it.
+            let (ka, kb) = (key(a), key(b));
+            let below = format!("{ka}/");
+            let moved: Vec<(String, Content)> = m
+                .iter()
+                .filter(|(k, _)| **k == ka || k.starts_with(&below))
+                .map(|(k, c)| (k.clone(), c.clone()))
+                .collect();
+            for (k, c) in moved {
+                m.remove(&k);
+                m.insert(format!("{kb}{}", &k[ka.len()..]), c);
             }
         }
         Op::RmTree(p) => {
             let below = format!("{}/", key(p));
             m.retain(|k, _| *k != key(p) && !k.starts_with(&below));
         }
+        Op::PutTree(root, files) => {
+            m.insert(key(root), Content::Dir);
+            for (rel, d) in files {
+                let parts: Vec<&str> = rel.split('/').collect();
+                for i in 1..parts.len() {
+                    m.insert(
+                        key(&format!("{root}/{}", parts[..i].join("/"))),
+                        Content::Dir,
+                    );
+                }
+                m.insert(key(&format!("{root}/{rel}")), Content::File(d.clone()));
+            }
+        }
+    }
+}
+
+/// Files commit in groups of this many in the recorded workloads, so that
+/// a `put -r` of a tree spans several commits.
+const COMMIT_FILES: usize = 3;
+
+/// The operations of tree workload `seed` (group commit): a tree put in
+/// several commits, put again over itself (half its files replaced, new
+/// ones added), moved under a long name, and removed with rm -r.
+fn tree_workload(seed: u64) -> Vec<Op> {
+    let mut r = Rng(seed ^ 0x7AEE);
+    let mut first = Vec::new();
+    for i in 0..8 {
+        let dir = ["", "SUB/", "SUB/Deeper dir/"][i % 3];
+        let name = if i % 4 == 1 {
+            format!("{dir}A long file name {i}.txt")
+        } else {
+            format!("{dir}F{i}.DAT")
+        };
+        let n = r.range(1, 16_384) as usize;
+        first.push((name, r.bytes(n)));
+    }
+    let mut second: Vec<(String, Vec<u8>)> = first
+        .iter()
+        .step_by(2)
+        .map(|(n, _)| (n.clone(), Vec::new()))
+        .collect();
+    second.push(("SUB/NEW1.DAT".into(), Vec::new()));
+    second.push(("Another long name.bin".into(), Vec::new()));
+    for (_, d) in second.iter_mut() {
+        let n = r.range(1, 16_384) as usize;
+        *d = r.bytes(n);
+    }
+    vec![
+        Op::Put("SYS:/KEEP.DAT".into(), r.bytes(5_000)),
+        Op::PutTree("SYS:/TREE".into(), first),
+        Op::PutTree("SYS:/TREE".into(), second),
+        Op::Mv("SYS:/TREE".into(), "SYS:/The tree moved".into()),
+        Op::RmTree("SYS:/The tree moved".into()),
+        Op::PutTree(
+            "SYS:/AGAIN".into(),
+            (0..4)
+                .map(|i| (format!("G{i}.DAT"), vec![i as u8; 3000 + i * 1000]))
+                .collect(),
+        ),
+    ]
+}
+
+/// The workload of `seed`: every third one a tree workload.
+fn workload_for(seed: u64) -> Vec<Op> {
+    if seed.is_multiple_of(3) {
+        tree_workload(seed)
+    } else {
+        workload(seed)
     }
 }
 
@@ -221,6 +305,14 @@ fn run_op(v: &mut OpenVolume, op: &Op) -> nwvol::Result<()> {
             let t = v.resolve(&parse(p)?)?;
             v.remove(t, true, true)?;
         }
+        Op::PutTree(root, files) => {
+            for (rel, d) in files {
+                let p = parse(&format!("{root}/{rel}"))?;
+                let dir = v.mkdir_p(&p.parent(), times())?;
+                let name = p.name().unwrap_or_default().to_string();
+                v.write_file(dir, &name, &mut d.as_slice(), Some(d.len() as u64), times())?;
+            }
+        }
     }
     v.sync()
 }
@@ -256,6 +348,11 @@ fn record(seed: u64, ops: Vec<Op>) -> Recording {
     {
         let sys = Assembly::open_with(devs, quiet_cache()).expect("open the recorded mirror");
         let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).expect("open SYS");
+        v.set_commit_limits(CommitLimits {
+            files: COMMIT_FILES,
+            age: Duration::from_secs(3600),
+            ..CommitLimits::default()
+        });
         for (i, op) in ops.iter().enumerate() {
             run_op(&mut v, op).unwrap_or_else(|e| panic!("workload {seed} op {i} {op:?}: {e}"));
             returned_at.push(rec.len());
@@ -990,7 +1087,7 @@ fn crash_state_campaign() {
     match only {
         Some((seed, point)) => campaign_workload(
             seed,
-            workload(seed),
+            workload_for(seed),
             budget,
             Some(point),
             threads(),
@@ -999,7 +1096,14 @@ fn crash_state_campaign() {
         None => {
             let mut seed = 1;
             while tally.states.trials < want {
-                campaign_workload(seed, workload(seed), budget, None, threads(), &mut tally);
+                campaign_workload(
+                    seed,
+                    workload_for(seed),
+                    budget,
+                    None,
+                    threads(),
+                    &mut tally,
+                );
                 seed += 1;
             }
         }
@@ -1023,14 +1127,14 @@ fn crash_state_campaign() {
 
 /// A few crash states of one workload, in the default run: of the states
 /// the campaign builds with small budgets (prefix pairs, one tear per
-/// write), every eighth.
+/// write), every sixth.
 #[test]
 fn crash_states_smoke() {
     let budget = Budget {
         pairs: 4,
         tears: 1,
         random: 0,
-        stride: 8,
+        stride: 6,
     };
     let mut tally = Tally::default();
     campaign_workload(7, workload(7), budget, None, 2, &mut tally);
@@ -1040,6 +1144,26 @@ fn crash_states_smoke() {
         "only {} states",
         tally.states.trials
     );
+    assert_eq!(
+        tally.states.lost + tally.states.failures,
+        0,
+        "see the lines above"
+    );
+}
+
+/// A few crash states of a tree workload (put -r in several commits, a
+/// put -r over it, mv and rm -r of the tree), in the default run.
+#[test]
+fn crash_states_smoke_trees() {
+    let budget = Budget {
+        pairs: 4,
+        tears: 1,
+        random: 0,
+        stride: 8,
+    };
+    let mut tally = Tally::default();
+    campaign_workload(3, workload_for(3), budget, None, 2, &mut tally);
+    assert!(tally.points > 10, "only {} flush points", tally.points);
     assert_eq!(
         tally.states.lost + tally.states.failures,
         0,

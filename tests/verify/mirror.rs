@@ -247,7 +247,66 @@ fn json_lines_and_exit_code_on_a_clean_volume() {
     let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(v["type"], "summary");
     assert_eq!(v["findings"], 0);
-    assert!(v["bytes_compared"].as_u64().unwrap() > 60 << 20);
+    let compared = v["bytes_compared"].as_u64().unwrap();
+    let not_read = v["bytes_not_read"].as_u64().unwrap();
+    assert!(compared + not_read > 60 << 20, "{v}");
+}
+
+/// `verify --json` summary of the images.
+fn summary(imgs: &[PathBuf], extra: &[&str]) -> serde_json::Value {
+    let mut e = vec!["--json"];
+    e.extend(extra);
+    let (code, out) = verify(imgs, &e);
+    assert_eq!(code, 0, "{out}");
+    serde_json::from_str(out.lines().last().unwrap()).unwrap()
+}
+
+#[test]
+fn verify_reads_what_is_allocated_and_all_reads_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, _) = setup(&dir, 2, 2 << 20);
+    let v = summary(&imgs, &[]);
+    let (compared, not_read) = (
+        v["bytes_compared"].as_u64().unwrap(),
+        v["bytes_not_read"].as_u64().unwrap(),
+    );
+    // A 2 MiB file and the metadata of a 64 MiB volume: a few MiB read.
+    assert!(compared < 8 << 20, "{v}");
+    assert!(compared + not_read > 60 << 20, "{v}");
+    let all = summary(&imgs, &["--all"]);
+    assert_eq!(all["bytes_not_read"], 0, "{all}");
+    assert_eq!(
+        all["bytes_compared"].as_u64().unwrap(),
+        compared + not_read,
+        "{all}"
+    );
+    // The summary line says what was not read.
+    let (code, out) = verify(&imgs, &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("not read (--all reads them)"), "{out}");
+}
+
+#[test]
+fn a_fat_the_members_disagree_on_makes_verify_read_the_whole_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, _) = setup(&dir, 2, 1 << 20);
+    let clean = summary(&imgs, &[]);
+    // A divergent byte in member 1's FAT fragment, in the entry of a free
+    // block far from the file: the members no longer agree on the FAT.
+    let j = inspect(&[imgs[0].as_path(), imgs[1].as_path()]);
+    let logical = j["groups"][0]["members"][1]["logical_start_byte"]
+        .as_u64()
+        .unwrap();
+    let seg0 = logical + 128 * 512;
+    poke(&imgs[1], seg0 + 8 * 10_000, &[0x55]);
+    let (code, out) = verify(&imgs, &["--json"]);
+    assert_ne!(code, 0, "the diverging FAT is a finding: {out}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let compared = v["bytes_compared"].as_u64().unwrap();
+    assert!(
+        compared > clean["bytes_compared"].as_u64().unwrap() + (50 << 20),
+        "the whole segment is read: {v}"
+    );
 }
 
 #[test]
@@ -409,9 +468,9 @@ fn resident_bytes(path: &Path) -> u64 {
     vec.iter().filter(|&&b| b & 1 != 0).count() as u64 * 4096
 }
 
-/// Verify reads every member whole but, like a backup tool, leaves no
-/// copy of them in the page cache behind it (a cron verify of a large
-/// disk must not push everything else out).
+/// `verify --all` reads every member whole but, like a backup tool,
+/// leaves no copy of them in the page cache behind it (a cron verify of a
+/// large disk must not push everything else out).
 #[test]
 fn verify_leaves_the_page_cache_as_it_found_it() {
     let dir = tempfile::Builder::new()
@@ -425,7 +484,7 @@ fn verify_leaves_the_page_cache_as_it_found_it() {
         std::fs::read(p).unwrap();
     }
     let size = std::fs::metadata(&imgs[0]).unwrap().len();
-    let (code, out) = verify(&imgs, &[]);
+    let (code, out) = verify(&imgs, &["--all"]);
     assert_eq!(code, 0, "{out}");
     for p in &imgs {
         let r = resident_bytes(p);

@@ -1,15 +1,17 @@
-//! The mirror check: every logical byte of every group, read from all
-//! in-sync members at once (one reader thread per member, reading ahead)
+//! The mirror check: what is allocated in every group (every logical
+//! byte when asked), read from all in-sync members at once (one reader thread per member, reading ahead)
 //! and compared in large buffers; where volume blocks keep checksums, each
 //! copy is also checked against them. Diverging or damaged blocks are
 //! judged (`judge.rs`), named (`owners.rs`) and, with `--repair`, rewritten
 //! on the bad members from the good copy, straight to the members'
 //! partitions (following their hot-fix tables).
 //!
-//! `scan.rs` cuts each group into regions and pieces and reads them from
-//! every member at once, `compare.rs` compares each piece and judges what
+//! `allocated.rs` reads each segment's FAT first to know which blocks to
+//! read, `scan.rs` cuts each group into regions and pieces and reads them
+//! from every member at once, `compare.rs` compares each piece and judges what
 //! differs, and `repair.rs` reports each verdict and rewrites bad copies.
 
+mod allocated;
 mod compare;
 mod repair;
 mod scan;
@@ -31,6 +33,9 @@ use scan::{Region, regions};
 pub struct MirrorStats {
     /// Logical bytes read and compared (per group, not per member).
     pub bytes_compared: u64,
+    /// Logical bytes not read: free blocks (where the members' FAT says
+    /// so) and space outside volumes, unless everything was asked for.
+    pub bytes_not_read: u64,
     /// Block copies checked against their checksum.
     pub blocks_checksummed: u64,
     /// Damaged metadata blocks (FAT, directory table) no member holds a
@@ -46,7 +51,9 @@ pub fn total_bytes(sys: &Assembly) -> u64 {
 }
 
 /// Checks every group: members against each other and blocks against
-/// their checksums. `progress` is called with the bytes done so far.
+/// their checksums. `progress` is called with the bytes done so far
+/// (skipped bytes count as done). Free blocks are not read (see
+/// [`check_mirrors_without`]).
 ///
 /// `lost` names members whose bytes from a device offset on are known to
 /// be gone (a truncated image given its length back): they count as
@@ -58,17 +65,23 @@ pub fn check_mirrors(
     progress: &(dyn Fn(u64) + Sync),
     sink: Sink<'_>,
 ) -> Result<MirrorStats> {
-    check_mirrors_without(sys, opts, lost, &[], progress, sink)
+    check_mirrors_without(sys, opts, lost, &[], false, progress, sink)
 }
 
 /// [`check_mirrors`], where the members with partition IDs `left_out` were
 /// given but not assembled (truncated images, already reported as
-/// `member-truncated`): they are not reported missing.
+/// `member-truncated`): they are not reported missing. Without `all`,
+/// only what is allocated is read: the volume tables, and of each volume
+/// segment the blocks its FAT says are in use, when the members' FAT
+/// fragments and their copies agree (otherwise the whole segment); space
+/// outside volumes is not read.
+#[allow(clippy::too_many_arguments)]
 pub fn check_mirrors_without(
     sys: &Assembly,
     opts: &CheckOptions,
     lost: &[(String, u64)],
     left_out: &[u32],
+    all: bool,
     progress: &(dyn Fn(u64) + Sync),
     sink: Sink<'_>,
 ) -> Result<MirrorStats> {
@@ -78,11 +91,13 @@ pub fn check_mirrors_without(
         let mut gc = GroupCheck::new(sys, g, *opts, sink);
         gc.lost = lost.to_vec();
         gc.left_out = left_out.to_vec();
+        gc.all = all;
         gc.members_state();
         gc.run(&|d| progress(done_before + d))?;
         gc.finish();
         stats.bytes_compared += gc.stats.bytes_compared;
         stats.blocks_checksummed += gc.stats.blocks_checksummed;
+        stats.bytes_not_read += gc.stats.bytes_not_read;
         stats.deferred.append(&mut gc.stats.deferred);
         done_before += sys.groups[g].logical_bytes;
     }
@@ -158,6 +173,8 @@ struct GroupCheck<'a, 's> {
     /// The FAT fragment of the segment being checked, as the members
     /// agree on it.
     fat: Option<FatCopy>,
+    /// Read free blocks and space outside volumes too.
+    all: bool,
 }
 
 /// A segment's FAT fragment read during the pass.
@@ -189,6 +206,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
             lost: Vec::new(),
             left_out: Vec::new(),
             fat: None,
+            all: false,
         }
     }
 

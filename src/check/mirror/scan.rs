@@ -11,6 +11,7 @@ use crate::layout::voltab::{VOLTAB_COPIES, VOLTAB_COPY_BYTES};
 use crate::partition::Partition;
 
 use super::GroupCheck;
+use super::allocated::allocated_runs;
 
 /// Bytes read from each member at a time: small enough that a chunk is
 /// still in the CPU cache when it is compared (8 MiB chunks measured 2x
@@ -104,7 +105,13 @@ impl GroupCheck<'_, '_> {
         if self.members.is_empty() {
             return Ok(());
         }
-        let pieces = pieces(&self.regions);
+        let mut ranges = Vec::with_capacity(self.regions.len());
+        for r in &self.regions {
+            ranges.push(self.to_read(r)?);
+        }
+        let pieces = pieces(&self.regions, &ranges);
+        let read: u64 = pieces.iter().map(|p| p.len).sum();
+        self.stats.bytes_not_read += self.group.logical_bytes.saturating_sub(read);
         let group = self.group;
         let members = self.members.clone();
         std::thread::scope(|s| -> Result<()> {
@@ -133,7 +140,6 @@ impl GroupCheck<'_, '_> {
                     .map(|(_, at)| at.saturating_sub(part.logical_start_byte()));
                 s.spawn(move || read_pieces(part, pieces, lost_from, brx, tx));
             }
-            let mut done = 0u64;
             for p in &pieces {
                 let mut bufs = Vec::with_capacity(members.len());
                 for r in &rx {
@@ -150,9 +156,9 @@ impl GroupCheck<'_, '_> {
                     .map(|(_, r)| r.as_ref().err().map(|e| e.to_string()))
                     .collect();
                 self.check_piece(p, &copies, &errors)?;
-                done += p.len;
                 self.stats.bytes_compared += p.len;
-                progress(done);
+                // Where the pass is: what it skipped counts as done.
+                progress(p.start + p.len);
                 for ((b, _), t) in bufs.into_iter().zip(&ret) {
                     let _ = t.send(b);
                 }
@@ -160,24 +166,56 @@ impl GroupCheck<'_, '_> {
             drop(ret);
             Ok(())
         })?;
+        progress(self.group.logical_bytes);
         self.fix_checksum_blocks()?;
         Ok(())
     }
+
+    /// Byte ranges `[from, to)` of region `r` (relative to its start) the
+    /// pass reads: all of it with `all`; otherwise the volume tables,
+    /// nothing of the space outside volumes, and of a volume segment what
+    /// its FAT says is allocated (all of it when the copies disagree).
+    fn to_read(&self, r: &Region) -> Result<Vec<(u64, u64)>> {
+        let whole = vec![(0, r.len)];
+        if self.all {
+            return Ok(whole);
+        }
+        match r.kind {
+            RegionKind::Other("unused space") => Ok(Vec::new()),
+            RegionKind::Other(_) => Ok(whole),
+            RegionKind::Volume { vol, seg } => {
+                let volume = &self.sys.volumes[vol];
+                let bs = volume.block_size as u64;
+                Ok(
+                    match allocated_runs(volume, seg, self.group, &self.members)? {
+                        Some(runs) => runs
+                            .into_iter()
+                            .map(|(a, b)| (a as u64 * bs, (b as u64 * bs).min(r.len)))
+                            .collect(),
+                        None => whole,
+                    },
+                )
+            }
+        }
+    }
 }
 
-/// The regions cut into pieces of at most [`CHUNK`] bytes, in order.
-fn pieces(regions: &[Region]) -> Vec<Piece> {
+/// The ranges to read of each region (`ranges[i]` of region `i`, relative
+/// to its start) cut into pieces of at most [`CHUNK`] bytes, in order.
+fn pieces(regions: &[Region], ranges: &[Vec<(u64, u64)>]) -> Vec<Piece> {
     let mut pieces = Vec::new();
-    for (i, r) in regions.iter().enumerate() {
-        let mut off = 0;
-        while off < r.len {
-            let len = (r.len - off).min(CHUNK);
-            pieces.push(Piece {
-                region: i,
-                start: r.start + off,
-                len,
-            });
-            off += len;
+    for (i, (r, within)) in regions.iter().zip(ranges).enumerate() {
+        for &(from, to) in within {
+            let mut off = from;
+            while off < to {
+                let len = (to - off).min(CHUNK);
+                pieces.push(Piece {
+                    region: i,
+                    start: r.start + off,
+                    len,
+                });
+                off += len;
+            }
         }
     }
     pieces

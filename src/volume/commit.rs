@@ -1,0 +1,202 @@
+//! Group commit: the files written by one command share commits. A file's
+//! data goes to the cache when it is written; the commit then makes the
+//! data of all its files durable (one barrier), writes their FAT chains
+//! and long-name records (one barrier), then their directory entries, and
+//! last frees the blocks of the files they replaced (after one more
+//! barrier). A crash leaves every file of a commit either absent (its
+//! entry, or its new entry, never reached a disk) or whole (its entry is
+//! durable, so its FAT and data were before it).
+//!
+//! A commit closes after [`CommitLimits`] files, bytes or time, at
+//! [`OpenVolume::commit`] and [`OpenVolume::sync`], before any operation
+//! that needs the files' chains on disk (deleting, renaming, purging,
+//! salvaging), and when the volume is dropped.
+
+use std::time::{Duration, Instant};
+
+use crate::error::Result;
+use crate::layout::dirent::DirEntry;
+
+use super::OpenVolume;
+use super::fat::Fat;
+use super::file::NewEntry;
+use super::index::Node;
+
+/// When a commit closes by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitLimits {
+    /// Files in one commit.
+    pub files: usize,
+    /// Bytes of file data in one commit.
+    pub bytes: u64,
+    /// Time since the commit's first file.
+    pub age: Duration,
+}
+
+impl Default for CommitLimits {
+    /// 1,000 files, 64 MiB or 1 s, whichever comes first: a few barriers
+    /// per thousand small files, and at most a second of work lost to a
+    /// crash. 64 MiB is half the default cache, so a commit's data is not
+    /// written back twice.
+    fn default() -> CommitLimits {
+        CommitLimits {
+            files: 1000,
+            bytes: 64 << 20,
+            age: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A file written but not yet committed.
+#[derive(Debug)]
+pub(super) struct PendingFile {
+    /// Its entry's index (in the index already, with its new chain).
+    pub index: u32,
+    /// Its new chain.
+    pub blocks: Vec<u32>,
+    /// The entry as it was before (a replaced file), to restore when the
+    /// commit fails.
+    pub old: Option<Node>,
+    /// The replaced file's chain, freed once the new entry is durable.
+    pub old_blocks: Vec<u32>,
+    /// Entries reserved for a new file.
+    pub new: Option<NewEntry>,
+}
+
+/// The open commit.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    pub files: Vec<PendingFile>,
+    pub bytes: u64,
+    pub since: Option<Instant>,
+}
+
+impl Pending {
+    /// The pending file of entry `idx`.
+    pub fn get(&self, idx: u32) -> Option<&PendingFile> {
+        self.files.iter().find(|f| f.index == idx)
+    }
+
+    /// Adds a file of `bytes` bytes.
+    pub fn add(&mut self, f: PendingFile, bytes: u64) {
+        self.since.get_or_insert_with(Instant::now);
+        self.bytes += bytes;
+        self.files.push(f);
+    }
+
+    /// True when the commit should close.
+    pub fn full(&self, l: &CommitLimits) -> bool {
+        self.files.len() >= l.files
+            || self.bytes >= l.bytes
+            || self.since.is_some_and(|t| t.elapsed() >= l.age)
+    }
+}
+
+impl OpenVolume {
+    /// How commits close by themselves (see [`CommitLimits`]).
+    pub fn set_commit_limits(&mut self, limits: CommitLimits) {
+        self.limits = limits;
+    }
+
+    /// Files written and not yet committed.
+    pub fn uncommitted(&self) -> usize {
+        self.pending.files.len()
+    }
+
+    /// Closes the open commit: the files written since the last one become
+    /// visible on disk in the order data, FAT, directory entries (a barrier
+    /// between each), then the chains they replaced are freed. The commit
+    /// is durable at the next barrier (the next commit's first, or
+    /// [`OpenVolume::sync`]). On error before any directory entry was
+    /// written, the commit's files are taken back out of the index and
+    /// their space given back.
+    pub fn commit(&mut self) -> Result<()> {
+        let p = std::mem::take(&mut self.pending);
+        if p.files.is_empty() {
+            return Ok(());
+        }
+        let mut entries_started = false;
+        let r = self.commit_files(&p.files, &mut entries_started);
+        if r.is_err() && !entries_started {
+            self.undo(p.files);
+        }
+        r
+    }
+
+    fn commit_files(&mut self, files: &[PendingFile], entries_started: &mut bool) -> Result<()> {
+        let io = self.io.clone();
+        // Their data, and whatever was written before (directories made
+        // for them), durable before anything points at it.
+        io.barrier()?;
+        for f in files {
+            if !f.blocks.is_empty() {
+                Fat::write_chain(&self.vol, io.as_ref(), &f.blocks, 0)?;
+            }
+            if let Some(p) = &f.new {
+                // Long-name records left over from an old entry at this
+                // index are freed, the new ones written: all before the
+                // entry, so that no crash shows the file under its alias.
+                let mine = p.slots();
+                for s in self.index.take_orphans(p.index) {
+                    if self.table.is_free(s) && !mine.contains(&s) {
+                        self.write_entry(s, &DirEntry::Free)?;
+                    }
+                }
+                self.write_long_records(p.index, &p.dos, p.long.as_deref(), &p.long_slots)?;
+            }
+        }
+        io.barrier()?;
+        *entries_started = true;
+        for f in files {
+            let Some(node) = self.index.get(f.index) else {
+                continue;
+            };
+            let e = node.dir_entry();
+            self.write_entry(f.index, &e)?;
+        }
+        let old: Vec<u32> = files
+            .iter()
+            .flat_map(|f| f.old_blocks.iter().copied())
+            .collect();
+        if !old.is_empty() {
+            // The old versions stay until the new entries are durable.
+            io.barrier()?;
+            let vol = self.vol.clone();
+            self.fat_mut()?.free_chain(&vol, io.as_ref(), &old)?;
+        }
+        Ok(())
+    }
+
+    /// Takes a failed commit's files back out: the index as before, their
+    /// blocks and entries free again.
+    fn undo(&mut self, files: Vec<PendingFile>) {
+        for f in files.into_iter().rev() {
+            self.index.remove(f.index);
+            if let Some(old) = f.old {
+                let _ = self.index.insert(old);
+            }
+            if let Some(p) = &f.new {
+                self.table.give_back(&p.slots());
+            }
+            if let Ok(fat) = self.fat_mut() {
+                fat.release(&f.blocks);
+            }
+        }
+    }
+
+    /// Closes the commit when it reached its limits.
+    pub(super) fn commit_if_full(&mut self) -> Result<()> {
+        if self.pending.full(&self.limits) {
+            self.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OpenVolume {
+    fn drop(&mut self) {
+        // Best effort: the files written are whole in the cache; a caller
+        // that wants to hear about errors commits or syncs first.
+        let _ = self.commit();
+    }
+}

@@ -1,0 +1,146 @@
+//! Group commit (issue 16, point 1), counted on counting devices: a put
+//! of many small files shares commits, so its barriers (fdatasyncs) and
+//! write-intent record writes are a few per commit, not a few per file,
+//! and its flushes start no threads (each member's I/O thread lives as
+//! long as the member).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::support::campaign::Rng;
+use crate::support::engine::formatted;
+use nwvol::assembly::Assembly;
+use nwvol::cache::CacheConfig;
+use nwvol::device::Device;
+use nwvol::device::testing::{CountingDevice, MemDevice};
+use nwvol::layout::dirent::ROOT_ID;
+use nwvol::layout::time::DosTime;
+use nwvol::partition::Partition;
+use nwvol::volume::commit::CommitLimits;
+use nwvol::volume::file::FileTimes;
+use nwvol::volume::{OpenMode, OpenVolume};
+use std::io::Read;
+
+const MIB: usize = 1 << 20;
+const FILES: usize = 1000;
+
+fn times() -> FileTimes {
+    let t = DosTime(0x5A21_6000);
+    FileTimes {
+        modified: t,
+        created: t,
+    }
+}
+
+/// Write calls into a member's write-intent record (partition sectors
+/// 2-31, written as whole 4 KiB pieces from the partition's start).
+fn wib_writes(c: &CountingDevice<Arc<MemDevice>>, start: u64) -> usize {
+    let wib = start..start + 32 * 512;
+    c.writes()
+        .iter()
+        .filter(|w| wib.contains(&w.offset))
+        .count()
+}
+
+#[test]
+fn put_of_a_thousand_small_files_costs_a_few_barriers_per_commit_and_no_thread_per_flush() {
+    let mems = formatted(&[48 * MIB, 48 * MIB], None);
+    let starts: Vec<u64> = mems
+        .iter()
+        .map(|m| {
+            Partition::open(m.clone() as Arc<dyn Device>)
+                .expect("partition")
+                .start_byte
+        })
+        .collect();
+    let cs: Vec<Arc<CountingDevice<Arc<MemDevice>>>> = mems
+        .iter()
+        .map(|m| Arc::new(CountingDevice::new(m.clone())))
+        .collect();
+    let devs: Vec<Arc<dyn Device>> = cs.iter().map(|c| c.clone() as Arc<dyn Device>).collect();
+    let mut cache = CacheConfig::with_capacity(64 << 20);
+    // Write-back at the barriers only: the counts do not depend on timing.
+    cache.flush_interval = Duration::from_secs(3600);
+    let sys = Assembly::open_with(devs, cache).expect("assemble");
+    let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).expect("open SYS");
+    v.set_commit_limits(CommitLimits {
+        age: Duration::from_secs(3600),
+        ..CommitLimits::default()
+    });
+    for c in &cs {
+        c.reset();
+    }
+    let mut r = Rng(16);
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for d in 0..10 {
+        dirs.push(
+            v.mkdir(ROOT_ID, &format!("D{d:02}"), times())
+                .expect("mkdir"),
+        );
+    }
+    for i in 0..FILES {
+        let n = r.range(1024, 16 * 1024) as usize;
+        let data = r.bytes(n);
+        let w = v
+            .write_file(
+                dirs[i % 10],
+                &format!("F{i:05}.BIN"),
+                &mut data.as_slice(),
+                Some(n as u64),
+                times(),
+            )
+            .expect("write");
+        files.push((w.index, data));
+    }
+    v.sync().expect("sync");
+
+    let g = &sys.groups[0];
+    for (m, c) in cs.iter().enumerate() {
+        let wibs = wib_writes(c, starts[m]);
+        // A durable write of the record is a write and a sync here.
+        let syncs = c.sync_count() - wibs as u64;
+        println!(
+            "member {m}: {syncs} barriers and syncs, {wibs} write-intent record writes, {} writes",
+            c.write_count()
+        );
+        // One commit of 1,000 files (data, FAT, entries: 2 barriers), the
+        // final sync, and the directory table's growths (by half its size
+        // at a time: about 10 from 1 to 40 blocks). Before group commit:
+        // 3 or 4 per file.
+        assert!(syncs <= 20, "member {m}: {syncs} syncs for {FILES} files");
+        assert!(
+            wibs <= 20,
+            "member {m}: {wibs} write-intent writes for {FILES} files"
+        );
+        assert_eq!(
+            g.members[m].worker.threads_started(),
+            1,
+            "member {m}: one I/O thread, whatever the number of flushes"
+        );
+    }
+    let flushes = sys.cache.stats().flushes;
+    assert!(flushes >= 5, "only {flushes} flushes");
+
+    // Every file reads back, from the cache and after the volume is
+    // opened again.
+    for (idx, data) in &files {
+        let mut got = Vec::new();
+        v.open_file(*idx)
+            .expect("open")
+            .read_to_end(&mut got)
+            .expect("read");
+        assert_eq!(&got, data);
+    }
+    drop(v);
+    sys.cache.drop_clean();
+    let v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::ReadOnly).expect("reopen");
+    for (idx, data) in &files {
+        let mut got = Vec::new();
+        v.open_file(*idx)
+            .expect("open")
+            .read_to_end(&mut got)
+            .expect("read");
+        assert_eq!(&got, data);
+    }
+}

@@ -1,0 +1,119 @@
+//! Copies of many small files: the space they take on a default volume,
+//! `put -r` on a volume that fills up, and the summary records of `put`
+//! and `get` with `--json`.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::files::*;
+
+/// `n` files of 1-16 KiB in directories of 50 under `root`; returns their
+/// apparent size.
+fn small_tree(root: &Path, n: usize, seed: u64) -> u64 {
+    let mut total = 0;
+    let mut x = seed | 1;
+    for i in 0..n {
+        let d = root.join(format!("D{:02}", i / 50));
+        std::fs::create_dir_all(&d).unwrap();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let len = 1024 + (x % (15 * 1024 + 1)) as usize;
+        std::fs::write(d.join(format!("F{i:04}.BIN")), bytes(x, len)).unwrap();
+        total += len as u64;
+    }
+    total
+}
+
+fn json_last(out: &str) -> serde_json::Value {
+    serde_json::from_str(out.lines().last().expect("a JSON line")).unwrap()
+}
+
+#[test]
+fn a_default_1g_mirror_holds_small_files_in_at_most_1_5_times_their_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["a.img", "b.img"], "1G", &["-q", "--mirror"]);
+    let before = df(&imgs, "SYS");
+    assert_eq!(before["block_size"], 4096, "{before}");
+    let tree = dir.path().join("TREE");
+    let apparent = small_tree(&tree, 300, 16);
+    nw_ok(&imgs, &["put", "-q", "-r", tree.to_str().unwrap(), "SYS:/"]);
+    let after = df(&imgs, "SYS");
+    let used = after["used_bytes"].as_u64().unwrap() - before["used_bytes"].as_u64().unwrap();
+    assert!(
+        used as f64 <= 1.5 * apparent as f64,
+        "{used} bytes used for {apparent}"
+    );
+}
+
+#[test]
+fn put_r_on_a_volume_that_fills_up_stops_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["a.img"], "8M", &["-q"]);
+    let tree = dir.path().join("TREE");
+    let n = 600; // about 5 MB, more than the volume holds
+    small_tree(&tree, n, 7);
+    let big = dir.path().join("big.bin");
+    std::fs::write(&big, bytes(3, 3 << 20)).unwrap();
+    nw_ok(&imgs, &["put", "-q", big.to_str().unwrap(), "SYS:/BIG.BIN"]);
+    let line = nw_fails(
+        &imgs,
+        &["put", "-r", "--json", tree.to_str().unwrap(), "SYS:/"],
+        1,
+        &["no space left on SYS", "written", "not written"],
+    );
+    // "... stopped after W files written; N not written"
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit() && c != ',')
+        .filter_map(|w| w.replace(',', "").parse().ok())
+        .collect();
+    let (written, not) = (nums[nums.len() - 2], nums[nums.len() - 1]);
+    assert!(written > 0 && not > 0, "{line}");
+    assert_eq!(written + not, n as u64, "{line}");
+    let listed = nw_ok(&imgs, &["ls", "-R", "SYS:/TREE"]);
+    let files = listed.lines().filter(|l| l.contains(".BIN")).count() as u64;
+    assert_eq!(files, written, "{listed}");
+}
+
+#[test]
+fn put_and_get_json_print_a_summary_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["a.img", "b.img"], "64M", &["-q", "--mirror"]);
+    let tree = dir.path().join("TREE");
+    let apparent = small_tree(&tree, 40, 9);
+    let v = json_last(&nw_ok(
+        &imgs,
+        &["put", "-r", "--json", tree.to_str().unwrap(), "SYS:/"],
+    ));
+    assert_eq!(v["command"], "put", "{v}");
+    assert_eq!(v["type"], "summary", "{v}");
+    assert_eq!(v["files"], 40, "{v}");
+    assert_eq!(v["copied_bytes"], apparent, "{v}");
+    assert_eq!(v["failed"], 0, "{v}");
+    assert_eq!(v["stopped_full"], false, "{v}");
+    let out: PathBuf = dir.path().join("out");
+    let v = json_last(&nw_ok(
+        &imgs,
+        &["get", "-r", "--json", "SYS:/TREE", out.to_str().unwrap()],
+    ));
+    assert_eq!(v["command"], "get", "{v}");
+    assert_eq!(v["files"], 40, "{v}");
+    assert_eq!(v["copied_bytes"], apparent, "{v}");
+    // Without --json and off a terminal: nothing on standard output.
+    let o = nw(
+        &imgs,
+        &[
+            "get",
+            "-r",
+            "SYS:/TREE",
+            dir.path().join("o2").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{o:?}");
+    nw_fails(
+        &imgs,
+        &["get", "--json", "SYS:/TREE/D00/F0000.BIN", "-"],
+        1,
+        &["--json"],
+    );
+}
