@@ -235,6 +235,28 @@ pub enum Error {
     /// could not be had).
     #[error("{0}")]
     Internal(String),
+    /// Two devices hold different volume sets with a volume of the same
+    /// name, and nothing tells which set the others belong to.
+    #[error(
+        "{first} and {second} hold different volume sets that both have volume {volume}; name the devices of one set only (leave out {second}, or {first})"
+    )]
+    SetClash {
+        /// One device.
+        first: String,
+        /// The other.
+        second: String,
+        /// The volume both sets have.
+        volume: String,
+    },
+    /// Two members of a mirror group were each written while the other
+    /// was away: neither is resynced over the other without a choice.
+    #[error("split: {first} and {second} were written apart")]
+    SplitBrain {
+        /// One member's device.
+        first: String,
+        /// The other's.
+        second: String,
+    },
 }
 
 /// What is damaged, and where: on-disk damage found above the layout

@@ -158,14 +158,40 @@ fn build_members(parts: Vec<Partition>) -> Result<MirrorGroup> {
             devices: names.join(", "),
         }));
     }
-    Ok(MirrorGroup::new(
+    let split = find_split(&members);
+    let mut g = MirrorGroup::new(
         group_id,
         authority,
         members,
         missing,
         logical_sectors as u64 * SECTOR as u64,
         warnings,
-    ))
+    );
+    g.split = split;
+    Ok(g)
+}
+
+/// Two members written apart: each one's own mirror table records the
+/// other out of sync (a member records the absent ones so before its first
+/// write; see `MirrorGroup::record_missing`). A member that only failed
+/// while the other wrote is recorded out of sync by the other alone.
+fn find_split(members: &[Member]) -> Option<(usize, usize)> {
+    let stale_in = |own: &Member, other: &Member| {
+        own.partition
+            .mirror()
+            .ext
+            .as_ref()
+            .and_then(|x| x.member(other.partition.id()).map(|r| r.state))
+            .is_some_and(|s| s == MemberState::OutOfSync)
+    };
+    for i in 0..members.len() {
+        for j in i + 1..members.len() {
+            if stale_in(&members[i], &members[j]) && stale_in(&members[j], &members[i]) {
+                return Some((i, j));
+            }
+        }
+    }
+    None
 }
 
 fn events_of(h: &MirrorHeader) -> u64 {

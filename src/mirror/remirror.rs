@@ -160,7 +160,11 @@ impl MirrorGroup {
     /// [`MAX_MEMBERS`].
     pub fn add_member_record(&self, id: u32, total: u64) -> Result<MirrorHeader> {
         let name = self.name();
-        self.update_table(&[], |x| push_member_record(x, &name, id, total))
+        let gone = self.missing.first().copied();
+        self.update_table(&[], |x| {
+            take_missing_slot(x, gone);
+            push_member_record(x, &name, id, total)
+        })
     }
 
     /// The table [`MirrorGroup::add_member_record`] would write next, not
@@ -173,6 +177,7 @@ impl MirrorGroup {
         let name = self.name();
         let table = self.table.lock().recover();
         let mut x = table_ext(&table)?;
+        take_missing_slot(&mut x, self.missing.first().copied());
         push_member_record(&mut x, &name, id, total)?;
         x.events += 1;
         Ok(MirrorHeader::new(table.created, x))
@@ -444,6 +449,14 @@ impl MirrorGroup {
 
 /// Appends a remirroring record for member `id` (dropping removed ones);
 /// refused at [`MAX_MEMBERS`].
+/// A new member replaces a missing one (as mdadm's add to a degraded
+/// array takes the failed slot): the missing member's record goes.
+fn take_missing_slot(x: &mut MirrorExt, gone: Option<u32>) {
+    if let Some(id) = gone {
+        x.members.retain(|r| r.id != id);
+    }
+}
+
 fn push_member_record(x: &mut MirrorExt, name: &str, id: u32, total: u64) -> Result<()> {
     let listed = x
         .members

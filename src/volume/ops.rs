@@ -9,8 +9,8 @@ use crate::layout::longname::LongNameRecord;
 use crate::layout::time::DosTime;
 
 use super::OpenVolume;
-use super::fat::Fat;
 use super::commit::NewEntry;
+use super::fat::Fat;
 use super::file::FileTimes;
 use super::index::{Item, Node};
 use super::names::{check_name, dos_form, make_alias, needs_long_name};

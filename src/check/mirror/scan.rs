@@ -235,9 +235,9 @@ fn read_pieces(
     for (k, p) in pieces.iter().enumerate() {
         let Ok(mut buf) = free.recv() else { return };
         let r = match lost_from {
-            Some(at) if p.start + p.len > at => {
-                Err(crate::error::Error::Damaged(crate::error::CorruptKind::Truncated))
-            }
+            Some(at) if p.start + p.len > at => Err(crate::error::Error::Damaged(
+                crate::error::CorruptKind::Truncated,
+            )),
             _ => part.read_logical(&mut buf[..p.len as usize], p.start),
         };
         // A scan: what was read a few pieces ago leaves the
