@@ -1181,7 +1181,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__mirror__subcmd__resume)
-            opts="-d -n -q -h --device --direct --dry-run --max-rate --json --quiet --cache-size --wait --nbd-timeout --help"
+            opts="-d -n -q -h --device --direct --dry-run --max-rate --json --from --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1196,6 +1196,10 @@ _nwvol() {
                     return 0
                     ;;
                 --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

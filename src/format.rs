@@ -77,8 +77,7 @@ pub fn plan(devices: &[Arc<dyn Device>], opts: &FormatOptions) -> Result<FormatP
     } else {
         opts.volumes.clone()
     };
-    let volumes = plan_volumes(&data_sectors, &requests, opts.block_size, opts.checksums)
-        .map_err(Error::Invalid)?;
+    let volumes = plan_volumes(&data_sectors, &requests, opts.block_size, opts.checksums)?;
     Ok(FormatPlan {
         groups,
         data_sectors,
@@ -134,7 +133,7 @@ pub fn format(devices: &[Arc<dyn Device>], opts: &FormatOptions) -> Result<Forma
         for (geometry, id) in members.iter().zip(&ids) {
             let dev = dev_iter
                 .next()
-                .ok_or_else(|| Error::Invalid("device count changed".into()))?;
+                .ok_or_else(|| Error::Internal("device count changed".into()))?;
             write_partition(
                 dev.as_ref(),
                 &NewPartition {

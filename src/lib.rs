@@ -22,5 +22,5 @@ pub mod settings;
 pub mod units;
 pub mod volume;
 
-pub use error::{Error, Result};
+pub use error::{ChainProblem, CorruptKind, Error, Result};
 pub use settings::Settings;

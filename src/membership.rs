@@ -117,10 +117,10 @@ pub fn add_member(
         })
         .unwrap_or(g.members.len());
     if listed >= MAX_MEMBERS {
-        return Err(Error::Invalid(format!(
-            "{}: the group already has {listed} members, the most a mirror group holds",
-            g.name()
-        )));
+        return Err(Error::GroupFull {
+            group: g.name(),
+            members: listed,
+        });
     }
     // A dry run says what would need forcing instead of refusing.
     let overwrite = match check_devices(std::slice::from_ref(&new), force) {
@@ -152,7 +152,10 @@ pub fn add_member(
             mirror: table.clone(),
         },
     )
-    .map_err(|e| Error::Invalid(format!("{name}: writing the new partition: {e}")))?;
+    .map_err(|e| Error::Failed {
+        what: format!("{name}: writing the new partition"),
+        source: Box::new(e),
+    })?;
     new.sync()?;
     let listed_table = g.add_member_record(id, plan.bytes())?;
     debug_assert_eq!(listed_table, table);
@@ -193,10 +196,9 @@ pub fn resume_plan(sys: &Assembly, g: &MirrorGroup, id: u32) -> Result<(Remirror
         .ext
         .as_ref()
         .and_then(|x| x.member(id).copied())
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "partition {id:#010x} is not in the group's mirror table"
-            ))
+        .ok_or_else(|| Error::NotInMirrorTable {
+            device: g.name(),
+            partition: id,
         })?;
     let wib = rec.flags & MEMBER_FLAG_WIB != 0;
     let dirty = dirty_plan(g);
@@ -331,15 +333,13 @@ pub fn check_removal(groups: &[MirrorGroup], device: &str, split: bool) -> Resul
     let m = &g.members[i];
     let ins = g.in_sync_members();
     if ins == vec![i] {
-        return Err(Error::Invalid(format!(
-            "{device}: the last in-sync member of its group; removing it would leave no good copy"
-        )));
+        return Err(Error::LastInSyncMember(device.to_string()));
     }
     if split && !m.in_sync() {
-        return Err(Error::Invalid(format!(
-            "{device}: {}; only an in-sync member is a good copy to split off",
-            m.state()
-        )));
+        return Err(Error::NotInSync {
+            device: device.to_string(),
+            state: m.state().to_string(),
+        });
     }
     let listed = g
         .table()
@@ -371,7 +371,7 @@ fn find_member<'g>(groups: &'g [MirrorGroup], device: &str) -> Result<(&'g Mirro
                 .position(|m| m.partition.name() == device)
                 .map(|i| (g, i))
         })
-        .ok_or_else(|| Error::Invalid(format!("{device}: not a member of the groups given")))
+        .ok_or_else(|| Error::NotAMember(device.to_string()))
 }
 
 /// Detaches the member on the device named `device` from its group among
@@ -423,4 +423,90 @@ pub fn remove_member(groups: &[MirrorGroup], device: &str, split: bool) -> Resul
     Ok(Removed::Removed {
         group_id: g.group_id,
     })
+}
+
+/// Resolves a split (two members written apart, see
+/// [`MirrorGroup::split_brain`]) in favour of the member on device `keep`:
+/// its table becomes every member's, with the other member of the split
+/// out of sync for a full copy (its write-intent bits do not name what the
+/// other wrote apart). A later resume copies `keep` over it. Returns the
+/// device of the member that will be overwritten.
+pub fn resolve_split(g: &MirrorGroup, keep: &str) -> Result<String> {
+    let Some((i, j)) = g.split else {
+        return Err(Error::Invalid(format!(
+            "{}: its members were not written apart; nothing to choose",
+            g.name()
+        )));
+    };
+    let (k, o) = if g.members[i].partition.name() == keep {
+        (i, j)
+    } else if g.members[j].partition.name() == keep {
+        (j, i)
+    } else {
+        return Err(Error::Invalid(format!(
+            "{keep}: not one of the two members written apart ({} and {})",
+            g.members[i].partition.name(),
+            g.members[j].partition.name()
+        )));
+    };
+    let other_id = g.members[o].partition.id();
+    let events = g
+        .members
+        .iter()
+        .filter_map(|m| m.partition.mirror().ext.map(|x| x.events))
+        .max()
+        .unwrap_or(0);
+    let mut table = g.members[k].partition.mirror();
+    let Some(x) = table.ext.as_mut() else {
+        return Err(Error::Unsupported {
+            device: keep.to_string(),
+            reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
+        });
+    };
+    x.events = events + 1;
+    for r in x.members.iter_mut().filter(|r| r.id == other_id) {
+        r.state = MemberState::OutOfSync;
+        r.flags &= !MEMBER_FLAG_WIB;
+        r.checkpoint = 0;
+        r.progress = 0;
+        r.total = 0;
+    }
+    // The one to be overwritten first: should this stop half way, the kept
+    // member still says the other is out of sync, and no split is seen.
+    g.members[o].partition.write_mirror_header(table.clone())?;
+    g.members[k].partition.write_mirror_header(table)?;
+    Ok(g.members[o].partition.name().to_string())
+}
+
+/// Ends a split (two members written apart) by keeping both: each member
+/// of the split becomes a volume set of its own, with a new group and
+/// partition ID and an empty write-intent record. Returns (device, new
+/// group ID, new partition ID) for each.
+pub fn split_apart(g: &MirrorGroup) -> Result<Vec<(String, u32, u32)>> {
+    let Some((i, j)) = g.split else {
+        return Err(Error::Invalid(format!(
+            "{}: its members were not written apart",
+            g.name()
+        )));
+    };
+    let mut done = Vec::new();
+    for m in [&g.members[i], &g.members[j]] {
+        let own = m.partition.mirror();
+        let (new_id, new_group) = (random_u32(), random_u32());
+        let table = MirrorHeader::new(
+            own.created,
+            MirrorExt {
+                group_id: new_group,
+                events: 1,
+                checkpoint_time: 0,
+                rate_kib: 0,
+                members: vec![MemberRecord::in_sync(new_id)],
+            },
+        );
+        m.partition.write_new_identity(new_id, &table)?;
+        m.partition
+            .write_wib(&WibRecord::empty(g.logical_bytes), 1)?;
+        done.push((m.partition.name().to_string(), new_group, new_id));
+    }
+    Ok(done)
 }

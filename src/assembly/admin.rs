@@ -39,10 +39,7 @@ fn data_sectors(sys: &Assembly, g: usize) -> u32 {
 fn check_writable(sys: &Assembly, g: usize) -> Result<()> {
     let grp = &sys.groups[g];
     if !grp.writable() {
-        return Err(Error::Invalid(format!(
-            "{}: plain NetWare partition (no nwvol extension): nwvol only reads it",
-            grp.name()
-        )));
+        return Err(Error::PlainNetWare { device: grp.name() });
     }
     Ok(())
 }
@@ -84,7 +81,7 @@ fn relearn_volumes(sys: &Assembly) -> Result<()> {
 fn check_new_name(sys: &Assembly, name: &str) -> Result<String> {
     let up = validate_volume_name(name).map_err(|e| Error::Invalid(e.to_string()))?;
     if sys.volume(&up).is_some() {
-        return Err(Error::Invalid(format!("volume {up} already exists")));
+        return Err(Error::AlreadyExists(format!("volume {up}")));
     }
     Ok(up)
 }
@@ -121,8 +118,7 @@ pub fn create_volume(
         }],
         block_size,
         checksums,
-    )
-    .map_err(Error::Invalid)?;
+    )?;
     let mut plan = plans.remove(0);
     for s in &mut plan.segments {
         s.group = groups[s.group];
@@ -161,7 +157,7 @@ pub fn extend_volume(sys: &Assembly, name: &str, groups: &[usize]) -> Result<Vec
     let vol = sys
         .volume(name)
         .ok_or_else(|| Error::NotFound(format!("volume {}", name.to_ascii_uppercase())))?;
-    vol.writable(sys.io.as_ref()).map_err(Error::Invalid)?;
+    vol.writable(sys.io.as_ref())?;
     let bs = vol.block_size;
     let spb = bs / SECTOR as u32;
     let mut total = u64::from(vol.total_blocks);
@@ -207,14 +203,14 @@ pub fn extend_volume(sys: &Assembly, name: &str, groups: &[usize]) -> Result<Vec
             )));
         }
         if total + u64::from(blocks) >= u64::from(u32::MAX) {
-            return Err(Error::Invalid(format!(
-                "volume {} would have more than 2^32 - 1 blocks",
-                vol.name
-            )));
+            return Err(Error::TooManyBlocks {
+                volume: vol.name.clone(),
+                block_size_chosen: false,
+            });
         }
         number = number
             .checked_add(1)
-            .ok_or_else(|| Error::Invalid("too many segments".into()))?;
+            .ok_or_else(|| Error::Invalid(format!("volume {}: too many segments", vol.name)))?;
         added.push(SegmentPlan {
             group: g,
             number,
@@ -279,12 +275,7 @@ pub fn rename_volume(sys: &Assembly, old: &str, new: &str) -> Result<String> {
         .volume(old)
         .ok_or_else(|| Error::NotFound(format!("volume {}", old.to_ascii_uppercase())))?;
     let new = check_new_name(sys, new)?;
-    if !vol.complete() {
-        return Err(Error::Invalid(format!(
-            "volume {} is incomplete: give every device with -d so that every segment is renamed",
-            vol.name
-        )));
-    }
+    vol.check_complete()?;
     let gs: Vec<usize> = vol.segments.iter().map(|s| s.group).collect();
     for &g in &gs {
         check_writable(sys, g)?;

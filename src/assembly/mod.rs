@@ -20,7 +20,10 @@ use crate::volume::{
 };
 
 pub mod admin;
+mod left_out;
 mod remirror_plan;
+
+pub use left_out::{LeftOut, LeftOutReason};
 
 pub use remirror_plan::allocated_plan;
 
@@ -42,6 +45,9 @@ pub struct Assembly {
     pub tables: Vec<GroupTable>,
     /// Volumes, in the order first seen.
     pub volumes: Vec<Volume>,
+    /// Devices given that could not serve and were left out (only
+    /// [`Assembly::open_available`] leaves any out).
+    pub left_out: Vec<LeftOut>,
 }
 
 impl Assembly {
@@ -63,6 +69,38 @@ impl Assembly {
             .iter()
             .map(|g| read_volume_table(g))
             .collect::<Result<Vec<_>>>()?;
+        Assembly::finish(groups, tables, cache, Vec::new())
+    }
+
+    /// Like [`Assembly::open_with`], but a device that cannot serve (not a
+    /// readable NetWare partition, or holding another volume set of the
+    /// same volume names as the others) is left out and listed in
+    /// `left_out`; the others assemble, degraded. Fails only when no
+    /// device can serve (with the first device's error) or when two sets
+    /// clash with nothing to tell which one the user means.
+    pub fn open_available(devices: Vec<Arc<dyn Device>>, cache: CacheConfig) -> Result<Assembly> {
+        let (groups, mut left_out) = left_out::available_groups(devices)?;
+        let (groups, tables, strangers) = left_out::drop_strangers(groups)?;
+        left_out.extend(strangers);
+        let groups: Vec<Arc<MirrorGroup>> = groups.into_iter().map(Arc::new).collect();
+        Assembly::finish(groups, tables, cache, left_out)
+    }
+
+    /// Like [`Assembly::open_partitions_only`], leaving out the devices
+    /// that are not readable NetWare partitions (see
+    /// [`Assembly::open_available`]; no volume table is read).
+    pub fn open_partitions_available(
+        devices: Vec<Arc<dyn Device>>,
+    ) -> Result<(Vec<MirrorGroup>, Vec<LeftOut>)> {
+        left_out::available_groups(devices)
+    }
+
+    fn finish(
+        groups: Vec<Arc<MirrorGroup>>,
+        tables: Vec<GroupTable>,
+        cache: CacheConfig,
+        left_out: Vec<LeftOut>,
+    ) -> Result<Assembly> {
         let volumes = assemble_volumes(&groups, &tables)?;
         // One cache for every group and volume of the process.
         let cache = Arc::new(Cache::new(groups.clone(), cache));
@@ -79,6 +117,7 @@ impl Assembly {
             cache,
             tables,
             volumes,
+            left_out,
         })
     }
 
@@ -115,6 +154,11 @@ impl OpenVolume {
                 }
             ))
         })?;
+        for s in &vol.segments {
+            if let Some((first, second)) = sys.groups[s.group].split_brain() {
+                return Err(Error::SplitBrain { first, second });
+            }
+        }
         OpenVolume::open(vol, sys.io.clone(), mode)
     }
 }

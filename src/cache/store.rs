@@ -323,11 +323,12 @@ impl CacheShared {
             )));
         }
         if offset.checked_add(len).is_none_or(|e| e > g.logical_bytes) {
-            return Err(Error::Invalid(format!(
-                "{}: logical range {offset}+{len} is outside the logical partition ({} bytes)",
-                g.name(),
-                g.logical_bytes
-            )));
+            return Err(Error::OutOfRange {
+                device: g.name(),
+                offset,
+                len,
+                size: g.logical_bytes,
+            });
         }
         Ok(bs)
     }
@@ -345,7 +346,7 @@ impl CacheShared {
         let buf = match spare {
             Some(b) => b,
             None => AlignedBuf::new(len as usize, BUF_ALIGN).map_err(|e| {
-                Error::Invalid(format!("cannot allocate a {len} byte cache buffer: {e}"))
+                Error::Internal(format!("cannot allocate a {len} byte cache buffer: {e}"))
             })?,
         };
         Ok(Arc::new(Block {
@@ -427,7 +428,7 @@ impl CacheShared {
             self.flush(true)?;
             std::thread::sleep(Duration::from_millis(1));
         }
-        Err(Error::Invalid(format!(
+        Err(Error::Internal(format!(
             "cache: blocks of different sizes overlap at logical byte {} of group {} and stay busy",
             key.1, key.0
         )))
@@ -489,7 +490,7 @@ impl CacheShared {
             let mut g = block
                 .data
                 .try_write()
-                .map_err(|_| Error::Invalid("cache: a new block is locked".into()))?;
+                .map_err(|_| Error::Internal("cache: a new block is locked".into()))?;
             st.stats.misses += 1;
             if dirty {
                 st.write_epoch += 1;
@@ -512,7 +513,7 @@ impl CacheShared {
             drop(g);
             return Ok(());
         }
-        Err(Error::Invalid(format!(
+        Err(Error::Internal(format!(
             "cache: block at logical byte {} of group {} kept failing to load",
             key.1, key.0
         )))
@@ -636,10 +637,7 @@ impl CacheShared {
         let bs = self.check(group, block_size, offset, data.len() as u64)?;
         let g = &self.groups[group];
         if !g.writable() {
-            return Err(Error::Unsupported {
-                device: g.name(),
-                reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
-            });
+            return Err(Error::PlainNetWare { device: g.name() });
         }
         if g.in_sync_members().is_empty() {
             return Err(Error::NoInSyncMember { group: g.name() });

@@ -222,7 +222,7 @@ pub(super) fn check_volume(sys: &Assembly, vol: &Volume, rep: &mut Report<'_, '_
         rep.emit(ck.pending, None, None);
         return Ok(());
     }
-    let blocked = vol.writable(io).err();
+    let blocked = vol.writable(io).err().map(|e| e.to_string());
     let nwvol = vol.segments.iter().all(|s| sys.groups[s.group].writable());
     let fat = FatImage::load(vol, io, nwvol)?;
     let owned = owned_chains(vol, nwvol);

@@ -131,6 +131,92 @@ fn open_with(
     Ok(Arc::new(dev))
 }
 
+/// Fails when one device is named twice (the same file or device under
+/// two names: compared by device and inode).
+pub fn check_unique(paths: &[PathBuf]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen: Vec<((u64, u64), &PathBuf)> = Vec::new();
+    for p in paths {
+        if is_nbd(p) {
+            continue;
+        }
+        let Ok(m) = std::fs::metadata(p) else {
+            continue;
+        };
+        // A block device's node is identified by the device it names.
+        let key = if m.file_type().is_file() || m.is_dir() {
+            (m.dev(), m.ino())
+        } else {
+            (u64::MAX, m.rdev())
+        };
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            if first == &p {
+                bail!("{}: given twice; name each device once", p.display());
+            }
+            bail!(
+                "{} and {}: the same device given twice; name each device once",
+                first.display(),
+                p.display()
+            );
+        }
+        seen.push((key, p));
+    }
+    Ok(())
+}
+
+/// The devices that opened, and one warning line for each that did not.
+pub struct Available {
+    /// The devices opened, in the order named.
+    pub devs: Vec<Arc<dyn Device>>,
+    /// "DEVICE: why" for each device that could not be opened.
+    pub left_out: Vec<String>,
+}
+
+/// Opens the devices named, leaving out those that are missing or
+/// unreadable (a busy device stays an error: another program uses it).
+/// When none opens, the first one's error. `observe`: no lock (see
+/// [`open_all_observing`]).
+pub fn open_available(
+    paths: &[PathBuf],
+    write: bool,
+    direct: bool,
+    observe: bool,
+    settings: &Settings,
+) -> Result<Available> {
+    check_unique(paths)?;
+    let mut devs = Vec::new();
+    let mut left_out = Vec::new();
+    let mut first_err = None;
+    for p in paths {
+        match open_with(p, write, None, direct, false, !observe, settings) {
+            Ok(d) => devs.push(d),
+            Err(e) if is_busy(&e) => return Err(e),
+            Err(e) => {
+                left_out.push(super::output::one_line(&e));
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) if devs.is_empty() => Err(e),
+        _ => Ok(Available { devs, left_out }),
+    }
+}
+
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<nwvol::device::DeviceError>(),
+            Some(nwvol::device::DeviceError::Busy { .. })
+        ) || matches!(
+            c.downcast_ref::<nwvol::Error>(),
+            Some(nwvol::Error::Device(
+                nwvol::device::DeviceError::Busy { .. }
+            ))
+        )
+    })
+}
+
 /// Opens every device named, read-only (sharing the readers' lock, so no
 /// writer changes the volumes meanwhile) or for writing.
 pub fn open_all(
@@ -157,4 +243,81 @@ pub fn open_all_observing(
         .iter()
         .map(|p| open_with(p, false, None, direct, false, false, settings))
         .collect()
+}
+
+/// How a command opens its devices for [`assemble`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Shows headers only, no lock (inspect, mirror status, hotfix list).
+    Observe,
+    /// Reads, under the readers' lock.
+    Read,
+    /// Writes, under the exclusive lock.
+    Write,
+}
+
+/// Opens the devices named and assembles what they hold, leaving out the
+/// devices that cannot serve with one warning line each on stderr (even
+/// when quiet: the set runs degraded until the user acts). Returns the
+/// assembly and the warning lines (one per device left out).
+pub fn assemble(
+    paths: &[PathBuf],
+    access: Access,
+    direct: bool,
+    settings: &Settings,
+) -> Result<(nwvol::assembly::Assembly, Vec<String>)> {
+    let av = open_available(
+        paths,
+        access == Access::Write,
+        direct,
+        access == Access::Observe,
+        settings,
+    )?;
+    let sys = nwvol::assembly::Assembly::open_available(av.devs, settings.cache_config())?;
+    let mut left = av.left_out;
+    left.extend(
+        sys.left_out
+            .iter()
+            .map(|l| super::output::tidy(&l.to_string())),
+    );
+    warn_left_out(&left);
+    Ok((sys, left))
+}
+
+/// True when another process holds `path` open for writing (its
+/// exclusive lock): a remirror or a writer runs on it.
+pub fn held_by_writer(path: &str, settings: &Settings) -> bool {
+    let mut quick = settings.clone();
+    quick.lock_wait = std::time::Duration::ZERO;
+    match open_with(Path::new(path), false, None, false, false, true, &quick) {
+        Ok(_) => false,
+        Err(e) => is_busy(&e),
+    }
+}
+
+/// Like [`assemble`], mirror groups only (no volume table is read).
+pub fn assemble_groups(
+    paths: &[PathBuf],
+    access: Access,
+    direct: bool,
+    settings: &Settings,
+) -> Result<Vec<nwvol::mirror::MirrorGroup>> {
+    let av = open_available(
+        paths,
+        access == Access::Write,
+        direct,
+        access == Access::Observe,
+        settings,
+    )?;
+    let (groups, left) = nwvol::assembly::Assembly::open_partitions_available(av.devs)?;
+    let mut lines = av.left_out;
+    lines.extend(left.iter().map(|l| super::output::tidy(&l.to_string())));
+    warn_left_out(&lines);
+    Ok(groups)
+}
+
+fn warn_left_out(lines: &[String]) {
+    for l in lines {
+        eprintln!("nwvol: warning: {l}; left out, the other devices assemble without it");
+    }
 }

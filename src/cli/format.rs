@@ -35,7 +35,7 @@ pub struct FormatArgs {
     #[arg(long = "volume", value_name = "NAME[:SIZE]", value_parser = parse_volume)]
     pub volumes: Vec<VolumeRequest>,
     /// Hot-fix pool size per partition (default: about 2% of it).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_hotfix)]
     pub hotfix: Option<u64>,
     /// Create missing image files of this size (sparse), e.g. 512M, 1G; at
     /// most 2T (what an MBR partition addresses), rounded down to whole
@@ -62,6 +62,14 @@ pub struct FormatArgs {
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
     parse_size(s)
+}
+
+/// Parses `--hotfix`: a size larger than 0.
+fn parse_hotfix(s: &str) -> Result<u64, String> {
+    match parse_size(s)? {
+        0 => Err("the hot-fix pool must be larger than 0".into()),
+        v => Ok(v),
+    }
 }
 
 /// Parses a NetWare block size (4K..64K); shared with `volume create`.

@@ -4,7 +4,6 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use nwvol::assembly::Assembly;
 use nwvol::mirror::MirrorGroup;
 use nwvol::units::SECTOR;
 
@@ -85,8 +84,12 @@ pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let out = &out.headerless(a.no_header);
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
-    let groups = Assembly::open_partitions_only(devs)?;
+    let groups = devices::assemble_groups(
+        &paths,
+        devices::Access::Observe,
+        a.dev.direct,
+        &session.settings,
+    )?;
     let members = members_json(&groups);
     if a.json {
         out.json(&json!({

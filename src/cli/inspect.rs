@@ -66,7 +66,23 @@ fn partition_json(p: &Partition) -> Value {
 }
 
 fn partition_warnings(p: &Partition) -> Vec<String> {
-    let mut w = p.warnings.clone();
+    // The header copies that are not good, with the command that repairs
+    // them.
+    let mut w: Vec<String> = p
+        .copies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            CopyStatus::Good => None,
+            CopyStatus::Stale => Some(format!(
+                "hot-fix/mirror header copy {i} is stale; verify --repair rewrites it"
+            )),
+            CopyStatus::Damaged(e) => Some(format!(
+                "hot-fix/mirror header copy {i} is damaged ({e}); verify --repair rewrites it"
+            )),
+        })
+        .collect();
+    w.extend(p.warnings.iter().cloned());
     let used = p.redirected_units() as u64;
     let slots = p.pool_slots() as u64;
     if slots > 0 && used * 2 > slots {
@@ -227,8 +243,12 @@ fn n(v: &Value) -> u64 {
 pub fn run(a: InspectArgs, out: &Output, session: &Session) -> Result<i32> {
     let out = &out.headerless(a.no_header);
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    let (sys, _) = devices::assemble(
+        &paths,
+        devices::Access::Observe,
+        a.dev.direct,
+        &session.settings,
+    )?;
     // inspect shows what is on the devices, damaged or not; finding bad
     // blocks is verify's.
     sys.cache.set_checker(None);
@@ -480,13 +500,15 @@ fn print_warnings(
                 w.as_str().unwrap_or("")
             ));
         }
-        if !g.missing.is_empty() {
+        if let Some((a, b)) = g.split_brain() {
+            out.warn(super::mirror::split_choices(&a, &b));
+        } else if !g.missing.is_empty() {
             out.warn(format!(
-                "group {:08x} is degraded: member(s) {} missing; give every member with -d",
+                "group {:08x} is degraded: {} missing; give every member with -d",
                 g.group_id,
                 g.missing
                     .iter()
-                    .map(|m| format!("{m:08x}"))
+                    .map(|m| format!("member {m:08x}"))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));

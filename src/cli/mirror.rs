@@ -52,8 +52,12 @@ nwvol mirror add --json --max-rate 50M -d disk0.img /dev/sdc"
     /// member that is out of sync (only the regions written while it was
     /// away, when the write-intent record knows them).
     #[command(
-        after_help = "Examples:\n  nwvol mirror resume -d disk0.img -d disk1.img\n  \
-nwvol mirror resume --dry-run -d disk0.img -d disk1.img"
+        after_help = "Members written apart (split: each was written while the other was away) are \
+never resynced over each other: choose with --from which one to keep (--dry-run lists the files \
+the other would lose), or keep both with nwvol mirror split.\n\n\
+Examples:\n  nwvol mirror resume -d disk0.img -d disk1.img\n  \
+nwvol mirror resume --dry-run -d disk0.img -d disk1.img\n  \
+nwvol mirror resume --dry-run --from disk0.img -d disk0.img -d disk1.img"
     )]
     Resume(ResumeArgs),
     /// Show the members, their states, remirror progress and dirty regions.
@@ -70,7 +74,8 @@ nwvol mirror remove --dry-run -d disk0.img -d disk1.img disk1.img"
     Remove(RemoveArgs),
     /// Detach an in-sync member as an independent copy (a point in time):
     /// it gets a new group ID and partition ID and assembles and mounts by
-    /// itself; the rest of the group forgets it.
+    /// itself; the rest of the group forgets it. Of two members written
+    /// apart (split), each becomes a volume set of its own.
     #[command(
         after_help = "Examples:\n  nwvol mirror split -d disk0.img -d disk1.img disk1.img\n  \
 nwvol mirror split --dry-run -d disk0.img -d disk1.img disk1.img\n  \
@@ -115,6 +120,11 @@ pub struct ResumeArgs {
     pub dev: DeviceArgs,
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// After a split (members written apart): keep this member's data and
+    /// copy it over the other one, whose own writes are lost (--dry-run
+    /// lists the files it would lose).
+    #[arg(long, value_name = "DEVICE")]
+    pub from: Option<PathBuf>,
 }
 
 /// Options of `nwvol mirror status`.
@@ -454,12 +464,25 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
         let mut dev = a.dev.clone();
         dev.devices = paths;
         dev.devices.push(a.new_device.clone());
-        return resume(ResumeArgs { dev, copy: a.copy }, out, session);
+        return resume(
+            ResumeArgs {
+                dev,
+                copy: a.copy,
+                from: None,
+            },
+            out,
+            session,
+        );
     }
     let write = !a.copy.dry_run;
-    let devs = devices::open_all(&paths, write, a.dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    let access = if write {
+        devices::Access::Write
+    } else {
+        devices::Access::Read
+    };
+    let (sys, _) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
     one_group(&sys)?;
+    refuse_split(&sys.groups[0])?;
     let newdev = devices::open_all(
         std::slice::from_ref(&a.new_device),
         write,
@@ -499,11 +522,37 @@ fn listed_member(
     membership::listed_member(first, new)
 }
 
+/// Refuses to copy between members written apart, naming the choices.
+fn refuse_split(g: &MirrorGroup) -> Result<()> {
+    if let Some((a, b)) = g.split_brain() {
+        bail!("{}", split_choices(&a, &b));
+    }
+    Ok(())
+}
+
+/// The line that names a split and the user's choices.
+pub fn split_choices(a: &str, b: &str) -> String {
+    format!(
+        "split: {a} and {b} were written apart; choose one: nwvol mirror resume --from {a} (or --from {b}; --dry-run lists what the other loses), or nwvol mirror split to keep both as separate volume sets"
+    )
+}
+
 fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all(&paths, !a.copy.dry_run, a.dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    if let Some(from) = &a.from {
+        let done = super::split::resume_from(&paths, from, &a.dev, a.copy.dry_run, out, session)?;
+        if a.copy.dry_run || !done {
+            return Ok(EXIT_OK);
+        }
+    }
+    let access = if a.copy.dry_run {
+        devices::Access::Read
+    } else {
+        devices::Access::Write
+    };
+    let (sys, _) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
     one_group(&sys)?;
+    refuse_split(&sys.groups[0])?;
     let mut report = CopyReport::new(out, a.copy.json, "mirror resume");
     let r = membership::resume_members(&sys, copy_options(&a.copy), &mut report);
     let done = report.result(r)?;
@@ -523,7 +572,7 @@ fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn group_status(g: &MirrorGroup) -> Value {
+fn group_status(g: &MirrorGroup, writer: bool) -> Value {
     let table = g.table();
     let ext = table.ext.as_ref();
     let wib = g.write_intent();
@@ -563,7 +612,7 @@ fn group_status(g: &MirrorGroup) -> Value {
                     let left = r.total.saturating_sub(r.progress);
                     json!({
                         "last_checkpoint_seconds_ago": age,
-                        "running": age <= REMIRROR_STALE_SECS,
+                        "running": writer && age <= REMIRROR_STALE_SECS,
                         "rate_bytes_per_second": rate,
                         "eta_seconds": (rate > 0).then(|| left / rate),
                     })
@@ -576,6 +625,7 @@ fn group_status(g: &MirrorGroup) -> Value {
         "logical_bytes": g.logical_bytes,
         "events": ext.map(|x| x.events),
         "degraded": g.degraded(),
+        "split": g.split_brain().map(|(a, b)| json!([a, b])),
         "missing": g.missing,
         "removed": removed_json(g),
         "chunk_bytes": chunk,
@@ -602,9 +652,24 @@ pub(super) fn removed_line(device: &str) -> String {
 
 fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
     let paths = devices::device_paths(&a.dev.devices)?;
-    let devs = devices::open_all_observing(&paths, a.dev.direct, &session.settings)?;
-    let groups = Assembly::open_partitions_only(devs)?;
-    let gs: Vec<Value> = groups.iter().map(group_status).collect();
+    let groups = devices::assemble_groups(
+        &paths,
+        devices::Access::Observe,
+        a.dev.direct,
+        &session.settings,
+    )?;
+    // A remirror runs under the exclusive lock: without a writer, a
+    // recent checkpoint is one left by an interrupted run.
+    let gs: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            let writer = g
+                .members
+                .iter()
+                .any(|m| devices::held_by_writer(m.partition.name(), &session.settings));
+            group_status(g, writer)
+        })
+        .collect();
     if a.json {
         out.json(&json!({
             "nwvol_json": MIRROR_JSON_VERSION,
@@ -656,7 +721,7 @@ fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
                     ));
                 } else {
                     line.push_str(&format!(
-                        ", interrupted (last checkpoint {} s ago): run nwvol mirror resume",
+                        ", interrupted (last checkpoint {} s ago): run nwvol mirror resume to continue",
                         n(&r["last_checkpoint_seconds_ago"])
                     ));
                 }
@@ -665,6 +730,10 @@ fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
                 line.push_str(", resync from the write-intent record");
             }
             out.line(line)?;
+        }
+        if let Some(sp) = g["split"].as_array() {
+            let d = |i: usize| sp.get(i).and_then(|v| v.as_str()).unwrap_or("");
+            out.line(format!("  {}", split_choices(d(0), d(1))))?;
         }
         for r in g["removed"].as_array().into_iter().flatten() {
             out.line(format!(
@@ -681,11 +750,29 @@ fn remove(a: RemoveArgs, out: &Output, session: &Session, split: bool) -> Result
     if !paths.contains(&a.device) {
         paths.push(a.device.clone());
     }
-    let devs = devices::open_all(&paths, !a.dry_run, a.dev.direct, &session.settings)?;
-    let gone = devs[paths.iter().position(|p| p == &a.device).unwrap_or(0)]
-        .name()
-        .to_string();
-    let groups = Assembly::open_partitions_only(devs)?;
+    let gone = a.device.display().to_string();
+    let access = if a.dry_run {
+        devices::Access::Read
+    } else {
+        devices::Access::Write
+    };
+    let groups = devices::assemble_groups(&paths, access, a.dev.direct, &session.settings)?;
+    if split && let Some(g) = groups.iter().find(|g| g.split.is_some()) {
+        if a.dry_run {
+            let (x, y) = g.split_brain().unwrap_or_default();
+            out.line(format!(
+                "mirror split: {x} and {y} were written apart: each would become a volume set of its own (new group and partition IDs); nothing written"
+            ))?;
+            return Ok(EXIT_OK);
+        }
+        for (name, group_id, new_id) in membership::split_apart(g)? {
+            out.info(format!(
+                "{name}: split from group {:08x}: now group {group_id:08x}, partition {new_id:08x}",
+                g.group_id
+            ))?;
+        }
+        return Ok(EXIT_OK);
+    }
     if a.dry_run {
         let p = membership::check_removal(&groups, &gone, split)?;
         let what = if split {

@@ -6,6 +6,7 @@ mod devices;
 mod df;
 mod format;
 mod get;
+mod hints;
 mod hotfix;
 mod inspect;
 mod ls;
@@ -19,6 +20,7 @@ mod put;
 mod rm;
 mod salvage;
 mod session;
+mod split;
 mod stat;
 mod transfer;
 mod verify;
@@ -89,11 +91,11 @@ pub fn exit_status(command: Option<&str>) -> &'static [(i32, &'static str)] {
         ),
         (
             verify::EXIT_UNCORRECTED,
-            "errors were left uncorrected: without --repair, or where repair cannot tell the good copy",
+            "errors were left uncorrected: without --repair, where repair cannot tell the good copy, or a device given could not serve and was left out",
         ),
         (
             verify::EXIT_OPERATIONAL,
-            "operational error: a device missing, unreadable or not a NetWare disk",
+            "operational error: no device given could serve (missing, unreadable or not a NetWare disk), or one was given twice",
         ),
     ];
     const TOP: &[(i32, &str)] = &[
@@ -363,7 +365,8 @@ chains, directory tree, free space). --repair rewrites bad copies from a good on
 whose checksum matches, or the majority of 3 or more members) and never guesses: what it \
 cannot decide is reported and left as it is.\n\n\
 Exit codes (as fsck): 0 nothing wrong, 1 errors found and all corrected, 4 errors left \
-uncorrected, 8 operational error (a device missing or unreadable), 2 usage error.\n\n\
+uncorrected (also when a device given could not serve and was left out), 8 operational error \
+(no device given could serve, or one was given twice), 2 usage error.\n\n\
 Examples:\n  nwvol verify -d disk0.img -d disk1.img\n  \
 nwvol verify --repair -d disk0.img -d disk1.img\n  \
 nwvol verify --dry-run --json | jq 'select(.type == \"finding\")'"

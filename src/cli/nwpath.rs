@@ -25,17 +25,50 @@ pub const FILES_JSON_VERSION: u32 = 2;
 /// the session remembers the groups, to report members that fail).
 pub fn open_system(dev: &DeviceArgs, session: &Session, write: bool) -> Result<Assembly> {
     let paths = devices::device_paths(&dev.devices)?;
-    let devs = devices::open_all(&paths, write, dev.direct, &session.settings)?;
-    let sys = Assembly::open_with(devs, session.settings.cache_config())?;
+    let access = if write {
+        devices::Access::Write
+    } else {
+        devices::Access::Read
+    };
+    let (sys, left_out) = devices::assemble(&paths, access, dev.direct, &session.settings)?;
+    if let Some((a, b)) = sys.groups.iter().find_map(|g| g.split_brain()) {
+        bail!("{}", super::mirror::split_choices(&a, &b));
+    }
     if write {
         session.wrote(&sys.groups);
         // The write lock is held: a read that finds a bad copy rewrites it.
         for g in &sys.groups {
             g.set_heal(true);
         }
+        warn_degraded_writes(&sys, &left_out);
     }
     session.opened(&sys);
     Ok(sys)
+}
+
+/// One warning per group that writes go to degraded: a member missing or
+/// out of sync misses them until `nwvol mirror resume`.
+pub fn warn_degraded_writes(sys: &Assembly, left_out: &[String]) {
+    for g in &sys.groups {
+        let stale = g.absent_or_stale();
+        if stale.is_empty() || g.split.is_some() {
+            continue;
+        }
+        let left: Vec<&str> = left_out
+            .iter()
+            .filter_map(|l| l.split(": ").next())
+            .collect();
+        let given = if g.missing.is_empty() || left.is_empty() {
+            String::new()
+        } else {
+            format!("; left out: {}", left.join(", "))
+        };
+        eprintln!(
+            "nwvol: warning: group {:08x} is degraded: writes miss {}{given}; once every member is back, run nwvol mirror resume",
+            g.group_id,
+            stale.join(", ")
+        );
+    }
 }
 
 /// True when the error is a mirror group without an in-sync member left:

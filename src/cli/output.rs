@@ -159,7 +159,7 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn one_line(e: &anyhow::Error) -> String {
     let mut s = String::new();
     for c in e.chain() {
-        let m = c.to_string();
+        let m = super::hints::say(c);
         if s.contains(&m) {
             continue;
         }
@@ -174,7 +174,7 @@ pub fn one_line(e: &anyhow::Error) -> String {
 /// One line, without a context repeated by the part after it: in
 /// "x.img: MBR partition entry 1: MBR partition entry: sector count: ..."
 /// the second "MBR partition entry" says nothing the first did not.
-fn tidy(s: &str) -> String {
+pub fn tidy(s: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for p in s.split(": ") {
         let repeats = parts.last().is_some_and(|prev| {

@@ -165,13 +165,23 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
             "no device left to verify: every one given is a truncated image (run with --repair)"
         );
     }
-    let devs = super::devices::open_all(
-        &truncated.paths,
-        opts.writes(),
-        a.dev.direct,
-        &session.settings,
-    )?;
-    let sys = nwvol::assembly::Assembly::open_with(devs, session.settings.cache_config())?;
+    let access = if opts.writes() {
+        super::devices::Access::Write
+    } else {
+        super::devices::Access::Read
+    };
+    let (sys, left_out) =
+        super::devices::assemble(&truncated.paths, access, a.dev.direct, &session.settings)?;
+    for l in &left_out {
+        let dev = l.split(": ").next().unwrap_or(l);
+        eprintln!(
+            "nwvol: {dev}: not verified; when it was a member, replace it with nwvol mirror add (the others hold the data), or leave it out"
+        );
+    }
+    if let Some((x, y)) = sys.groups.iter().find_map(|g| g.split_brain()) {
+        out.error(super::mirror::split_choices(&x, &y));
+        return Ok(EXIT_UNCORRECTED);
+    }
     let checks = Checks {
         mirror: a.only != Some(Only::Structure),
         structure: a.only != Some(Only::Mirror),
@@ -184,7 +194,11 @@ fn verify(a: &VerifyArgs, out: &Output, session: &Session) -> Result<i32> {
     };
     let VerifyReport { findings, summary } =
         run::verify(&sys, &truncated, checks, &opts, &printer)?;
-    let code = exit_code(&summary);
+    let mut code = exit_code(&summary);
+    if !left_out.is_empty() {
+        // A device given that could not serve is left as it is.
+        code = code.max(EXIT_UNCORRECTED);
+    }
     let secs = started.elapsed().as_secs_f64();
     if json {
         let mut v = serde_json::to_value(&summary).unwrap_or(Value::Null);

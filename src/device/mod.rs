@@ -81,6 +81,38 @@ pub enum DeviceError {
         /// Why it is busy.
         reason: String,
     },
+    /// Another process holds the device's advisory lock; `waited` is how
+    /// long opening waited for it (zero: not at all).
+    #[error(
+        "{device}: device busy: another nwvol (or another program) holds it open for {}{}",
+        if *.exclusive { "writing or reading" } else { "writing" },
+        waited_note(*.waited)
+    )]
+    Locked {
+        /// The device name.
+        device: String,
+        /// True when an exclusive lock (for writing) was asked for.
+        exclusive: bool,
+        /// How long opening waited for the lock.
+        waited: std::time::Duration,
+    },
+    /// An image file that does not exist, opened for writing without a
+    /// size to create it with.
+    #[error("{device}: cannot open: no such file")]
+    NoSuchImage {
+        /// The device name.
+        device: String,
+    },
+    /// An image file to be created that exists with another size.
+    #[error("{device}: exists with {found} bytes, not the {wanted} asked for")]
+    SizeMismatch {
+        /// The device name.
+        device: String,
+        /// Its size in bytes.
+        found: u64,
+        /// The size asked for.
+        wanted: u64,
+    },
     /// The device could not be opened.
     #[error("{device}: cannot open: {source}")]
     Open {
@@ -98,6 +130,15 @@ pub enum DeviceError {
         /// Why it cannot be used.
         reason: String,
     },
+}
+
+/// " (waited 1.5 s)" after a lock waited for; nothing when not waited.
+fn waited_note(waited: std::time::Duration) -> String {
+    if waited.is_zero() {
+        String::new()
+    } else {
+        format!(" (waited {:.1} s)", waited.as_millis() as f64 / 1000.0)
+    }
 }
 
 /// Result alias for the device layer.

@@ -21,12 +21,11 @@ pub fn assemble(parts: Vec<Partition>) -> Result<Vec<MirrorGroup>> {
     let mut seen: BTreeMap<u32, String> = BTreeMap::new();
     for p in &parts {
         if let Some(other) = seen.insert(p.id(), p.name().to_string()) {
-            return Err(Error::Invalid(format!(
-                "{} and {}: both hold partition ID {:#010x}: the same disk given twice, or a copy of one; give each member once",
-                other,
-                p.name(),
-                p.id()
-            )));
+            return Err(Error::SamePartition {
+                first: other,
+                second: p.name().to_string(),
+                partition: p.id(),
+            });
         }
     }
     // Group key: nwvol's group ID, or for plain NetWare the smallest ID the
@@ -93,7 +92,7 @@ fn build_members(parts: Vec<Partition>) -> Result<MirrorGroup> {
         .iter()
         .max_by_key(|p| events(p))
         .map(|p| p.mirror())
-        .ok_or_else(|| Error::Invalid("empty mirror group".into()))?;
+        .ok_or_else(|| Error::Internal("empty mirror group".into()))?;
     let group_id = authority
         .ext
         .as_ref()
@@ -155,19 +154,44 @@ fn build_members(parts: Vec<Partition>) -> Result<MirrorGroup> {
         })
         .collect();
     if members.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{}: not listed in its own mirror table (mirror header damaged?); nothing to assemble",
-            names.join(", ")
-        )));
+        return Err(Error::Damaged(crate::error::CorruptKind::NotInOwnTable {
+            devices: names.join(", "),
+        }));
     }
-    Ok(MirrorGroup::new(
+    let split = find_split(&members);
+    let mut g = MirrorGroup::new(
         group_id,
         authority,
         members,
         missing,
         logical_sectors as u64 * SECTOR as u64,
         warnings,
-    ))
+    );
+    g.split = split;
+    Ok(g)
+}
+
+/// Two members written apart: each one's own mirror table records the
+/// other out of sync (a member records the absent ones so before its first
+/// write; see `MirrorGroup::record_missing`). A member that only failed
+/// while the other wrote is recorded out of sync by the other alone.
+fn find_split(members: &[Member]) -> Option<(usize, usize)> {
+    let stale_in = |own: &Member, other: &Member| {
+        own.partition
+            .mirror()
+            .ext
+            .as_ref()
+            .and_then(|x| x.member(other.partition.id()).map(|r| r.state))
+            .is_some_and(|s| s == MemberState::OutOfSync)
+    };
+    for i in 0..members.len() {
+        for j in i + 1..members.len() {
+            if stale_in(&members[i], &members[j]) && stale_in(&members[j], &members[i]) {
+                return Some((i, j));
+            }
+        }
+    }
+    None
 }
 
 fn events_of(h: &MirrorHeader) -> u64 {

@@ -48,6 +48,11 @@ pub struct MirrorGroup {
     pub logical_bytes: u64,
     /// Problems found while assembling.
     pub warnings: Vec<String>,
+    /// Two present members (indices into `members`) each written while
+    /// the other was away: each one's own table records the other out of
+    /// sync. Neither may be resynced over the other without the user's
+    /// word (see [`MirrorGroup::split_brain`]).
+    pub split: Option<(usize, usize)>,
     /// Member failures seen since assembly, as messages.
     failures: Mutex<Vec<String>>,
     /// Something was written since the last sync.
@@ -92,6 +97,7 @@ impl MirrorGroup {
             removed: Vec::new(),
             logical_bytes,
             warnings,
+            split: None,
             failures: Mutex::new(Vec::new()),
             unsynced: AtomicBool::new(false),
             missing_recorded: AtomicBool::new(false),
@@ -113,6 +119,34 @@ impl MirrorGroup {
     /// one is not in sync.
     pub fn degraded(&self) -> bool {
         !self.missing.is_empty() || self.members.iter().any(|m| !m.in_sync())
+    }
+
+    /// The devices of two members written apart (split brain), when the
+    /// group has them.
+    pub fn split_brain(&self) -> Option<(String, String)> {
+        self.split.map(|(i, j)| {
+            (
+                self.members[i].partition.name().to_string(),
+                self.members[j].partition.name().to_string(),
+            )
+        })
+    }
+
+    /// Partition IDs of the members missing or present but not in sync,
+    /// with a name for each (the device, or the ID when missing).
+    pub fn absent_or_stale(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .members
+            .iter()
+            .filter(|m| !m.in_sync())
+            .map(|m| format!("{} ({})", m.partition.name(), m.state()))
+            .collect();
+        v.extend(
+            self.missing
+                .iter()
+                .map(|id| format!("member {id:08x} (missing)")),
+        );
+        v
     }
 
     /// True when nwvol may write to this group.
@@ -140,16 +174,17 @@ impl MirrorGroup {
         self.failures.lock().recover().clone()
     }
 
-    fn check_range(&self, logical: u64, len: u64) -> crate::Result<()> {
+    fn check_range(&self, logical: u64, len: u64) -> crate::error::Result<()> {
         if logical
             .checked_add(len)
             .is_none_or(|e| e > self.logical_bytes)
         {
-            return Err(crate::Error::Invalid(format!(
-                "{}: logical range {logical}+{len} is outside the logical partition ({} bytes)",
-                self.name(),
-                self.logical_bytes
-            )));
+            return Err(crate::error::Error::OutOfRange {
+                device: self.name(),
+                offset: logical,
+                len,
+                size: self.logical_bytes,
+            });
         }
         Ok(())
     }

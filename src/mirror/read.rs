@@ -256,10 +256,10 @@ impl MirrorGroup {
                 bump(&m.stats.read_errors, 1);
                 let r = (|| -> Result<()> {
                     if len as u64 != UNIT_BYTES {
-                        return Err(Error::Invalid(format!(
-                            "{}: cannot redirect the partial unit at the end of the logical partition",
-                            m.partition.name()
-                        )));
+                        return Err(Error::Unsupported {
+                            device: m.partition.name().to_string(),
+                            reason: "a hot-fix redirection of the partial unit at the end of the logical partition".into(),
+                        });
                     }
                     // The whole unit from the good member, this read's
                     // bytes on top (they are the newest).

@@ -104,9 +104,8 @@ pub struct RemirrorOptions {
 }
 
 fn table_ext(h: &MirrorHeader) -> Result<MirrorExt> {
-    h.ext.clone().ok_or_else(|| Error::Unsupported {
+    h.ext.clone().ok_or_else(|| Error::PlainNetWare {
         device: "mirror table".into(),
-        reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
     })
 }
 
@@ -161,7 +160,11 @@ impl MirrorGroup {
     /// [`MAX_MEMBERS`].
     pub fn add_member_record(&self, id: u32, total: u64) -> Result<MirrorHeader> {
         let name = self.name();
-        self.update_table(&[], |x| push_member_record(x, &name, id, total))
+        let gone = self.missing.first().copied();
+        self.update_table(&[], |x| {
+            take_missing_slot(x, gone);
+            push_member_record(x, &name, id, total)
+        })
     }
 
     /// The table [`MirrorGroup::add_member_record`] would write next, not
@@ -174,6 +177,7 @@ impl MirrorGroup {
         let name = self.name();
         let table = self.table.lock().recover();
         let mut x = table_ext(&table)?;
+        take_missing_slot(&mut x, self.missing.first().copied());
         push_member_record(&mut x, &name, id, total)?;
         x.events += 1;
         Ok(MirrorHeader::new(table.created, x))
@@ -276,11 +280,12 @@ impl MirrorGroup {
                                p: &mut Progress,
                                since: &mut u64|
              -> Result<()> {
-                let (off, n) = r.map_err(|e| {
-                    Error::Invalid(format!(
-                        "{}: write to the new member failed; it stays out of sync (checkpoint kept): {e}",
+                let (off, n) = r.map_err(|e| Error::Failed {
+                    what: format!(
+                        "{}: write to the new member failed; it stays out of sync (checkpoint kept)",
                         target.name()
-                    ))
+                    ),
+                    source: Box::new(e),
                 })?;
                 p.copied_bytes += n;
                 p.done_bytes += n;
@@ -316,7 +321,7 @@ impl MirrorGroup {
             for k in 0..chunks.len() {
                 let (off, buf) = rxs[k % nsrc]
                     .recv()
-                    .map_err(|_| Error::Invalid("remirror reader stopped".into()))??;
+                    .map_err(|_| Error::Panicked("remirror reader stopped".into()))??;
                 if tx.send((off, buf)).is_err() {
                     break;
                 }
@@ -351,7 +356,7 @@ impl MirrorGroup {
             while written < sent {
                 let r = done_rx
                     .recv()
-                    .map_err(|_| Error::Invalid("remirror writer stopped".into()))?;
+                    .map_err(|_| Error::Panicked("remirror writer stopped".into()))?;
                 written += 1;
                 handle_done(r, &mut p, &mut since_save)?;
             }
@@ -396,9 +401,12 @@ impl MirrorGroup {
             }
         }
         Err(match last {
-            Some((dev, e)) => Error::Invalid(format!(
-                "{dev}: read of logical bytes {off}+{n} failed on every in-sync member; remirror stopped, checkpoint kept: {e}"
-            )),
+            Some((dev, e)) => Error::Failed {
+                what: format!(
+                    "{dev}: read of logical bytes {off}+{n} failed on every in-sync member; remirror stopped, checkpoint kept"
+                ),
+                source: Box::new(e),
+            },
             None => Error::NoInSyncMember { group: self.name() },
         })
     }
@@ -408,10 +416,10 @@ impl MirrorGroup {
         let lb = self.logical_bytes;
         self.update_table(&[target], |x| {
             let rec = x.members.iter_mut().find(|m| m.id == id).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{}: partition {id:#010x} is not in the group's mirror table",
-                    target.name()
-                ))
+                Error::NotInMirrorTable {
+                    device: target.name().to_string(),
+                    partition: id,
+                }
             })?;
             rec.state = state;
             x.checkpoint_time = if state == MemberState::Remirroring {
@@ -441,6 +449,14 @@ impl MirrorGroup {
 
 /// Appends a remirroring record for member `id` (dropping removed ones);
 /// refused at [`MAX_MEMBERS`].
+/// A new member replaces a missing one (as mdadm's add to a degraded
+/// array takes the failed slot): the missing member's record goes.
+fn take_missing_slot(x: &mut MirrorExt, gone: Option<u32>) {
+    if let Some(id) = gone {
+        x.members.retain(|r| r.id != id);
+    }
+}
+
 fn push_member_record(x: &mut MirrorExt, name: &str, id: u32, total: u64) -> Result<()> {
     let listed = x
         .members
@@ -449,9 +465,10 @@ fn push_member_record(x: &mut MirrorExt, name: &str, id: u32, total: u64) -> Res
         .count();
     x.members.retain(|m| m.state != MemberState::Removed);
     if listed >= MAX_MEMBERS {
-        return Err(Error::Invalid(format!(
-            "{name}: the group already has {MAX_MEMBERS} members, the most a mirror group holds"
-        )));
+        return Err(Error::GroupFull {
+            group: name.to_string(),
+            members: MAX_MEMBERS,
+        });
     }
     x.members.push(MemberRecord {
         id,

@@ -55,9 +55,8 @@ impl MirrorGroup {
         if self.writable() {
             Ok(())
         } else {
-            Err(Error::Unsupported {
+            Err(Error::PlainNetWare {
                 device: self.name(),
-                reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
             })
         }
     }
@@ -128,7 +127,7 @@ impl MirrorGroup {
             for (n, r) in run_all(parts_run).into_iter().enumerate() {
                 let (k, i, _) = names[n];
                 let r = r.unwrap_or_else(|| {
-                    Err(Error::Invalid(format!(
+                    Err(Error::Panicked(format!(
                         "{}: member writer panicked",
                         parts[k].0.members[i].partition.name()
                     )))
@@ -150,7 +149,7 @@ impl MirrorGroup {
             });
         }
         out.into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("group not written".into()))))
+            .map(|r| r.unwrap_or_else(|| Err(Error::Internal("group not written".into()))))
             .collect()
     }
 
@@ -286,7 +285,7 @@ impl MirrorGroup {
                 .map(|(&i, r)| {
                     (
                         i,
-                        r.unwrap_or_else(|| Err(Error::Invalid("member sync panicked".into()))),
+                        r.unwrap_or_else(|| Err(Error::Panicked("member sync panicked".into()))),
                     )
                 })
                 .collect()

@@ -34,9 +34,8 @@ impl Partition {
         if self.writable() {
             Ok(())
         } else {
-            Err(Error::Unsupported {
+            Err(Error::PlainNetWare {
                 device: self.name().to_string(),
-                reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
             })
         }
     }
@@ -158,7 +157,7 @@ impl Partition {
     pub fn redirect_unit(&self, unit_logical: u64, data: &[u8]) -> Result<u32> {
         self.check_writable()?;
         if unit_logical & (UNIT_BYTES - 1) != 0 || data.len() as u64 != UNIT_BYTES {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Internal(format!(
                 "{}: hot-fix redirect of {} bytes at logical byte {unit_logical}: not one 4 KiB unit",
                 self.name(),
                 data.len()
@@ -197,7 +196,7 @@ impl Partition {
         }
         let Some(slot) = chosen else {
             return Err(last_err.map(Error::from).unwrap_or_else(|| {
-                Error::Invalid(format!("{}: no pool slot could be written", self.name()))
+                Error::Internal(format!("{}: no pool slot could be written", self.name()))
             }));
         };
         // The slot's data must be durable before any table names it.

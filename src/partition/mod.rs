@@ -77,7 +77,8 @@ pub struct Partition {
     pub table: Option<HotfixTableHeader>,
     /// Status of the four header copies when opened.
     pub copies: Vec<CopyStatus>,
-    /// Problems that did not stop the open (damaged copies, marker).
+    /// Problems that did not stop the open (marker, extension, hot-fix
+    /// table); damaged or stale header copies are in `copies`.
     pub warnings: Vec<String>,
     /// Redirected units: logical sector of the unit -> pool slot.
     redirects: RwLock<BTreeMap<u32, u32>>,
@@ -226,10 +227,14 @@ fn check_ext_agrees(
     Ok(())
 }
 
-/// Decodes the header copy whose hot-fix header is at sector `base` of
-/// `head`.
+/// Decodes header copy `c`, whose hot-fix header is at sector `base` of
+/// `head`, and checks each structure against the others as it is read: the
+/// mirror table's checkpoints inside the logical partition, the hot-fix
+/// table header where the pool's geometry puts copy `c`'s region. A copy
+/// that fails counts as damaged, as one that does not decode.
 fn decode_copy(
     head: &[u8],
+    c: usize,
     base: usize,
     sectors: u64,
     has_ext: bool,
@@ -237,8 +242,11 @@ fn decode_copy(
     let hotfix = HotfixHeader::decode(sector(head, base))?;
     hotfix.validate(sectors)?;
     let mirror = MirrorHeader::decode(sector(head, base + 1))?;
+    mirror.validate(hotfix.data_sectors)?;
     let table = if has_ext {
-        Some(HotfixTableHeader::decode(sector(head, base + 2))?)
+        let t = HotfixTableHeader::decode(sector(head, base + 2))?;
+        t.validate(&PoolGeometry::for_redir_sectors(hotfix.redir_sectors), c)?;
+        Some(t)
     } else {
         None
     };
@@ -271,7 +279,7 @@ fn decode_copies(head: &[u8], sectors: u64, has_ext: bool) -> DecodedCopies {
     (0..HOTFIX_COPIES)
         .map(|c| {
             let base = (HOTFIX_FIRST_SECTOR + c as u32 * HOTFIX_COPY_SECTORS) as usize;
-            decode_copy(head, base, sectors, has_ext).map_err(|e| e.to_string())
+            decode_copy(head, c, base, sectors, has_ext).map_err(|e| e.to_string())
         })
         .collect()
 }
@@ -337,18 +345,13 @@ fn no_valid_copy_reason(head: &[u8], decoded: &DecodedCopies) -> String {
     }
 }
 
-/// The status of each copy against the one in use, with a warning for each
-/// that is damaged or stale.
-fn copy_statuses(
-    decoded: &DecodedCopies,
-    best_idx: usize,
-    warnings: &mut Vec<String>,
-) -> Vec<CopyStatus> {
+/// The status of each copy against the one in use.
+fn copy_statuses(decoded: &DecodedCopies, best_idx: usize) -> Vec<CopyStatus> {
     let best_raw = &decoded[best_idx]
         .as_ref()
         .expect("the copy in use is valid")
         .raw;
-    let copies: Vec<CopyStatus> = decoded
+    decoded
         .iter()
         .enumerate()
         .map(|(i, r)| match r {
@@ -356,19 +359,7 @@ fn copy_statuses(
             Ok(c) if i == best_idx || &c.raw == best_raw => CopyStatus::Good,
             Ok(_) => CopyStatus::Stale,
         })
-        .collect();
-    for (i, c) in copies.iter().enumerate() {
-        match c {
-            CopyStatus::Damaged(e) => warnings.push(format!(
-                "hot-fix/mirror header copy {i} is damaged ({e}); verify --repair rewrites it"
-            )),
-            CopyStatus::Stale => warnings.push(format!(
-                "hot-fix/mirror header copy {i} is stale; verify --repair rewrites it"
-            )),
-            CopyStatus::Good => {}
-        }
-    }
-    copies
+        .collect()
 }
 
 /// Reads the hot-fix table of the copy in use; another copy's when it is
@@ -464,7 +455,7 @@ impl Partition {
                 reason: no_valid_copy_reason(&head, &decoded),
             });
         };
-        let copies = copy_statuses(&decoded, best_idx, &mut warnings);
+        let copies = copy_statuses(&decoded, best_idx);
         let best = decoded[best_idx]
             .as_ref()
             .expect("the copy in use is valid");
@@ -609,11 +600,12 @@ impl Partition {
             .checked_add(len)
             .is_none_or(|e| e > self.logical_bytes())
         {
-            return Err(Error::Invalid(format!(
-                "{}: logical range {logical}+{len} is outside the logical partition ({} bytes)",
-                self.name(),
-                self.logical_bytes()
-            )));
+            return Err(Error::OutOfRange {
+                device: self.name().to_string(),
+                offset: logical,
+                len,
+                size: self.logical_bytes(),
+            });
         }
         Ok(())
     }

@@ -96,7 +96,11 @@ impl PartitionGeometry {
         let sectors = (device_sectors - start).min(u32::MAX as u64);
         let unit = UNIT_SECTORS as u64;
         let pool = match pool_bytes {
-            Some(0) => return Err(Unplanned::Other("--hotfix must be larger than 0".into())),
+            Some(0) => {
+                return Err(Unplanned::Other(
+                    "the hot-fix pool must be larger than 0".into(),
+                ));
+            }
             Some(b) => b.div_ceil(SECTOR).div_ceil(unit) * unit,
             None => {
                 let p = (sectors * 2).div_ceil(100).div_ceil(unit) * unit;

@@ -427,7 +427,7 @@ impl BlockIo for ChecksumIo {
 }
 
 fn no_checksums(vol: &Volume) -> Error {
-    Error::Invalid(format!("volume {} keeps no block checksums", vol.name))
+    Error::NoChecksums(vol.name.clone())
 }
 
 /// Reads the entries of blocks `first..first+n` through `io` (0 = none

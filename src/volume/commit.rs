@@ -19,7 +19,6 @@ use crate::layout::dirent::DirEntry;
 
 use super::OpenVolume;
 use super::fat::Fat;
-use super::file::NewEntry;
 use super::index::Node;
 
 /// When a commit closes by itself.
@@ -198,5 +197,28 @@ impl Drop for OpenVolume {
         // Best effort: the files written are whole in the cache; a caller
         // that wants to hear about errors commits or syncs first.
         let _ = self.commit();
+    }
+}
+
+/// Entries reserved for a new file or directory: its DOS name and the
+/// long-name records it needs.
+#[derive(Debug, Clone)]
+pub(super) struct NewEntry {
+    /// The entry's index.
+    pub index: u32,
+    /// Its DOS name (the alias when the name does not fit 8.3).
+    pub dos: String,
+    /// The long name, when one is kept.
+    pub long: Option<String>,
+    /// Indexes of the long-name records.
+    pub long_slots: Vec<u32>,
+}
+
+impl NewEntry {
+    /// Every index reserved.
+    pub fn slots(&self) -> Vec<u32> {
+        let mut v = vec![self.index];
+        v.extend(&self.long_slots);
+        v
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::cache::BlockIo;
-use crate::error::{Error, Result};
+use crate::error::{CorruptKind, Error, Result};
 use crate::layout::LayoutError;
 use crate::layout::dirent::{DIRENT_BYTES, DirEntry, PARENT_RESERVED_FIRST};
 use crate::layout::fat::FatEntry;
@@ -51,13 +51,11 @@ impl DirTable {
         let copy = if with_copy {
             let c = Fat::chain(vol, io, vol.dir_copy_block, None)?;
             if c.len() != blocks.len() {
-                return Err(Error::Invalid(format!(
-                    "volume {}: the directory table has {} blocks but its copy {}; \
-                     nwvol will not write to it until they agree",
-                    vol.name,
-                    blocks.len(),
-                    c.len()
-                )));
+                return Err(Error::Damaged(CorruptKind::DirTableCopy {
+                    volume: vol.name.clone(),
+                    blocks: blocks.len(),
+                    copy_blocks: c.len(),
+                }));
             }
             Some(c)
         } else {
@@ -102,9 +100,12 @@ impl DirTable {
     }
 
     fn location(&self, vol: &Volume, chain: &[u32], idx: u32) -> Result<(usize, u64)> {
-        let b = *chain
-            .get((idx / self.per_block) as usize)
-            .ok_or_else(|| Error::Invalid(format!("directory entry {idx} is past the table")))?;
+        let b = *chain.get((idx / self.per_block) as usize).ok_or_else(|| {
+            Error::Damaged(CorruptKind::DirEntryPastTable {
+                volume: vol.name.clone(),
+                entry: idx,
+            })
+        })?;
         let (g, off) = vol.block_location(b)?;
         Ok((
             g,
@@ -139,7 +140,7 @@ impl DirTable {
         let copy = self
             .copy
             .as_deref()
-            .ok_or_else(|| Error::Invalid("directory table opened read-only".into()))?;
+            .ok_or_else(|| Error::ReadOnly(format!("volume {}: the directory table", vol.name)))?;
         let raw = e.encode();
         for chain in [&self.blocks[..], copy] {
             let (g, off) = self.location(vol, chain, idx)?;
@@ -210,7 +211,7 @@ impl DirTable {
         let copy = self
             .copy
             .as_mut()
-            .ok_or_else(|| Error::Invalid("directory table opened read-only".into()))?;
+            .ok_or_else(|| Error::ReadOnly(format!("volume {}: the directory table", vol.name)))?;
         let mut buf = vec![0u8; vol.block_size as usize];
         let free = DirEntry::Free.encode();
         for e in buf.chunks_exact_mut(DIRENT_BYTES) {

@@ -3,7 +3,7 @@
 //! free bitmap (1 bit per block) built when the volume opens.
 
 use crate::cache::BlockIo;
-use crate::error::{Error, Result};
+use crate::error::{ChainProblem, CorruptKind, Error, Result};
 use crate::layout::fat::{FAT_ENTRY_BYTES, FatEntry};
 
 use super::Volume;
@@ -192,31 +192,33 @@ impl Fat {
     ) -> Result<Vec<u32>> {
         let mut out: Vec<u32> = Vec::new();
         let mut b = first;
-        let bad = |why: String| {
-            Error::Invalid(format!(
-                "volume {}: damaged FAT chain from block {first}: {why}",
-                vol.name
-            ))
+        let bad = |problem: ChainProblem| {
+            Error::Damaged(CorruptKind::FatChain {
+                volume: vol.name.clone(),
+                first,
+                problem,
+            })
         };
         loop {
             // Unreachable while sequence numbers are checked (a repeated
             // block repeats its number), kept as the bound of the walk.
             if out.len() as u64 >= u64::from(vol.total_blocks) {
-                return Err(bad("it loops".into()));
+                return Err(bad(ChainProblem::Loops));
             }
             match Fat::entry(vol, io, b)? {
-                FatEntry::Free => return Err(bad(format!("it runs into free block {b}"))),
+                FatEntry::Free => return Err(bad(ChainProblem::RunsIntoFree(b))),
                 FatEntry::Used { seq, next } => {
                     if seq as usize != out.len() {
                         // A block met before carries the number it had
                         // then: the chain loops back to it.
                         if out.get(seq as usize) == Some(&b) {
-                            return Err(bad(format!("it loops back to block {b}")));
+                            return Err(bad(ChainProblem::LoopsBackTo(b)));
                         }
-                        return Err(bad(format!(
-                            "block {b} has sequence number {seq}, expected {}",
-                            out.len()
-                        )));
+                        return Err(bad(ChainProblem::Sequence {
+                            block: b,
+                            seq,
+                            expected: out.len(),
+                        }));
                     }
                     out.push(b);
                     if limit.is_some_and(|l| out.len() as u64 >= l) {

@@ -5,12 +5,12 @@
 
 use std::io::Read;
 
-use crate::error::{Error, Result};
+use crate::error::{CorruptKind, Error, Result};
 use crate::layout::dirent::{ATTR_ARCHIVE, FileEntry, NO_BLOCK, Trustee};
 use crate::layout::time::DosTime;
 
 use super::OpenVolume;
-use super::commit::PendingFile;
+use super::commit::{NewEntry, PendingFile};
 use super::fat::Fat;
 use super::index::{Item, Node};
 
@@ -137,20 +137,17 @@ impl OpenVolume {
             .get(idx)
             .ok_or_else(|| Error::NotFound(format!("entry {idx}")))?;
         let Item::File(f) = &node.item else {
-            return Err(Error::Invalid(format!(
-                "{}: is a directory",
-                self.path_of(idx)
-            )));
+            return Err(Error::IsDirectory(self.path_of(idx).to_string()));
         };
         let blocks = self.file_blocks(node)?;
         let need = u64::from(f.length).div_ceil(u64::from(self.vol.block_size));
         if (blocks.len() as u64) < need {
-            return Err(Error::Invalid(format!(
-                "{}: damaged: {} bytes need {need} blocks but the chain has {}",
-                self.path_of(idx),
-                f.length,
-                blocks.len()
-            )));
+            return Err(Error::Damaged(CorruptKind::FileLength {
+                path: self.path_of(idx).to_string(),
+                length: f.length,
+                need,
+                have: blocks.len(),
+            }));
         }
         Ok(FileReader {
             vol: self,
@@ -202,8 +199,10 @@ impl OpenVolume {
         let mut buf = vec![0u8; chunk];
         let mut total: u64 = 0;
         loop {
-            let n = read_full(src, &mut buf)
-                .map_err(|e| Error::Invalid(format!("{what}: reading: {e}")))?;
+            let n = read_full(src, &mut buf).map_err(|e| Error::ReadSource {
+                what: what.to_string(),
+                source: e,
+            })?;
             if n == 0 {
                 return Ok(total);
             }
@@ -271,10 +270,7 @@ impl OpenVolume {
         if let Some(i) = existing
             && self.index.get(i).is_some_and(|n| n.is_dir())
         {
-            return Err(Error::Invalid(format!(
-                "{}: is a directory",
-                self.path_of(i)
-            )));
+            return Err(Error::IsDirectory(self.path_of(i).to_string()));
         }
         let new = match existing {
             None => Some(self.plan_entry(dir_id, name, None)?),
@@ -323,10 +319,7 @@ impl OpenVolume {
                     .cloned()
                     .ok_or_else(|| Error::NotFound(format!("entry {idx}")))?;
                 let Item::File(mut f) = old.item.clone() else {
-                    return Err(Error::Invalid(format!(
-                        "{}: is a directory",
-                        self.path_of(idx)
-                    )));
+                    return Err(Error::IsDirectory(self.path_of(idx).to_string()));
                 };
                 let old_blocks = if f.first_block == NO_BLOCK {
                     Vec::new()
@@ -400,30 +393,7 @@ impl OpenVolume {
                     replaced: false,
                 })
             }
-            (None, None) => Err(Error::Invalid("no entry planned".into())),
+            (None, None) => Err(Error::Internal("no entry planned".into())),
         }
-    }
-}
-
-/// Entries reserved for a new file or directory: its DOS name and the
-/// long-name records it needs.
-#[derive(Debug, Clone)]
-pub(super) struct NewEntry {
-    /// The entry's index.
-    pub index: u32,
-    /// Its DOS name (the alias when the name does not fit 8.3).
-    pub dos: String,
-    /// The long name, when one is kept.
-    pub long: Option<String>,
-    /// Indexes of the long-name records.
-    pub long_slots: Vec<u32>,
-}
-
-impl NewEntry {
-    /// Every index reserved.
-    pub fn slots(&self) -> Vec<u32> {
-        let mut v = vec![self.index];
-        v.extend(&self.long_slots);
-        v
     }
 }

@@ -22,7 +22,7 @@ pub use path::NwPath;
 use std::collections::BTreeMap;
 
 use crate::cache::BlockIo;
-use crate::error::{Error, Result};
+use crate::error::{CorruptKind, Error, Result};
 use crate::layout::LayoutError;
 use crate::layout::dirent::{DIRENT_BYTES, DirEntry};
 use crate::layout::fat::{FAT_ENTRY_BYTES, FatEntry};
@@ -138,7 +138,7 @@ pub fn read_volume_table(group: &MirrorGroup) -> Result<GroupTable> {
         .into_iter()
         .nth(best)
         .and_then(|r| r.ok())
-        .ok_or_else(|| Error::Invalid("volume table vanished".into()))?;
+        .ok_or_else(|| Error::Internal("volume table vanished".into()))?;
     Ok(GroupTable { table, copies })
 }
 
@@ -285,10 +285,11 @@ impl Volume {
             .iter()
             .find(|s| s.holds(block))
             .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "volume {}: block {block} is outside every segment present (total {} blocks)",
-                    self.name, self.total_blocks
-                ))
+                Error::Damaged(CorruptKind::BlockOutside {
+                    volume: self.name.clone(),
+                    block,
+                    total: self.total_blocks,
+                })
             })
     }
 
@@ -371,30 +372,33 @@ impl Volume {
 
     /// True when every segment's group accepts writes (nwvol partitions)
     /// and the block size is one nwvol writes.
-    pub fn writable(&self, io: &dyn BlockIo) -> std::result::Result<(), String> {
-        if !self.complete() {
-            return Err(format!(
-                "volume {} is incomplete: segment(s) {:?} missing",
-                self.name, self.missing_segments
-            ));
-        }
+    pub fn writable(&self, io: &dyn BlockIo) -> Result<()> {
+        self.check_complete()?;
         for s in &self.segments {
             if !crate::layout::voltab::block_code_writable(s.entry.block_code) {
-                return Err(format!(
-                    "volume {} has {} byte blocks, which nwvol only reads",
-                    self.name, self.block_size
-                ));
+                return Err(Error::ReadOnlyBlockSize {
+                    volume: self.name.clone(),
+                    block_size: self.block_size,
+                });
             }
             let g = &io.groups()[s.group];
             if !g.writable() {
-                return Err(format!(
-                    "volume {} is on {}, a plain NetWare partition (no nwvol extension): nwvol only reads it",
-                    self.name,
-                    g.name()
-                ));
+                return Err(Error::PlainNetWare { device: g.name() });
             }
         }
         Ok(())
+    }
+
+    /// Fails with [`Error::VolumeIncomplete`] when a segment is missing.
+    pub fn check_complete(&self) -> Result<()> {
+        if self.complete() {
+            Ok(())
+        } else {
+            Err(Error::VolumeIncomplete {
+                volume: self.name.clone(),
+                missing: self.missing_segments.clone(),
+            })
+        }
     }
 
     /// Reads one whole block.

@@ -11,8 +11,10 @@ use crate::layout::longname::check_new_name;
 /// characters, not blank, not only dots, not ending in a dot or space).
 /// The error names the name (shortened when long).
 pub fn check_name(name: &str) -> Result<()> {
-    check_new_name(name)
-        .map_err(|reason| Error::Invalid(format!("name \"{}\": {reason}", shown(name))))
+    check_new_name(name).map_err(|reason| Error::BadName {
+        name: shown(name).into_owned(),
+        reason: reason.to_string(),
+    })
 }
 
 /// Longest name a message shows whole, in characters.

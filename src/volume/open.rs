@@ -54,14 +54,9 @@ impl OpenVolume {
     /// Opens a volume: reads the directory table once and builds the
     /// index; in write mode also the free bitmap from the FAT.
     pub fn open(vol: Volume, io: Arc<dyn BlockIo>, mode: OpenMode) -> Result<OpenVolume> {
-        if !vol.complete() {
-            return Err(Error::Invalid(format!(
-                "volume {} is incomplete: segment(s) {:?} missing; give every device with -d",
-                vol.name, vol.missing_segments
-            )));
-        }
+        vol.check_complete()?;
         if mode == OpenMode::Write {
-            vol.writable(io.as_ref()).map_err(Error::Invalid)?;
+            vol.writable(io.as_ref())?;
         }
         let mut builder = IndexBuilder::default();
         let mut table = DirTable::load(&vol, io.as_ref(), mode == OpenMode::Write, |i, e| {
@@ -112,10 +107,7 @@ impl OpenVolume {
 
     pub(super) fn check_writable(&self) -> Result<()> {
         if self.mode != OpenMode::Write {
-            return Err(Error::Invalid(format!(
-                "volume {} is open read-only",
-                self.vol.name
-            )));
+            return Err(Error::ReadOnly(format!("volume {}", self.vol.name)));
         }
         Ok(())
     }
@@ -137,7 +129,7 @@ impl OpenVolume {
                     volume: path.volume.clone(),
                     components: path.components[..i].to_vec(),
                 };
-                Error::Invalid(format!("{}: not a directory", p.shown()))
+                Error::NotDirectory(p.shown().to_string())
             })?;
             let idx = self
                 .index
@@ -157,7 +149,7 @@ impl OpenVolume {
         let parent = self.resolve(&path.parent())?;
         let id = self
             .dir_id_of(parent)
-            .ok_or_else(|| Error::Invalid(format!("{}: not a directory", path.parent())))?;
+            .ok_or_else(|| Error::NotDirectory(path.parent().to_string()))?;
         Ok((id, name))
     }
 

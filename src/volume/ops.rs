@@ -9,8 +9,9 @@ use crate::layout::longname::LongNameRecord;
 use crate::layout::time::DosTime;
 
 use super::OpenVolume;
+use super::commit::NewEntry;
 use super::fat::Fat;
-use super::file::{FileTimes, NewEntry};
+use super::file::FileTimes;
 use super::index::{Item, Node};
 use super::names::{check_name, dos_form, make_alias, needs_long_name};
 use super::open::{Target, deleted_time};
@@ -155,8 +156,9 @@ impl OpenVolume {
             self.index.lookup(dir_id, a).is_some_and(|i| Some(i) != own)
                 || !self.index.deleted_named(dir_id, a).is_empty()
         };
-        let alias = make_alias(name, taken).ok_or_else(|| {
-            Error::Invalid(format!("{name:?}: no free DOS alias left in the directory"))
+        let alias = make_alias(name, taken).ok_or_else(|| Error::BadName {
+            name: crate::volume::names::shown(name).into_owned(),
+            reason: "no free DOS alias left in the directory".into(),
         })?;
         Ok((alias, Some(name.to_string())))
     }
@@ -171,7 +173,10 @@ impl OpenVolume {
         let (dos, long) = self.names_for(dir_id, name, own)?;
         let records = match &long {
             Some(l) => LongNameRecord::split(0, &dos, l)
-                .map_err(|e| Error::Invalid(format!("{name:?}: {e}")))?
+                .map_err(|e| Error::BadName {
+                    name: crate::volume::names::shown(name).into_owned(),
+                    reason: e.to_string(),
+                })?
                 .len(),
             None => 0,
         };
@@ -224,8 +229,10 @@ impl OpenVolume {
         slots: &[u32],
     ) -> Result<()> {
         let Some(l) = long else { return Ok(()) };
-        let recs = LongNameRecord::split(idx, dos, l)
-            .map_err(|e| Error::Invalid(format!("{l:?}: {e}")))?;
+        let recs = LongNameRecord::split(idx, dos, l).map_err(|e| Error::BadName {
+            name: crate::volume::names::shown(l).into_owned(),
+            reason: e.to_string(),
+        })?;
         for (slot, r) in slots.iter().zip(recs) {
             self.write_entry(*slot, &DirEntry::LongName(r))?;
         }
@@ -237,10 +244,7 @@ impl OpenVolume {
         self.check_writable()?;
         check_name(name)?;
         if let Some(i) = self.index.lookup(dir_id, name) {
-            return Err(Error::Invalid(format!(
-                "{}: already exists",
-                self.path_of(i)
-            )));
+            return Err(Error::AlreadyExists(self.path_of(i).to_string()));
         }
         let p = self.plan_entry(dir_id, name, None)?;
         let item = Item::Dir(DirectoryEntry {
@@ -275,9 +279,7 @@ impl OpenVolume {
                     .index
                     .get(idx)
                     .and_then(|n| n.dir_id())
-                    .ok_or_else(|| {
-                        Error::Invalid(format!("{sub}: exists and is not a directory"))
-                    })?,
+                    .ok_or_else(|| Error::NotDirectory(sub.to_string()))?,
                 None => self.mkdir(cur, c, times)?,
             };
         }
@@ -334,10 +336,7 @@ impl OpenVolume {
             Some(id) => {
                 let live = self.index.children(id).any(|n| !n.is_deleted());
                 if live && !recursive {
-                    return Err(Error::Invalid(format!(
-                        "{}: directory not empty (use -r)",
-                        self.path_of(idx)
-                    )));
+                    return Err(Error::NotEmpty(self.path_of(idx).to_string()));
                 }
                 // Deepest entries first, a barrier between depths: a crash
                 // leaves a tree partly emptied from below, never an entry
@@ -566,10 +565,7 @@ impl OpenVolume {
         if let Some(other) = self.index.lookup(dest, name)
             && other != idx
         {
-            return Err(Error::Invalid(format!(
-                "{}: already exists",
-                self.path_of(other)
-            )));
+            return Err(Error::AlreadyExists(self.path_of(other).to_string()));
         }
         if node.parent() == dest && node.name() == name {
             return Ok(());
@@ -577,7 +573,10 @@ impl OpenVolume {
         let (dos, long) = self.names_for(dest, name, Some(idx))?;
         let records = match &long {
             Some(l) => LongNameRecord::split(idx, &dos, l)
-                .map_err(|e| Error::Invalid(format!("{name:?}: {e}")))?
+                .map_err(|e| Error::BadName {
+                    name: crate::volume::names::shown(name).into_owned(),
+                    reason: e.to_string(),
+                })?
                 .len(),
             None => 0,
         };

@@ -23,12 +23,15 @@ impl NwPath {
     /// names are checked, by the operations that make them.
     pub fn parse(s: &str) -> Result<NwPath> {
         let Some((vol, rest)) = s.split_once(':') else {
-            return Err(Error::Invalid(format!(
-                "{s:?} is not a NetWare path: write VOLUME:/DIR/FILE, e.g. SYS:/PUBLIC"
-            )));
+            return Err(Error::BadPath {
+                path: s.to_string(),
+                reason: "write VOLUME:/DIR/FILE, e.g. SYS:/PUBLIC".into(),
+            });
         };
-        let volume = validate_volume_name(vol)
-            .map_err(|e| Error::Invalid(format!("{s:?} is not a NetWare path: {e}")))?;
+        let volume = validate_volume_name(vol).map_err(|e| Error::BadPath {
+            path: s.to_string(),
+            reason: e.to_string(),
+        })?;
         let mut components: Vec<String> = Vec::new();
         for c in rest.split(['/', '\\']) {
             match c {

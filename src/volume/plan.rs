@@ -1,6 +1,7 @@
 //! Where volumes go: a pure function from the logical partitions' sizes and
 //! the requested volumes to segments, tested by sweeping sizes.
 
+use crate::error::{Error, Result};
 use crate::layout::checksum::checksum_blocks;
 use crate::layout::fat::fat_blocks;
 use crate::layout::voltab::{
@@ -103,7 +104,7 @@ pub fn plan_volumes(
     volumes: &[VolumeRequest],
     block_size: Option<u32>,
     checksums: bool,
-) -> Result<Vec<VolumePlan>, String> {
+) -> Result<Vec<VolumePlan>> {
     let starts = vec![VOLTAB_SECTORS; data_sectors.len()];
     let used = vec![0; data_sectors.len()];
     plan_volumes_after(data_sectors, &starts, &used, volumes, block_size, checksums)
@@ -119,32 +120,32 @@ pub fn plan_volumes_after(
     volumes: &[VolumeRequest],
     block_size: Option<u32>,
     checksums: bool,
-) -> Result<Vec<VolumePlan>, String> {
+) -> Result<Vec<VolumePlan>> {
     if volumes.is_empty() {
-        return Err("no volume to create".into());
+        return Err(Error::Invalid("no volume to create".into()));
     }
     if let Some(bs) = block_size
         && block_code_for(bs).is_none()
     {
-        return Err(format!(
+        return Err(Error::Invalid(format!(
             "block size {bs} is not one of 4K, 8K, 16K, 32K, 64K"
-        ));
+        )));
     }
     for (i, v) in volumes.iter().enumerate() {
-        validate_volume_name(&v.name).map_err(|e| format!("volume name {:?}: {e}", v.name))?;
+        validate_volume_name(&v.name)
+            .map_err(|e| Error::Invalid(format!("volume name {:?}: {e}", v.name)))?;
         if volumes[..i].iter().any(|o| o.name == v.name) {
-            return Err(format!("volume {} is given twice", v.name));
+            return Err(Error::Invalid(format!("volume {} is given twice", v.name)));
         }
         if v.size.is_none() && i + 1 != volumes.len() {
-            return Err(format!(
-                "volume {} has no size; only the last --volume may omit it",
-                v.name
-            ));
+            return Err(Error::VolumeWithoutSize(v.name.clone()));
         }
     }
     // Free space cursor: (group, next free logical sector).
     if starts.len() != data_sectors.len() || used_entries.len() != data_sectors.len() {
-        return Err("one start and entry count per partition".into());
+        return Err(Error::Internal(
+            "one start and entry count per partition".into(),
+        ));
     }
     let mut cursor: Vec<u32> = starts.iter().map(|&s| s.max(VOLTAB_SECTORS)).collect();
     let mut entries_per_group: Vec<usize> = used_entries.to_vec();
@@ -176,14 +177,14 @@ pub fn plan_volumes_after(
             if entries_per_group[g] >= MAX_SEGMENT_ENTRIES {
                 continue;
             }
-            let number =
-                u16::try_from(segments.len()).map_err(|_| "too many segments".to_string())?;
+            let number = u16::try_from(segments.len())
+                .map_err(|_| Error::Invalid("too many segments".into()))?;
             // 0xFFFFFFFF ends a chain, so block numbers stay below it.
             if first_block + take >= u32::MAX as u64 {
-                return Err(format!(
-                    "volume {} would have more than 2^32 - 1 blocks; use a larger --block-size",
-                    v.name
-                ));
+                return Err(Error::TooManyBlocks {
+                    volume: v.name.clone(),
+                    block_size_chosen: true,
+                });
             }
             segments.push(SegmentPlan {
                 group: g,
@@ -200,15 +201,18 @@ pub fn plan_volumes_after(
             }
         }
         if segments.is_empty() {
-            return Err(format!("no space left for volume {}", v.name));
+            return Err(Error::Invalid(format!(
+                "no space left for volume {}",
+                v.name
+            )));
         }
         if v.size.is_some() && need_blocks > 0 {
             let (asked, left) =
                 crate::units::format_size_pair(v.size.unwrap_or(0), first_block * bs as u64);
-            return Err(format!(
+            return Err(Error::Invalid(format!(
                 "volume {} asks for {asked} but only {left} are left",
                 v.name
-            ));
+            )));
         }
         let seg0 = segments[0];
         let dir = seg0.overhead_blocks(bs, checksums);
@@ -217,7 +221,10 @@ pub fn plan_volumes_after(
         for s in &segments {
             let overhead = s.overhead_blocks(bs, checksums) + if s.number == 0 { 2 } else { 0 };
             if overhead + 1 > s.blocks {
-                return Err(format!("volume {} is too small for its own FAT", v.name));
+                return Err(Error::Invalid(format!(
+                    "volume {} is too small for its own FAT",
+                    v.name
+                )));
             }
         }
         plans.push(VolumePlan {
@@ -310,6 +317,7 @@ mod tests {
         assert!(
             plan_volumes(&d, &[req("SYS", Some(1 << 30))], None, true)
                 .unwrap_err()
+                .to_string()
                 .contains("asks for")
         );
         assert!(plan_volumes(&d, &[req("S", None)], None, true).is_err());

@@ -457,6 +457,47 @@ fn dry_run_writes_nothing() {
     fails(&["format", "-n", s(&p)], 1, &["dry.img", "--force"]);
 }
 
+/// The library's errors name no flag; the CLI adds the hint, so the user
+/// still reads which option helps: an image of another size than --size
+/// asks, a volume without a size before the last, a hot-fix pool of 0.
+#[test]
+fn errors_name_the_flag_that_helps() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("new.img");
+    ok(&["format", "-q", "--size", "32M", s(&p)]);
+    fails(
+        &["format", "--force", "--size", "64M", s(&p)],
+        1,
+        &[
+            "new.img",
+            "exists with 32 MiB, not the 64 MiB that --size asks; remove it or drop --size",
+        ],
+    );
+    let q = dir.path().join("two.img");
+    fails(
+        &[
+            "format",
+            "--size",
+            "32M",
+            "--volume",
+            "AA",
+            "--volume",
+            "BB",
+            s(&q),
+        ],
+        1,
+        &["volume AA has no size; only the last --volume may omit it"],
+    );
+    // A flag's own value: refused by the command line parser (usage, 2).
+    let o = run(&["format", "--size", "32M", "--hotfix", "0", s(&q)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--hotfix") && err.contains("larger than 0"),
+        "{err}"
+    );
+}
+
 struct Safety {
     what: &'static str,
     size: u64,

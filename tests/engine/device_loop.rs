@@ -106,7 +106,10 @@ fn loop_device_end_to_end() {
 
         // A second writer is refused at once, a reader is not.
         let e = FileDevice::open(&lo.path, &rw(false)).unwrap_err();
-        assert!(matches!(e, DeviceError::Busy { .. }), "{e}");
+        assert!(
+            matches!(e, DeviceError::Busy { .. } | DeviceError::Locked { .. }),
+            "{e}"
+        );
         let r = FileDevice::open(&lo.path, &OpenOptions::read_only()).expect("reader");
         let mut x = [0u8; 512];
         r.read_at(&mut x, 1 << 20).expect("read");
@@ -206,7 +209,7 @@ fn second_writer_of_an_image_is_busy() {
     };
     let first = FileDevice::open(&p, &opts).expect("first writer");
     let e = FileDevice::open(&p, &opts).unwrap_err();
-    assert!(matches!(e, DeviceError::Busy { .. }), "{e}");
+    assert!(matches!(e, DeviceError::Locked { .. }), "{e}");
     let msg = e.to_string();
     assert!(msg.contains("a.img") && msg.contains("busy"), "{msg}");
     // Readers are never locked out.

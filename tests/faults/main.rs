@@ -12,3 +12,4 @@ mod campaign;
 mod corrupt;
 mod crash_states;
 mod enospc;
+mod member_damage;

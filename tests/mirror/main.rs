@@ -13,3 +13,4 @@ mod dry_runs;
 mod faults;
 mod readd;
 mod remirror;
+mod trust;

@@ -160,6 +160,40 @@ fn damaged_header_copy() {
     v.found_and_repaired("header");
 }
 
+/// A hot-fix table header copy with a right CRC but its region where the
+/// pool's geometry does not put it, and a mirror table copy with a
+/// checkpoint past the logical partition: opening already counts each such
+/// copy as damaged (the validators run where the headers are read), the
+/// volume still opens from the other copies, and verify repairs them.
+#[test]
+fn header_copies_that_decode_but_do_not_validate_are_damaged_at_open() {
+    use nwvol::layout::hotfix::HotfixTableHeader;
+    use nwvol::layout::mirror::MirrorHeader;
+    let v = Vol::new(1);
+    // Copy c's sectors: partition sector 32 + 32c (hot-fix header, mirror
+    // table, hot-fix table header), the partition at device sector 2048.
+    let copy = |c: u64, k: u64| (2048 + 32 + 32 * c + k) * 512;
+    let mut t = HotfixTableHeader::decode(&peek(&v.imgs[0], copy(1, 2), 512)).unwrap();
+    t.region_first_sector += 8;
+    poke(&v.imgs[0], copy(1, 2), &t.encode());
+    let raw: [u8; 512] = peek(&v.imgs[0], copy(2, 1), 512).try_into().unwrap();
+    let mut m = MirrorHeader::decode(&raw).unwrap();
+    m.ext.as_mut().unwrap().members[0].checkpoint = 1 << 40;
+    poke(&v.imgs[0], copy(2, 1), &m.encode());
+
+    let j = inspect(&[&v.imgs[0]]);
+    let copies = j["devices"][0]["header_copies"].as_array().unwrap().clone();
+    let says = |c: usize, what: &str| copies[c].as_str().unwrap().contains(what);
+    assert!(says(0, "good") && says(3, "good"), "{copies:?}");
+    assert!(
+        says(1, "damaged") && says(1, "region first sector"),
+        "{copies:?}"
+    );
+    assert!(says(2, "damaged") && says(2, "checkpoint"), "{copies:?}");
+    v.files_intact();
+    v.found_and_repaired("header");
+}
+
 #[test]
 fn loop_in_a_chain() {
     let v = Vol::new(1);

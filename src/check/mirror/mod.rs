@@ -265,10 +265,7 @@ impl<'a, 's> GroupCheck<'a, 's> {
                 let mut f = self.base(
                     "member-not-in-sync",
                     "mirror table",
-                    format!(
-                        "member is {} and was not compared",
-                        format!("{:?}", m.state()).to_lowercase()
-                    ),
+                    format!("member is {} and was not compared", m.state()),
                 );
                 f.member = Some(m.partition.name().to_string());
                 f.action = Action::Unrepairable(

@@ -126,7 +126,7 @@ impl GroupCheck<'_, '_> {
                 // Page-aligned buffers, so O_DIRECT reads need no bounce.
                 for _ in 0..3 {
                     let b = AlignedBuf::new(CHUNK as usize, 4096).map_err(|e| {
-                        crate::Error::Invalid(format!("cannot allocate read buffers: {e}"))
+                        crate::error::Error::Internal(format!("cannot allocate read buffers: {e}"))
                     })?;
                     let _ = btx.send(b);
                 }
@@ -275,9 +275,9 @@ fn read_pieces(
     for (k, p) in pieces.iter().enumerate() {
         let Ok(mut buf) = free.recv() else { return };
         let r = match lost_from {
-            Some(at) if p.start + p.len > at => {
-                Err(crate::Error::Invalid("the image was truncated here".into()))
-            }
+            Some(at) if p.start + p.len > at => Err(crate::error::Error::Damaged(
+                crate::error::CorruptKind::Truncated,
+            )),
             _ => part.read_logical(&mut buf[..p.len as usize], p.start),
         };
         // A scan: what was read a few pieces ago leaves the

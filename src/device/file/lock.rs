@@ -71,23 +71,12 @@ pub(super) fn lock(
             _ => break Err(e),
         }
     };
-    let waited = lock_wait.as_millis() as u64;
-    let hint = if waited > 0 {
-        format!(" (waited {:.1} s)", waited as f64 / 1000.0)
-    } else {
-        "; wait for it to finish, or give --wait SECONDS".to_string()
-    };
     match r {
         Ok(()) => Ok(()),
-        Err(e) if errno_is(&e, &[libc::EWOULDBLOCK, libc::EAGAIN]) => Err(DeviceError::Busy {
+        Err(e) if errno_is(&e, &[libc::EWOULDBLOCK, libc::EAGAIN]) => Err(DeviceError::Locked {
             device: name.to_string(),
-            reason: if exclusive {
-                format!(
-                    "another nwvol (or another program) holds it open for writing or reading{hint}"
-                )
-            } else {
-                format!("another nwvol (or another program) holds it open for writing{hint}")
-            },
+            exclusive,
+            waited: lock_wait,
         }),
         Err(e) => Err(DeviceError::Open {
             device: name.to_string(),
@@ -108,7 +97,7 @@ mod tests {
         let p = dir.path().join("a.img");
         let d = FileDevice::open(&p, &rw_create(8192)).expect("create");
         let e = FileDevice::open(&p, &OpenOptions::read_write()).unwrap_err();
-        assert!(matches!(e, DeviceError::Busy { .. }), "{e}");
+        assert!(matches!(e, DeviceError::Locked { .. }), "{e}");
         assert!(e.to_string().contains("holds it open for writing"), "{e}");
         let r = FileDevice::open(&p, &OpenOptions::read_only()).expect("reader");
         let mut b = [0u8; 512];

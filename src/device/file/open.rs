@@ -138,12 +138,10 @@ impl FileDevice {
             && let Some(want) = opts.create_size
             && want != meta.len()
         {
-            let (has, asked) = crate::units::format_size_pair(meta.len(), want);
-            return Err(DeviceError::Unusable {
+            return Err(DeviceError::SizeMismatch {
                 device: name,
-                reason: format!(
-                    "exists with {has}, not the {asked} that --size asks; remove it or drop --size"
-                ),
+                found: meta.len(),
+                wanted: want,
             });
         }
         let file = open_file(path, &name, kind, opts)?;
@@ -205,10 +203,9 @@ impl FileDevice {
                 "no such file (it can only be created when opened for writing)",
             ))),
             // Only a command that writes can create an image.
-            None if opts.write => Err(open_err(io::Error::new(
-                io::ErrorKind::NotFound,
-                "no such file; give --size to create it",
-            ))),
+            None if opts.write => Err(DeviceError::NoSuchImage {
+                device: name.clone(),
+            }),
             None => Err(open_err(io::Error::new(
                 io::ErrorKind::NotFound,
                 "no such file or device",
@@ -331,12 +328,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("none.img");
         let e = FileDevice::open(&p, &OpenOptions::read_write()).unwrap_err();
-        assert!(matches!(e, DeviceError::Open { .. }));
+        assert!(matches!(e, DeviceError::NoSuchImage { .. }));
         let msg = e.to_string();
-        assert!(
-            msg.contains("no such file; give --size to create it"),
-            "{msg}"
-        );
+        assert!(msg.contains("cannot open: no such file"), "{msg}");
+        assert!(!msg.contains("--size"), "{msg}");
         assert!(msg.contains("none.img"), "{msg}");
     }
 
@@ -347,11 +342,9 @@ mod tests {
         drop(FileDevice::open(&p, &rw_create(1 << 20)).expect("create"));
         let e = FileDevice::open(&p, &rw_create(2 << 20)).unwrap_err();
         let msg = e.to_string();
-        assert!(matches!(e, DeviceError::Unusable { .. }));
+        assert!(matches!(e, DeviceError::SizeMismatch { .. }));
         assert!(
-            msg.contains(
-                "exists with 1.0 MiB, not the 2.0 MiB that --size asks; remove it or drop --size"
-            ),
+            msg.contains("exists with 1048576 bytes, not the 2097152 asked for"),
             "{msg}"
         );
     }
