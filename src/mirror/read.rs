@@ -173,6 +173,14 @@ impl MirrorGroup {
                         self.note_bad(i, Some(j), lo, hi - lo, &tmp);
                     }
                 }
+                None if self.intent_covers(lo, hi - lo) => {
+                    // Every copy fails, but the write-intent record says a
+                    // write of these blocks was in flight when the last
+                    // writer stopped: a torn write, whose data and checksum
+                    // entry did not both land. The checksum cannot judge
+                    // it; the copy read stands (verify resolves the range
+                    // by write intent).
+                }
                 None => {
                     buf[part].fill(0);
                     for i in wrong {

@@ -244,6 +244,18 @@ impl MirrorGroup {
         let mut guard = self.wib.lock().recover();
         guard.get_or_insert_with(|| self.load_wib()).rec.clone()
     }
+
+    /// True when the write-intent bits cover all of logical bytes
+    /// `[logical, logical + len)`: a write there may have been cut short.
+    pub fn intent_covers(&self, logical: u64, len: u64) -> bool {
+        let mut guard = self.wib.lock().recover();
+        let st = guard.get_or_insert_with(|| self.load_wib());
+        let end = logical.saturating_add(len);
+        st.rec
+            .ranges(self.logical_bytes)
+            .iter()
+            .any(|&(s, e)| s <= logical && end <= e)
+    }
 }
 
 impl MirrorGroup {
