@@ -399,20 +399,7 @@ pub fn remove_member(groups: &[MirrorGroup], device: &str, split: bool) -> Resul
         x.events = g.table().ext.map(|t| t.events).unwrap_or(0);
     }
     if split {
-        let (new_id, new_group) = (random_u32(), random_u32());
-        let table = MirrorHeader::new(
-            own.created,
-            MirrorExt {
-                group_id: new_group,
-                events: 1,
-                checkpoint_time: 0,
-                rate_kib: 0,
-                members: vec![MemberRecord::in_sync(new_id)],
-            },
-        );
-        m.partition.write_new_identity(new_id, &table)?;
-        m.partition
-            .write_wib(&WibRecord::empty(g.logical_bytes), 1)?;
+        let (new_id, new_group) = own_set(&m.partition, own.created, g.logical_bytes)?;
         return Ok(Removed::Split {
             group_id: g.group_id,
             new_group,
@@ -492,21 +479,28 @@ pub fn split_apart(g: &MirrorGroup) -> Result<Vec<(String, u32, u32)>> {
     let mut done = Vec::new();
     for m in [&g.members[i], &g.members[j]] {
         let own = m.partition.mirror();
-        let (new_id, new_group) = (random_u32(), random_u32());
-        let table = MirrorHeader::new(
-            own.created,
-            MirrorExt {
-                group_id: new_group,
-                events: 1,
-                checkpoint_time: 0,
-                rate_kib: 0,
-                members: vec![MemberRecord::in_sync(new_id)],
-            },
-        );
-        m.partition.write_new_identity(new_id, &table)?;
-        m.partition
-            .write_wib(&WibRecord::empty(g.logical_bytes), 1)?;
+        let (new_id, new_group) = own_set(&m.partition, own.created, g.logical_bytes)?;
         done.push((m.partition.name().to_string(), new_group, new_id));
     }
     Ok(done)
+}
+
+/// Makes `part` a volume set of its own: a new partition ID and group ID,
+/// a table listing only itself, an empty write-intent record. Returns
+/// (new partition ID, new group ID).
+fn own_set(part: &Partition, created: DosTime, logical_bytes: u64) -> Result<(u32, u32)> {
+    let (new_id, new_group) = (random_u32(), random_u32());
+    let table = MirrorHeader::new(
+        created,
+        MirrorExt {
+            group_id: new_group,
+            events: 1,
+            checkpoint_time: 0,
+            rate_kib: 0,
+            members: vec![MemberRecord::in_sync(new_id)],
+        },
+    );
+    part.write_new_identity(new_id, &table)?;
+    part.write_wib(&WibRecord::empty(logical_bytes), 1)?;
+    Ok((new_id, new_group))
 }
