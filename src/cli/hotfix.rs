@@ -92,11 +92,7 @@ pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
     )?;
     let members = members_json(&groups);
     if a.json {
-        out.json(&json!({
-            "nwvol_json": HOTFIX_JSON_VERSION,
-            "command": "hotfix list",
-            "members": members,
-        }))?;
+        out.json_list(HOTFIX_JSON_VERSION, "hotfix list", "members", members)?;
         return Ok(EXIT_OK);
     }
     let n = |v: &Value| v.as_u64().unwrap_or(0);

@@ -671,11 +671,7 @@ fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
         })
         .collect();
     if a.json {
-        out.json(&json!({
-            "nwvol_json": MIRROR_JSON_VERSION,
-            "command": "mirror status",
-            "groups": gs,
-        }))?;
+        out.json_list(MIRROR_JSON_VERSION, "mirror status", "groups", gs)?;
         return Ok(EXIT_OK);
     }
     for g in &gs {

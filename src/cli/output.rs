@@ -115,6 +115,22 @@ impl Output {
         serde_json::to_writer(&mut o, v)?;
         writeln!(o)
     }
+
+    /// Prints the JSON answer of a command that answers with one list:
+    /// the shape's version, the command and the list under `field`.
+    pub fn json_list(
+        &self,
+        version: u32,
+        command: &str,
+        field: &str,
+        list: impl Into<serde_json::Value>,
+    ) -> std::io::Result<()> {
+        let mut doc = serde_json::Map::new();
+        doc.insert("nwvol_json".into(), version.into());
+        doc.insert("command".into(), command.into());
+        doc.insert(field.into(), list.into());
+        self.json(&doc.into())
+    }
 }
 
 /// A cell of a `-H` row: one line, no tab inside.

@@ -136,11 +136,7 @@ fn list(sys: &Assembly, json_out: bool, out: &Output) -> Result<()> {
         })
         .collect();
     if json_out {
-        out.json(&json!({
-            "nwvol_json": FILES_JSON_VERSION,
-            "command": "volume list",
-            "volumes": vols,
-        }))?;
+        out.json_list(FILES_JSON_VERSION, "volume list", "volumes", vols)?;
         return Ok(());
     }
     let mut t = Vec::new();

@@ -227,17 +227,14 @@ impl FileDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::super::FileDevice;
-    use super::super::tests::rw_create;
+    use super::super::tests::new_image;
     use super::iov_max;
     use crate::device::{Device, DeviceError};
     use std::io::IoSlice;
 
     #[test]
     fn short_read_on_truncated_image() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(8192)).expect("create");
+        let (_dir, p, d) = new_image(8192);
         // Another program truncates the image under us.
         std::fs::OpenOptions::new()
             .write(true)
@@ -262,9 +259,7 @@ mod tests {
 
     #[test]
     fn vectored_write_many_slices() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(4 << 20)).expect("create");
+        let (_dir, _, d) = new_image(4 << 20);
         // More slices than IOV_MAX, of odd sizes, some empty.
         let n = iov_max() * 2 + 17;
         let data: Vec<Vec<u8>> = (0..n)
