@@ -136,27 +136,16 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
     let ext = table.ext.as_ref();
     let mut warnings = g.warnings.clone();
     warnings.extend(volume_table_warnings(g, t));
-    let mut members: Vec<Value> = Vec::new();
-    for (slot, &id) in table.member_ids.iter().enumerate() {
-        if id == 0 {
-            continue;
-        }
-        let rec = ext.and_then(|x| x.members.iter().find(|m| m.id == id));
-        let present = g.members.iter().find(|m| m.partition.id() == id);
-        members.push(json!({
-            "slot": slot,
-            "partition_id": id,
-            "device": present.map(|m| m.partition.name()),
-            "present": present.is_some(),
-            "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
+    let members = super::mirror::member_slots_json(g, |rec, present| {
+        json!({
             "logical_start_byte": present.map(|m| m.partition.logical_start_byte()),
             "hotfix_slots_used": present.map(|m| m.partition.redirected_units()),
             "counters": present.map(|m| counters_json(&m.stats.snapshot())),
             "remirror": rec.filter(|r| r.total > 0).map(|r| json!({
                 "checkpoint_bytes": r.checkpoint, "done_bytes": r.progress, "total_bytes": r.total,
             })),
-        }));
-    }
+        })
+    });
     json!({
         "group_id": g.group_id,
         "logical_bytes": g.logical_bytes,

@@ -193,19 +193,10 @@ pub fn grouped(n: u64) -> String {
 
 /// A size with one decimal in binary units: 97.6 MiB.
 fn size_1(bytes: u64) -> String {
-    if bytes < 1024 {
-        return format!("{bytes} B");
+    match nwvol::units::in_binary_unit(bytes) {
+        Some((value, unit)) => format!("{value:.1} {unit}"),
+        None => format!("{bytes} B"),
     }
-    let names = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut idx = 0;
-    while idx + 1 < names.len() && bytes >= 1u64 << (10 * (idx + 2)) {
-        idx += 1;
-    }
-    format!(
-        "{:.1} {}",
-        bytes as f64 / (1u64 << (10 * (idx + 1))) as f64,
-        names[idx]
-    )
 }
 
 #[cfg(test)]
