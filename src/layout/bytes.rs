@@ -116,11 +116,12 @@ pub(crate) fn check_crc(
 
 /// Checks a format version: 0 is damage, above `max` is a newer format.
 pub(crate) fn check_version(
-    v: u64,
-    max: u64,
+    v: impl Into<u64>,
+    max: impl Into<u64>,
     structure: &str,
     field: &'static str,
 ) -> Result<(), LayoutError> {
+    let (v, max) = (v.into(), max.into());
     if v == 0 {
         return Err(corrupt(structure, field, "0"));
     }

@@ -114,12 +114,7 @@ impl ExtHeader {
         }
         check_crc(b, 0, O_CRC, NAME, "CRC")?;
         let version = le16(b, O_VERSION);
-        check_version(
-            u64::from(version),
-            u64::from(FORMAT_VERSION),
-            NAME,
-            "format version",
-        )?;
+        check_version(version, FORMAT_VERSION, NAME, "format version")?;
         let size = le16(b, O_SIZE);
         if size != EXT_HEADER_BYTES {
             return Err(corrupt(

@@ -253,12 +253,7 @@ impl HotfixTableHeader {
             return Ok(None);
         }
         check_crc(b, 0, T_CRC, s, "CRC")?;
-        check_version(
-            u64::from(le32(b, T_VERSION)),
-            u64::from(TABLE_VERSION),
-            s,
-            "version",
-        )?;
+        check_version(le32(b, T_VERSION), TABLE_VERSION, s, "version")?;
         let unit_sectors = le32(b, T_UNIT);
         if unit_sectors != UNIT_SECTORS {
             return Err(corrupt(

@@ -242,12 +242,7 @@ impl LongNameRecord {
             return Err(corrupt(S, "kind", format!("{kind:#010x}")));
         }
         check_crc(b, 0, O_CRC, S, "CRC")?;
-        check_version(
-            u64::from(b[O_VERSION]),
-            u64::from(LONG_NAME_VERSION),
-            S,
-            "version",
-        )?;
+        check_version(b[O_VERSION], LONG_NAME_VERSION, S, "version")?;
         let entry = le32(b, O_ENTRY);
         let (seq, count) = (b[O_SEQ], b[O_COUNT]);
         let piece_len = usize::from(b[O_PIECE_LEN]);

@@ -95,12 +95,7 @@ impl VolumeRecord {
             }
             return Err(unsupported(s, "kind", kind.to_string()));
         }
-        check_version(
-            u64::from(le16(b, R_VERSION)),
-            u64::from(RECORD_VERSION),
-            s,
-            "record version",
-        )?;
+        check_version(le16(b, R_VERSION), RECORD_VERSION, s, "record version")?;
         let flags = le32(b, R_FLAGS);
         if flags != 0 {
             return Err(unsupported(s, "flags", format!("{flags:#x}")));
