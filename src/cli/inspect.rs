@@ -13,6 +13,7 @@ use nwvol::units::SECTOR;
 use nwvol::units::format_size;
 use nwvol::volume::{GroupTable, Volume};
 
+use super::output::list_cell;
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, Session, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
@@ -403,20 +404,15 @@ fn print_tables(
     for v in volumes {
         let st = &v["stats"];
         let bs = n(&v["block_size"]);
-        let segs: Vec<String> = v["segments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| {
-                format!(
-                    "#{} group {:08x} blocks {}+{}",
-                    n(&s["number"]),
-                    n(&s["group_id"]),
-                    n(&s["first_block"]),
-                    n(&s["blocks"])
-                )
-            })
-            .collect();
+        let segs = list_cell(&v["segments"], |s| {
+            format!(
+                "#{} group {:08x} blocks {}+{}",
+                n(&s["number"]),
+                n(&s["group_id"]),
+                n(&s["first_block"]),
+                n(&s["blocks"])
+            )
+        });
         let cell = |k: &str, scale: u64| {
             if st.is_null() {
                 "?".to_string()
@@ -440,7 +436,7 @@ fn print_tables(
                 "none"
             }
             .to_string(),
-            segs.join("\n"),
+            segs,
         ]);
     }
     if !out.headerless {

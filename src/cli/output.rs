@@ -133,6 +133,13 @@ impl Output {
     }
 }
 
+/// A table cell of one line per item of the JSON list `list`, each made
+/// by `line` (a volume's segments, one a line).
+pub fn list_cell(list: &serde_json::Value, line: impl Fn(&serde_json::Value) -> String) -> String {
+    let lines: Vec<String> = list.as_array().into_iter().flatten().map(line).collect();
+    lines.join("\n")
+}
+
 /// A cell of a `-H` row: one line, no tab inside.
 fn headerless_cell(c: &str) -> String {
     c.replace('\t', " ").replace('\n', ", ")
