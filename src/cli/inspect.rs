@@ -314,11 +314,9 @@ fn print_tables(
             format_size(n(&p["logical_sectors"]) * SECTOR as u64),
         ]);
     }
-    if !out.headerless {
-        out.line("Partitions")?;
-    }
-    out.named_table(
-        Some("partition"),
+    out.titled_table(
+        "Partitions",
+        "partition",
         &[
             "device",
             "partition",
@@ -364,24 +362,23 @@ fn print_tables(
             ]);
             t.push(row);
         }
-        if !out.headerless {
-            out.line(format!(
-                "\nMirror group {:08x} ({}, {}{})",
-                n(&g["group_id"]),
-                format_size(n(&g["logical_bytes"])),
-                match sys.groups[i].members.len() + sys.groups[i].missing.len() {
-                    1 => "1 member".to_string(),
-                    k => format!("{k} members"),
-                },
-                if g["degraded"].as_bool() == Some(true) {
-                    ", DEGRADED"
-                } else {
-                    ""
-                }
-            ))?;
-        }
-        out.named_table(
-            Some("member"),
+        let title = format!(
+            "\nMirror group {:08x} ({}, {}{})",
+            n(&g["group_id"]),
+            format_size(n(&g["logical_bytes"])),
+            match sys.groups[i].members.len() + sys.groups[i].missing.len() {
+                1 => "1 member".to_string(),
+                k => format!("{k} members"),
+            },
+            if g["degraded"].as_bool() == Some(true) {
+                ", DEGRADED"
+            } else {
+                ""
+            }
+        );
+        out.titled_table(
+            title,
+            "member",
             &[
                 "slot",
                 "member",
@@ -439,11 +436,9 @@ fn print_tables(
             segs,
         ]);
     }
-    if !out.headerless {
-        out.line("\nVolumes")?;
-    }
-    out.named_table(
-        Some("volume"),
+    out.titled_table(
+        "\nVolumes",
+        "volume",
         &[
             "volume",
             "block",

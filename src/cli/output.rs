@@ -44,6 +44,21 @@ impl Output {
         self.named_table(None, header, rows)
     }
 
+    /// Like [`Output::named_table`], under a title line (which `-H` leaves
+    /// out, as it does headers).
+    pub fn titled_table(
+        &self,
+        title: impl AsRef<str>,
+        name: &str,
+        header: &[&str],
+        rows: &[Vec<String>],
+    ) -> std::io::Result<()> {
+        if !self.headerless {
+            self.line(title)?;
+        }
+        self.named_table(Some(name), header, rows)
+    }
+
     /// Like [`Output::table`], for a command that prints several kinds of
     /// table: with `-H` each row starts with `name`, the table's kind.
     pub fn named_table(

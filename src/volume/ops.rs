@@ -33,6 +33,20 @@ pub struct Removed {
     pub blocks: u64,
 }
 
+/// How many long-name records entry `idx` named `dos` needs for `long`
+/// (none without a long name); a long name they cannot hold is a bad
+/// `name`.
+fn long_records(idx: u32, dos: &str, long: Option<&str>, name: &str) -> Result<usize> {
+    let Some(l) = long else {
+        return Ok(0);
+    };
+    let records = LongNameRecord::split(idx, dos, l).map_err(|e| Error::BadName {
+        name: crate::volume::names::shown(name).into_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(records.len())
+}
+
 impl OpenVolume {
     /// Takes `n` free blocks near `near`; when too few are free, purges
     /// deleted files oldest first until they are. "no space left on VOL"
@@ -171,15 +185,7 @@ impl OpenVolume {
         own: Option<u32>,
     ) -> Result<NewEntry> {
         let (dos, long) = self.names_for(dir_id, name, own)?;
-        let records = match &long {
-            Some(l) => LongNameRecord::split(0, &dos, l)
-                .map_err(|e| Error::BadName {
-                    name: crate::volume::names::shown(name).into_owned(),
-                    reason: e.to_string(),
-                })?
-                .len(),
-            None => 0,
-        };
+        let records = long_records(0, &dos, long.as_deref(), name)?;
         let slots = self.reserve_entries(1 + records)?;
         Ok(NewEntry {
             index: slots[0],
@@ -571,15 +577,7 @@ impl OpenVolume {
             return Ok(());
         }
         let (dos, long) = self.names_for(dest, name, Some(idx))?;
-        let records = match &long {
-            Some(l) => LongNameRecord::split(idx, &dos, l)
-                .map_err(|e| Error::BadName {
-                    name: crate::volume::names::shown(name).into_owned(),
-                    reason: e.to_string(),
-                })?
-                .len(),
-            None => 0,
-        };
+        let records = long_records(idx, &dos, long.as_deref(), name)?;
         let new_slots = self.reserve_entries(records)?;
         let mut item = node.item.clone();
         match &mut item {
