@@ -5,7 +5,9 @@
 //! from an earlier owner of the entry is recognised as stale.
 
 use super::LayoutError;
-use super::bytes::{check_crc, check_version, corrupt, le16, le32, need, put16, put32, seal};
+use super::bytes::{
+    check_crc, check_fixed, check_version, corrupt, le16, le32, need, put16, put32, seal,
+};
 use super::dirslot::{DIRENT_BYTES, MAX_DOS_NAME, PARENT_RESERVED_FIRST, valid_dos_name};
 
 /// First u32 of a long-name record.
@@ -297,13 +299,7 @@ impl LongNameRecord {
         } else {
             total_len - LONG_NAME_PIECE * (want_count - 1)
         };
-        if piece_len != want_piece {
-            return Err(corrupt(
-                S,
-                "piece length",
-                format!("{piece_len}, expected {want_piece}"),
-            ));
-        }
+        check_fixed(piece_len, want_piece, S, "piece length")?;
         Ok(LongNameRecord {
             entry,
             alias,

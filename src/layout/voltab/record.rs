@@ -2,7 +2,9 @@
 //! what the volume keeps besides NetWare's structures (block checksums).
 
 use super::super::LayoutError;
-use super::super::bytes::{check_version, corrupt, le16, le32, need, put16, put32, unsupported};
+use super::super::bytes::{
+    check_fixed, check_version, corrupt, le16, le32, need, put16, put32, unsupported,
+};
 
 use super::name::volume_name_char;
 use super::segment::S_NAME_FIELD;
@@ -108,13 +110,7 @@ impl VolumeRecord {
             return Err(unsupported(s, "algorithm", algo.to_string()));
         }
         let entry = le32(b, R_ENTRY_BYTES);
-        if entry != CHECKSUM_ENTRY_BYTES {
-            return Err(corrupt(
-                s,
-                "entry size",
-                format!("{entry}, expected {CHECKSUM_ENTRY_BYTES}"),
-            ));
-        }
+        check_fixed(entry, CHECKSUM_ENTRY_BYTES, s, "entry size")?;
         if b[R_ENTRY_BYTES + 4..].iter().any(|&c| c != 0) {
             return Err(corrupt(s, "reserved", "not zero"));
         }
