@@ -309,6 +309,7 @@ impl OpenVolume {
         times: FileTimes,
     ) -> Result<Written> {
         let io = self.io.clone();
+        self.chains.remove(&existing.unwrap_or(u32::MAX));
         let first_block = blocks.first().copied().unwrap_or(NO_BLOCK);
         let length = length as u32;
         match (existing, new) {
@@ -343,6 +344,9 @@ impl OpenVolume {
                         old: Some(old),
                         old_blocks,
                         new: None,
+                        durable: Vec::new(),
+                        durable_len: 0,
+                        from: 0,
                     },
                     u64::from(length),
                 );
@@ -384,6 +388,9 @@ impl OpenVolume {
                         old: None,
                         old_blocks: Vec::new(),
                         new: Some(p),
+                        durable: Vec::new(),
+                        durable_len: 0,
+                        from: 0,
                     },
                     u64::from(length),
                 );
