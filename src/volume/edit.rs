@@ -98,7 +98,7 @@ impl OpenVolume {
             edges.push(last);
         }
         for pos in edges {
-            let partial = (pos == first && skip != 0) || (pos == last && end % bs != 0);
+            let partial = (pos == first && skip != 0) || (pos == last && !end.is_multiple_of(bs));
             if partial && (pos as u64 * bs) < held {
                 let at = (pos - first) * bs as usize;
                 self.read_old(p, pos, &mut buf[at..at + bs as usize])?;
@@ -425,5 +425,25 @@ impl OpenVolume {
             i += run;
         }
         Ok(())
+    }
+}
+
+impl OpenVolume {
+    /// Blocks in the volume and blocks a write can have: the free ones and
+    /// those of deleted files, which are purged (oldest first) when space
+    /// runs out.
+    pub fn space(&mut self) -> Result<(u64, u64)> {
+        let bs = u64::from(self.vol.block_size);
+        let deleted: u64 = self
+            .index
+            .nodes()
+            .filter(|n| n.is_deleted())
+            .map(|n| match &n.item {
+                Item::File(f) => u64::from(f.length).div_ceil(bs),
+                Item::Dir(_) => 0,
+            })
+            .sum();
+        let free = self.fat_mut()?.free_blocks();
+        Ok((u64::from(self.vol.total_blocks), free + deleted))
     }
 }

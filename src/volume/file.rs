@@ -22,7 +22,7 @@ const RUN_BYTES: usize = 1 << 20;
 
 /// The error for a file over 4 GiB - 1.
 pub fn too_big(what: &str, bytes: Option<u64>) -> Error {
-    Error::Invalid(format!(
+    Error::FileTooBig(format!(
         "{what}: {} than NetWare's largest file, 4 GiB - 1 = {MAX_FILE_BYTES} bytes (file lengths are 32-bit)",
         match bytes {
             Some(b) => format!("{b} bytes is more"),
