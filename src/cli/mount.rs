@@ -37,7 +37,8 @@ pub struct MountArgs {
     pub foreground: bool,
     /// Mount options, comma-separated: ro (read-only), rw, uid=N and gid=N
     /// (the owner every entry shows; default: the mounting user),
-    /// allow_other (other users may enter; needs user_allow_other in
+    /// umask=OCTAL (mode bits taken from 0777; default 022; the read-only
+    /// attribute takes the write bits too), allow_other (other users may enter; needs user_allow_other in
     /// /etc/fuse.conf unless root), commit=SECONDS (longest wait of a
     /// change for its commit; default 5).
     #[arg(short = 'o', value_name = "OPTIONS")]
@@ -76,6 +77,7 @@ struct Opts {
     gid: Option<u32>,
     allow_other: bool,
     commit_secs: Option<u64>,
+    umask: Option<u16>,
 }
 
 fn parse_opts(given: &[String]) -> Result<Opts> {
@@ -99,12 +101,16 @@ fn parse_opts(given: &[String]) -> Result<Opts> {
             "uid" => o.uid = Some(num(v)? as u32),
             "gid" => o.gid = Some(num(v)? as u32),
             "allow_other" => o.allow_other = true,
+            "umask" => match v.and_then(|v| u16::from_str_radix(v, 8).ok()) {
+                Some(m) if m <= 0o777 => o.umask = Some(m),
+                _ => bail!("-o {item}: umask wants octal bits, e.g. umask=022"),
+            },
             "commit" => match num(v)? {
                 s @ 1..=3600 => o.commit_secs = Some(s),
                 _ => bail!("-o {item}: commit wants 1 to 3600 seconds"),
             },
             _ => bail!(
-                "-o {item}: unknown mount option (known: ro, rw, uid=N, gid=N, allow_other, commit=SECONDS)"
+                "-o {item}: unknown mount option (known: ro, rw, uid=N, gid=N, umask=OCTAL, allow_other, commit=SECONDS)"
             ),
         }
     }
@@ -153,6 +159,7 @@ pub fn run(a: MountArgs, out: &Output, session: &Session) -> Result<i32> {
         owner: Owner {
             uid: opts.uid.unwrap_or(uid),
             gid: opts.gid.unwrap_or(gid),
+            umask: opts.umask.unwrap_or(0o022),
         },
         commit_every: Duration::from_secs(opts.commit_secs.unwrap_or(5)),
         source,

@@ -13,17 +13,19 @@ use crate::volume::index::{Item, Node};
 /// The inode number of the root directory (FUSE's own).
 pub const ROOT_INO: u64 = 1;
 
-/// The inode of directory entry `idx`: entries keep their index for life
-/// (a rename keeps it), so inode numbers are stable while mounted.
-pub fn ino_of(idx: u32) -> INodeNo {
-    INodeNo(u64::from(idx) + 2)
+/// The inode of directory entry `idx` in its generation `gen`: an entry
+/// keeps its index for life (a rename keeps it), and an index used again
+/// by a new entry gets a new generation, so that the kernel never takes
+/// the new entry for an inode it still holds (a removed directory, say).
+pub fn ino_of(idx: u32, generation: u32) -> INodeNo {
+    INodeNo((u64::from(generation) << 32) | (u64::from(idx) + 2))
 }
 
-/// The entry index of inode `ino`; None for the root.
-pub fn idx_of(ino: INodeNo) -> Option<u32> {
+/// The entry index and generation of inode `ino`; None for the root.
+pub fn idx_of(ino: INodeNo) -> Option<(u32, u32)> {
     match ino.0 {
         ROOT_INO => None,
-        n => u32::try_from(n - 2).ok(),
+        n => Some((((n & 0xFFFF_FFFF) - 2) as u32, (n >> 32) as u32)),
     }
 }
 
@@ -58,6 +60,50 @@ pub struct Owner {
     pub uid: u32,
     /// Group ID shown.
     pub gid: u32,
+    /// Permission bits taken away from 0777 (as vfat's umask=): NetWare
+    /// keeps no Unix modes, only the read-only attribute, which takes
+    /// the write bits away too.
+    pub umask: u16,
+}
+
+impl Owner {
+    fn perm(&self, read_only: bool) -> u16 {
+        let p = 0o777 & !self.umask;
+        if read_only { p & !0o222 } else { p }
+    }
+}
+
+/// Times NetWare does not keep (last access, last status change), kept
+/// while mounted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra {
+    /// Last access set by utimensat.
+    pub atime: Option<SystemTime>,
+    /// Last status change.
+    pub ctime: Option<SystemTime>,
+    /// Last change of a directory's entries, finer than the entry's
+    /// 2-second time (and for the root, whose entry keeps none).
+    pub mtime: Option<SystemTime>,
+}
+
+/// Applies what is kept in memory to attributes built from the entry.
+pub fn with_extra(mut a: FileAttr, x: Option<&Extra>) -> FileAttr {
+    if let Some(x) = x {
+        if let Some(t) = x.atime {
+            a.atime = t;
+        }
+        if let Some(t) = x.mtime
+            && t > a.mtime
+        {
+            a.mtime = t;
+        }
+        if let Some(t) = x.ctime
+            && t > a.ctime
+        {
+            a.ctime = t;
+        }
+    }
+    a
 }
 
 /// The attributes of the root directory.
@@ -75,12 +121,12 @@ pub fn root_attr(v: &OpenVolume, owner: Owner) -> FileAttr {
 }
 
 /// The attributes of entry `node`.
-pub fn node_attr(v: &OpenVolume, node: &Node, owner: Owner) -> FileAttr {
+pub fn node_attr(v: &OpenVolume, node: &Node, ino: INodeNo, owner: Owner) -> FileAttr {
     let ro = node.attributes() & ATTR_READ_ONLY != 0;
     match &node.item {
         Item::Dir(d) => dir_attr(
             v,
-            ino_of(node.index),
+            ino,
             d.id,
             node.created(),
             node.modified(),
@@ -91,7 +137,7 @@ pub fn node_attr(v: &OpenVolume, node: &Node, owner: Owner) -> FileAttr {
             let bs = u64::from(v.vol.block_size);
             let len = u64::from(f.length);
             FileAttr {
-                ino: ino_of(node.index),
+                ino,
                 size: len,
                 blocks: len.div_ceil(bs) * bs / 512,
                 atime: system_time(node.modified()),
@@ -99,8 +145,9 @@ pub fn node_attr(v: &OpenVolume, node: &Node, owner: Owner) -> FileAttr {
                 ctime: system_time(node.modified()),
                 crtime: system_time(node.created()),
                 kind: FileType::RegularFile,
-                perm: if ro { 0o444 } else { 0o644 },
-                nlink: 1,
+                perm: owner.perm(ro),
+                // Deleted (salvageable), still open: no name links to it.
+                nlink: u32::from(!node.is_deleted()),
                 uid: owner.uid,
                 gid: owner.gid,
                 rdev: 0,
@@ -130,7 +177,7 @@ fn dir_attr(
         ctime: system_time(modified),
         crtime: system_time(created),
         kind: FileType::Directory,
-        perm: if ro { 0o555 } else { 0o755 },
+        perm: owner.perm(ro),
         nlink: 2 + subdirs,
         uid: owner.uid,
         gid: owner.gid,
@@ -148,8 +195,11 @@ mod tests {
     fn inode_numbers_round_trip_and_the_root_is_its_own() {
         assert_eq!(idx_of(INodeNo(ROOT_INO)), None);
         for idx in [1, 2, 77, 1 << 20] {
-            assert_eq!(idx_of(ino_of(idx)), Some(idx));
+            for g in [0, 1, 9] {
+                assert_eq!(idx_of(ino_of(idx, g)), Some((idx, g)));
+            }
         }
+        assert_ne!(ino_of(5, 0), ino_of(5, 1));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! closes by its limits, every few seconds (the mount's ticker) and at
 //! fsync, which returns once the file is durable on every in-sync member.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
@@ -21,7 +22,7 @@ use crate::volume::OpenVolume;
 use crate::volume::file::FileTimes;
 use crate::volume::open::Target;
 
-use super::attr::{Owner, dos_time, idx_of, ino_of, node_attr, root_attr};
+use super::attr::{Extra, Owner, dos_time, idx_of, ino_of, node_attr, root_attr, with_extra};
 use super::errno::errno;
 
 /// How long the kernel may keep attributes and names: every change goes
@@ -38,6 +39,62 @@ pub struct Served {
     pub v: OpenVolume,
     /// Messages already logged, not to repeat them.
     pub said: Vec<String>,
+    /// Times NetWare does not keep, by entry index (the root: `ROOT_KEY`).
+    pub extra: HashMap<u32, Extra>,
+    /// Generations of entry indexes used again while mounted.
+    pub gens: HashMap<u32, u32>,
+}
+
+/// What a stale inode (an index used again since) resolves to: no entry.
+const STALE: u32 = u32::MAX - 1;
+
+/// The key of the root directory in [`Served::extra`].
+const ROOT_KEY: u32 = u32::MAX;
+
+impl Served {
+    /// The inode of entry `idx`.
+    fn ino(&self, idx: u32) -> INodeNo {
+        ino_of(idx, self.gens.get(&idx).copied().unwrap_or(0))
+    }
+
+    /// The entry of inode `ino`: None for the root, `STALE` for an inode
+    /// whose index a newer entry holds.
+    fn idx(&self, ino: INodeNo) -> Option<u32> {
+        idx_of(ino).map(|(i, g)| {
+            if self.gens.get(&i).copied().unwrap_or(0) == g {
+                i
+            } else {
+                STALE
+            }
+        })
+    }
+
+    /// A new entry took index `idx`: it gets a generation of its own.
+    fn born(&mut self, idx: u32) {
+        *self.gens.entry(idx).or_default() += 1;
+        self.extra.remove(&idx);
+    }
+
+    /// Records a status change of inode `ino` (and, for a directory whose
+    /// entries changed, a modification).
+    fn changed(&mut self, ino: INodeNo, modified: bool) {
+        let now = SystemTime::now();
+        let key = self.idx(ino).unwrap_or(ROOT_KEY);
+        let x = self.extra.entry(key).or_default();
+        x.ctime = Some(now);
+        if modified {
+            x.mtime = Some(now);
+            if let Some(i) = self.idx(ino) {
+                let _ = self.v.set_info(i, Some(DosTime::now()), None);
+            }
+        }
+    }
+
+    /// The attributes of inode `ino`, with what is kept in memory.
+    fn attr(&self, ino: INodeNo, owner: Owner) -> std::result::Result<fuser::FileAttr, Errno> {
+        let a = attr_of(self, ino, owner)?;
+        Ok(with_extra(a, self.extra.get(&self.idx(ino).unwrap_or(ROOT_KEY))))
+    }
 }
 
 /// A volume served through FUSE.
@@ -102,26 +159,34 @@ impl NwFs {
 }
 
 /// The directory ID inode `ino` names.
-fn dir_id(v: &OpenVolume, ino: INodeNo) -> std::result::Result<u32, Errno> {
-    match idx_of(ino) {
+fn dir_id(s: &Served, ino: INodeNo) -> std::result::Result<u32, Errno> {
+    match s.idx(ino) {
         None => Ok(ROOT_ID),
-        Some(i) => match v.index().get(i) {
+        Some(i) => match s.v.index().get(i) {
             Some(n) if !n.is_deleted() => n.dir_id().ok_or(Errno::ENOTDIR),
             _ => Err(Errno::ENOENT),
         },
     }
 }
 
-/// A name as NetWare text: names that are not UTF-8 cannot be stored.
+/// A name as NetWare text: names that are not UTF-8 cannot be stored,
+/// and none is longer than 255 bytes.
 fn text(name: &OsStr) -> std::result::Result<&str, Errno> {
+    if name.len() > 255 {
+        return Err(Errno::ENAMETOOLONG);
+    }
     name.to_str().ok_or(Errno::EINVAL)
 }
 
 /// The live entry `name` in directory inode `parent`.
-fn child(v: &OpenVolume, parent: INodeNo, name: &OsStr) -> std::result::Result<u32, Errno> {
-    let dir = dir_id(v, parent)?;
-    let name = text(name).map_err(|_| Errno::ENOENT)?;
-    v.index().lookup(dir, name).ok_or(Errno::ENOENT)
+fn child(s: &Served, parent: INodeNo, name: &OsStr) -> std::result::Result<u32, Errno> {
+    let dir = dir_id(s, parent)?;
+    let name = match text(name) {
+        Err(e) if e == Errno::ENAMETOOLONG => return Err(e),
+        Err(_) => return Err(Errno::ENOENT),
+        Ok(n) => n,
+    };
+    s.v.index().lookup(dir, name).ok_or(Errno::ENOENT)
 }
 
 fn now_times() -> FileTimes {
@@ -132,17 +197,14 @@ fn now_times() -> FileTimes {
     }
 }
 
-fn attr_of(
-    v: &OpenVolume,
-    ino: INodeNo,
-    owner: Owner,
-) -> std::result::Result<fuser::FileAttr, Errno> {
-    match idx_of(ino) {
-        None => Ok(root_attr(v, owner)),
-        Some(i) => v
+fn attr_of(s: &Served, ino: INodeNo, owner: Owner) -> std::result::Result<fuser::FileAttr, Errno> {
+    match s.idx(ino) {
+        None => Ok(root_attr(&s.v, owner)),
+        Some(i) => s
+            .v
             .index()
             .get(i)
-            .map(|n| node_attr(v, n, owner))
+            .map(|n| node_attr(&s.v, n, ino, owner))
             .ok_or(Errno::ENOENT),
     }
 }
@@ -165,7 +227,7 @@ impl Filesystem for NwFs {
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
         let s = self.lock();
-        match child(&s.v, parent, name).and_then(|i| attr_of(&s.v, ino_of(i), self.owner)) {
+        match child(&s, parent, name).and_then(|i| s.attr(s.ino(i), self.owner)) {
             Ok(a) => reply.entry(&TTL, &a, Generation(0)),
             Err(e) => reply.error(e),
         }
@@ -173,7 +235,7 @@ impl Filesystem for NwFs {
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
         let s = self.lock();
-        match attr_of(&s.v, ino, self.owner) {
+        match s.attr(ino, self.owner) {
             Ok(a) => reply.attr(&TTL, &a),
             Err(e) => reply.error(e),
         }
@@ -187,7 +249,7 @@ impl Filesystem for NwFs {
         uid: Option<u32>,
         gid: Option<u32>,
         size: Option<u64>,
-        _atime: Option<TimeOrNow>,
+        atime: Option<TimeOrNow>,
         mtime: Option<TimeOrNow>,
         _ctime: Option<SystemTime>,
         _fh: Option<FileHandle>,
@@ -207,7 +269,15 @@ impl Filesystem for NwFs {
         }
         let mut s = self.lock();
         let r = (|| -> std::result::Result<(), Errno> {
-            let Some(idx) = idx_of(ino) else {
+            if let Some(t) = atime {
+                let t = match t {
+                    TimeOrNow::Now => SystemTime::now(),
+                    TimeOrNow::SpecificTime(t) => t,
+                };
+                let key = s.idx(ino).unwrap_or(ROOT_KEY);
+                s.extra.entry(key).or_default().atime = Some(t);
+            }
+            let Some(idx) = s.idx(ino) else {
                 // The root's entry is the volume's: nothing to set.
                 return Ok(());
             };
@@ -228,7 +298,7 @@ impl Filesystem for NwFs {
             Ok(())
         })();
         self.report(&mut s);
-        match r.and_then(|()| attr_of(&s.v, ino, self.owner)) {
+        match r.and_then(|()| s.attr(ino, self.owner)) {
             Ok(a) => reply.attr(&TTL, &a),
             Err(e) => reply.error(e),
         }
@@ -267,11 +337,17 @@ impl Filesystem for NwFs {
             return reply.error(e);
         }
         let mut s = self.lock();
-        let r = dir_id(&s.v, parent).and_then(|dir| {
+        let r = dir_id(&s, parent).and_then(|dir| {
             let name = text(name)?;
             s.v.mkdir(dir, name, now_times()).map_err(|e| errno(&e))
         });
-        match r.and_then(|i| attr_of(&s.v, ino_of(i), self.owner)) {
+        if r.is_ok() {
+            s.changed(parent, true);
+        }
+        match r.and_then(|i| {
+            s.born(i);
+            s.attr(s.ino(i), self.owner)
+        }) {
             Ok(a) => reply.entry(&TTL, &a, Generation(0)),
             Err(e) => {
                 self.report(&mut s);
@@ -285,14 +361,18 @@ impl Filesystem for NwFs {
             return reply.error(e);
         }
         let mut s = self.lock();
-        let r = child(&s.v, parent, name).and_then(|i| {
+        let r = child(&s, parent, name).and_then(|i| {
             if s.v.index().get(i).is_some_and(|n| n.is_dir()) {
                 return Err(Errno::EISDIR);
             }
             // Deleted as NetWare deletes: salvageable until purged.
             s.v.remove(Target::Entry(i), false, false)
                 .map(|_| ())
-                .map_err(|e| errno(&e))
+                .map_err(|e| errno(&e))?;
+            s.changed(parent, true);
+            let ino = s.ino(i);
+            s.changed(ino, false);
+            Ok(())
         });
         self.report(&mut s);
         match r {
@@ -306,7 +386,10 @@ impl Filesystem for NwFs {
             return reply.error(e);
         }
         let mut s = self.lock();
-        let r = child(&s.v, parent, name).and_then(|i| remove_dir(&mut s.v, i));
+        let r = child(&s, parent, name).and_then(|i| remove_dir(&mut s.v, i));
+        if r.is_ok() {
+            s.changed(parent, true);
+        }
         self.report(&mut s);
         match r {
             Ok(()) => reply.ok(),
@@ -354,8 +437,8 @@ impl Filesystem for NwFs {
         }
         let mut s = self.lock();
         let r = (|| -> std::result::Result<(), Errno> {
-            let idx = child(&s.v, parent, name)?;
-            let dest = dir_id(&s.v, newparent)?;
+            let idx = child(&s, parent, name)?;
+            let dest = dir_id(&s, newparent)?;
             let new = text(newname)?;
             let moving_dir = s.v.index().get(idx).is_some_and(|n| n.is_dir());
             if let Some(other) = s.v.index().lookup(dest, new).filter(|&o| o != idx) {
@@ -375,7 +458,12 @@ impl Filesystem for NwFs {
                     }
                 }
             }
-            s.v.rename(idx, dest, new).map_err(|e| errno(&e))
+            s.v.rename(idx, dest, new).map_err(|e| errno(&e))?;
+            s.changed(parent, true);
+            s.changed(newparent, true);
+            let ino = s.ino(idx);
+            s.changed(ino, false);
+            Ok(())
         })();
         self.report(&mut s);
         match r {
@@ -390,7 +478,7 @@ impl Filesystem for NwFs {
             return reply.error(e);
         }
         let s = self.lock();
-        match idx_of(ino).and_then(|i| s.v.index().get(i)) {
+        match s.idx(ino).and_then(|i| s.v.index().get(i)) {
             Some(n) if n.is_dir() => reply.error(Errno::EISDIR),
             Some(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
             None => reply.error(Errno::ENOENT),
@@ -408,11 +496,11 @@ impl Filesystem for NwFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        let Some(idx) = idx_of(ino) else {
+        let mut s = self.lock();
+        let Some(idx) = s.idx(ino) else {
             return reply.error(Errno::EISDIR);
         };
         let mut buf = vec![0u8; size as usize];
-        let mut s = self.lock();
         match s.v.read_at(idx, offset, &mut buf) {
             Ok(n) => reply.data(&buf[..n]),
             Err(e) => {
@@ -438,12 +526,15 @@ impl Filesystem for NwFs {
         if let Err(e) = self.writable() {
             return reply.error(e);
         }
-        let Some(idx) = idx_of(ino) else {
+        let mut s = self.lock();
+        let Some(idx) = s.idx(ino) else {
             return reply.error(Errno::EISDIR);
         };
-        let mut s = self.lock();
         match s.v.write_at(idx, offset, data) {
-            Ok(()) => reply.written(data.len() as u32),
+            Ok(()) => {
+                s.changed(ino, false);
+                reply.written(data.len() as u32)
+            }
             Err(e) => {
                 let no = self.failed(&mut s, &e);
                 reply.error(no)
@@ -486,7 +577,7 @@ impl Filesystem for NwFs {
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         let s = self.lock();
-        match dir_id(&s.v, ino) {
+        match dir_id(&s, ino) {
             Ok(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
             Err(e) => reply.error(e),
         }
@@ -501,17 +592,17 @@ impl Filesystem for NwFs {
         mut reply: ReplyDirectory,
     ) {
         let s = self.lock();
-        let dir = match dir_id(&s.v, ino) {
+        let dir = match dir_id(&s, ino) {
             Ok(d) => d,
             Err(e) => return reply.error(e),
         };
-        let parent = match idx_of(ino).and_then(|i| s.v.index().get(i)) {
+        let parent = match s.idx(ino).and_then(|i| s.v.index().get(i)) {
             Some(n) => match n.parent() {
                 ROOT_ID => INodeNo(super::attr::ROOT_INO),
                 p => {
                     s.v.index()
                         .dir_index(p)
-                        .map(ino_of)
+                        .map(|i| s.ino(i))
                         .unwrap_or(INodeNo(super::attr::ROOT_INO))
                 }
             },
@@ -527,7 +618,7 @@ impl Filesystem for NwFs {
             } else {
                 FileType::RegularFile
             };
-            all.push((ino_of(n.index), kind, n.name().to_string()));
+            all.push((s.ino(n.index), kind, n.name().to_string()));
         }
         for (i, (ino, kind, name)) in all.into_iter().enumerate().skip(offset as usize) {
             if reply.add(ino, (i + 1) as u64, kind, name) {
@@ -590,10 +681,10 @@ impl Filesystem for NwFs {
         if mode != 0 {
             return reply.error(Errno::EOPNOTSUPP);
         }
-        let Some(idx) = idx_of(ino) else {
+        let mut s = self.lock();
+        let Some(idx) = s.idx(ino) else {
             return reply.error(Errno::EISDIR);
         };
-        let mut s = self.lock();
         let r = (|| -> Result<()> {
             let len = match s.v.index().get(idx).map(|n| n.length()) {
                 Some(l) => u64::from(l),
@@ -627,7 +718,7 @@ impl NwFs {
         self.writable()?;
         let mut s = self.lock();
         let r = (|| {
-            let dir = dir_id(&s.v, parent)?;
+            let dir = dir_id(&s, parent)?;
             let name = text(name)?;
             let i =
                 s.v.create_file(dir, name, now_times())
@@ -635,7 +726,8 @@ impl NwFs {
             if mode & 0o222 == 0 {
                 s.v.set_info(i, None, Some(true)).map_err(|e| errno(&e))?;
             }
-            attr_of(&s.v, ino_of(i), self.owner)
+            s.changed(parent, true);
+            s.attr(s.ino(i), self.owner)
         })();
         if r.is_err() {
             self.report(&mut s);

@@ -66,6 +66,8 @@ pub fn mount(
     let state = Arc::new(Mutex::new(Served {
         v,
         said: Vec::new(),
+        extra: Default::default(),
+        gens: Default::default(),
     }));
     let watch = Arc::new(move || groups.iter().flat_map(|g| g.failures()).collect());
     let fs = NwFs::new(
