@@ -14,6 +14,10 @@
 //! - [`SliceDevice`]: a window onto a device from an offset on (a member
 //!   whose partition starts elsewhere).
 //!
+//! The wrapping doubles are one type, [`Wrapped`], each with its own
+//! [`Hook`]: the calls a double does not take over pass to the wrapped
+//! device unchanged.
+//!
 //! Wrap a device in `Arc` to keep a handle on it while a layer above owns
 //! it: `Arc<D>` is a [`Device`] too.
 
