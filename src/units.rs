@@ -125,9 +125,18 @@ pub fn format_size(bytes: u64) -> String {
     }
 }
 
+/// Formats bytes with one decimal in binary units: "97.6 MiB" (a
+/// transfer's summary), "10 B" below 1 KiB.
+pub fn format_size_tenths(bytes: u64) -> String {
+    match in_binary_unit(bytes) {
+        Some((value, unit)) => format!("{value:.1} {unit}"),
+        None => format!("{bytes} B"),
+    }
+}
+
 /// `bytes` in the largest binary unit (KiB to EiB) it holds at least one
 /// of, and that unit's name; `None` below 1 KiB.
-pub fn in_binary_unit(bytes: u64) -> Option<(f64, &'static str)> {
+fn in_binary_unit(bytes: u64) -> Option<(f64, &'static str)> {
     if bytes < 1024 {
         return None;
     }
@@ -221,6 +230,8 @@ mod tests {
         assert_eq!(format_size(3 << 29), "1.5 GiB");
         assert_eq!(format_size((1 << 20) - 1), "1024 KiB");
         assert_eq!(format_size(u64::MAX), "16 EiB");
+        assert_eq!(format_size_tenths(102_340_000), "97.6 MiB");
+        assert_eq!(format_size_tenths(10), "10 B");
     }
 
     #[test]

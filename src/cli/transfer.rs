@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use nwvol::units::format_size_tenths;
+
 use super::Output;
 use super::nwpath::FILES_JSON_VERSION;
 
@@ -147,7 +149,7 @@ impl Transfer {
                 self.command,
                 grouped(self.files),
                 if self.files == 1 { "" } else { "s" },
-                size_1(self.bytes)
+                format_size_tenths(self.bytes)
             );
             if failed > 0 {
                 line.push_str(&format!("; {} failed", grouped(failed)));
@@ -191,14 +193,6 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-/// A size with one decimal in binary units: 97.6 MiB.
-fn size_1(bytes: u64) -> String {
-    match nwvol::units::in_binary_unit(bytes) {
-        Some((value, unit)) => format!("{value:.1} {unit}"),
-        None => format!("{bytes} B"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +203,5 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(10_000), "10,000");
         assert_eq!(grouped(1_234_567), "1,234,567");
-        assert_eq!(size_1(102_340_000), "97.6 MiB");
-        assert_eq!(size_1(10), "10 B");
     }
 }
