@@ -124,7 +124,15 @@ pub fn root_attr(v: &OpenVolume, owner: Owner) -> FileAttr {
 pub fn node_attr(v: &OpenVolume, node: &Node, ino: INodeNo, owner: Owner) -> FileAttr {
     let ro = node.attributes() & ATTR_READ_ONLY != 0;
     match &node.item {
-        Item::Dir(d) => dir_attr(v, ino, d.id, node.created(), node.modified(), ro, owner),
+        Item::Dir(d) => dir_attr(
+            v,
+            ino,
+            d.id,
+            node.created(),
+            node.modified(),
+            ro,
+            owner,
+        ),
         Item::File(f) => {
             let bs = u64::from(v.vol.block_size);
             let len = u64::from(f.length);

@@ -93,10 +93,7 @@ impl Served {
     /// The attributes of inode `ino`, with what is kept in memory.
     fn attr(&self, ino: INodeNo, owner: Owner) -> std::result::Result<fuser::FileAttr, Errno> {
         let a = attr_of(self, ino, owner)?;
-        Ok(with_extra(
-            a,
-            self.extra.get(&self.idx(ino).unwrap_or(ROOT_KEY)),
-        ))
+        Ok(with_extra(a, self.extra.get(&self.idx(ino).unwrap_or(ROOT_KEY))))
     }
 }
 
@@ -203,12 +200,12 @@ fn now_times() -> FileTimes {
 fn attr_of(s: &Served, ino: INodeNo, owner: Owner) -> std::result::Result<fuser::FileAttr, Errno> {
     match s.idx(ino) {
         None => Ok(root_attr(&s.v, owner)),
-        Some(i) => {
-            s.v.index()
-                .get(i)
-                .map(|n| node_attr(&s.v, n, ino, owner))
-                .ok_or(Errno::ENOENT)
-        }
+        Some(i) => s
+            .v
+            .index()
+            .get(i)
+            .map(|n| node_attr(&s.v, n, ino, owner))
+            .ok_or(Errno::ENOENT),
     }
 }
 
