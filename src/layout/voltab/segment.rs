@@ -178,6 +178,17 @@ impl SegmentEntry {
                 ),
             ));
         }
+        // A block number of the segment's volume: below its block count.
+        let in_volume = |block: u32, field: &'static str| {
+            if block >= self.total_blocks {
+                let why = format!(
+                    "{block}, not below the volume's {} blocks",
+                    self.total_blocks
+                );
+                return Err(corrupt(s, field, why));
+            }
+            Ok(())
+        };
         let blocks = self.blocks();
         if blocks == 0 {
             return Err(corrupt(
@@ -190,16 +201,7 @@ impl SegmentEntry {
                 ),
             ));
         }
-        if self.first_block >= self.total_blocks {
-            return Err(corrupt(
-                s,
-                "first block",
-                format!(
-                    "{}, not below the volume's {} blocks",
-                    self.first_block, self.total_blocks
-                ),
-            ));
-        }
+        in_volume(self.first_block, "first block")?;
         if blocks > self.total_blocks - self.first_block {
             return Err(corrupt(
                 s,
@@ -210,26 +212,8 @@ impl SegmentEntry {
                 ),
             ));
         }
-        if self.dir_block >= self.total_blocks {
-            return Err(corrupt(
-                s,
-                "directory block",
-                format!(
-                    "{}, not below the volume's {} blocks",
-                    self.dir_block, self.total_blocks
-                ),
-            ));
-        }
-        if self.dir_copy_block >= self.total_blocks {
-            return Err(corrupt(
-                s,
-                "directory copy block",
-                format!(
-                    "{}, not below the volume's {} blocks",
-                    self.dir_copy_block, self.total_blocks
-                ),
-            ));
-        }
+        in_volume(self.dir_block, "directory block")?;
+        in_volume(self.dir_copy_block, "directory copy block")?;
         Ok(())
     }
 }
