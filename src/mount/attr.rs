@@ -84,11 +84,17 @@ pub struct Extra {
     /// Last change of a directory's entries, finer than the entry's
     /// 2-second time (and for the root, whose entry keeps none).
     pub mtime: Option<SystemTime>,
+    /// Created without write bits: read-only once closed (the creating
+    /// descriptor may still write, as POSIX says).
+    pub read_only_at_close: bool,
 }
 
 /// Applies what is kept in memory to attributes built from the entry.
 pub fn with_extra(mut a: FileAttr, x: Option<&Extra>) -> FileAttr {
     if let Some(x) = x {
+        if x.read_only_at_close {
+            a.perm &= !0o222;
+        }
         if let Some(t) = x.atime {
             a.atime = t;
         }
@@ -124,15 +130,7 @@ pub fn root_attr(v: &OpenVolume, owner: Owner) -> FileAttr {
 pub fn node_attr(v: &OpenVolume, node: &Node, ino: INodeNo, owner: Owner) -> FileAttr {
     let ro = node.attributes() & ATTR_READ_ONLY != 0;
     match &node.item {
-        Item::Dir(d) => dir_attr(
-            v,
-            ino,
-            d.id,
-            node.created(),
-            node.modified(),
-            ro,
-            owner,
-        ),
+        Item::Dir(d) => dir_attr(v, ino, d.id, node.created(), node.modified(), ro, owner),
         Item::File(f) => {
             let bs = u64::from(v.vol.block_size);
             let len = u64::from(f.length);

@@ -93,7 +93,10 @@ impl Served {
     /// The attributes of inode `ino`, with what is kept in memory.
     fn attr(&self, ino: INodeNo, owner: Owner) -> std::result::Result<fuser::FileAttr, Errno> {
         let a = attr_of(self, ino, owner)?;
-        Ok(with_extra(a, self.extra.get(&self.idx(ino).unwrap_or(ROOT_KEY))))
+        Ok(with_extra(
+            a,
+            self.extra.get(&self.idx(ino).unwrap_or(ROOT_KEY)),
+        ))
     }
 }
 
@@ -200,12 +203,12 @@ fn now_times() -> FileTimes {
 fn attr_of(s: &Served, ino: INodeNo, owner: Owner) -> std::result::Result<fuser::FileAttr, Errno> {
     match s.idx(ino) {
         None => Ok(root_attr(&s.v, owner)),
-        Some(i) => s
-            .v
-            .index()
-            .get(i)
-            .map(|n| node_attr(&s.v, n, ino, owner))
-            .ok_or(Errno::ENOENT),
+        Some(i) => {
+            s.v.index()
+                .get(i)
+                .map(|n| node_attr(&s.v, n, ino, owner))
+                .ok_or(Errno::ENOENT)
+        }
     }
 }
 
@@ -286,17 +289,32 @@ impl Filesystem for NwFs {
                 Some(TimeOrNow::Now) => Some(DosTime::now()),
                 Some(TimeOrNow::SpecificTime(t)) => Some(dos_time(t).ok_or(Errno::EINVAL)?),
             };
-            let v = &mut s.v;
             if let Some(len) = size {
-                v.set_len(idx, len).map_err(|e| errno(&e))?;
+                s.v.set_len(idx, len).map_err(|e| errno(&e))?;
             }
             let read_only = mode.map(|m| m & 0o222 == 0);
+            if mode.is_some()
+                && let Some(x) = s.extra.get_mut(&idx)
+            {
+                x.read_only_at_close = false;
+            }
             if modified.is_some() || read_only.is_some() {
-                v.set_info(idx, modified, read_only)
+                s.v.set_info(idx, modified, read_only)
                     .map_err(|e| errno(&e))?;
+            }
+            if modified.is_some() {
+                // A time given shows as the entry holds it (2-second
+                // resolution); "now" as now.
+                s.extra.entry(idx).or_default().mtime = match mtime {
+                    Some(TimeOrNow::Now) => Some(SystemTime::now()),
+                    _ => None,
+                };
             }
             Ok(())
         })();
+        if r.is_ok() {
+            s.changed(ino, false);
+        }
         self.report(&mut s);
         match r.and_then(|()| s.attr(ino, self.owner)) {
             Ok(a) => reply.attr(&TTL, &a),
@@ -542,6 +560,29 @@ impl Filesystem for NwFs {
         }
     }
 
+    fn release(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        _fh: FileHandle,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        _flush: bool,
+        reply: ReplyEmpty,
+    ) {
+        let mut s = self.lock();
+        if let Some(i) = s.idx(ino)
+            && let Some(x) = s.extra.get_mut(&i)
+            && x.read_only_at_close
+        {
+            x.read_only_at_close = false;
+            if let Err(e) = s.v.set_info(i, None, Some(true)) {
+                let _ = self.failed(&mut s, &e);
+            }
+        }
+        reply.ok();
+    }
+
     fn flush(
         &self,
         _req: &Request,
@@ -724,7 +765,7 @@ impl NwFs {
                 s.v.create_file(dir, name, now_times())
                     .map_err(|e| errno(&e))?;
             if mode & 0o222 == 0 {
-                s.v.set_info(i, None, Some(true)).map_err(|e| errno(&e))?;
+                s.extra.entry(i).or_default().read_only_at_close = true;
             }
             s.changed(parent, true);
             s.attr(s.ino(i), self.owner)
