@@ -764,6 +764,7 @@ impl NwFs {
             let i =
                 s.v.create_file(dir, name, now_times())
                     .map_err(|e| errno(&e))?;
+            s.born(i);
             if mode & 0o222 == 0 {
                 s.extra.entry(i).or_default().read_only_at_close = true;
             }
