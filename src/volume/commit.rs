@@ -141,7 +141,7 @@ impl OpenVolume {
         } else if r.is_ok() {
             // Their chains are the FAT's now: kept for the next read.
             for f in p.files {
-                if self.chains.len() < super::edit::CHAINS_KEPT {
+                if self.chains.len() < super::open::CHAINS_KEPT {
                     self.chains.insert(f.index, f.blocks);
                 }
             }

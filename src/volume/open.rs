@@ -15,6 +15,10 @@ use super::index::{Index, IndexBuilder, Node};
 use super::path::NwPath;
 use super::{Volume, VolumeStats};
 
+/// Chains of files kept for reading (`OpenVolume::chains`) before the
+/// cache of them is emptied.
+pub(super) const CHAINS_KEPT: usize = 4096;
+
 /// How a volume is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
@@ -282,6 +286,38 @@ impl OpenVolume {
     pub fn sync(&mut self) -> Result<()> {
         self.commit()?;
         self.io.sync()
+    }
+
+    /// Reads whole blocks (in runs of contiguous ones) into `out`.
+    pub(super) fn read_blocks(&self, blocks: &[u32], out: &mut [u8]) -> Result<()> {
+        let bs = self.vol.block_size as usize;
+        let mut i = 0;
+        while i < blocks.len() {
+            let run = self.vol.run_len(&blocks[i..]);
+            let (g, off) = self.vol.block_location(blocks[i])?;
+            self.io.read(
+                g,
+                self.vol.block_size,
+                off,
+                &mut out[i * bs..(i + run) * bs],
+            )?;
+            i += run;
+        }
+        Ok(())
+    }
+
+    /// Writes whole blocks (in runs of contiguous ones) from `data`.
+    pub(super) fn write_blocks(&self, blocks: &[u32], data: &[u8]) -> Result<()> {
+        let bs = self.vol.block_size as usize;
+        let mut i = 0;
+        while i < blocks.len() {
+            let run = self.vol.run_len(&blocks[i..]);
+            let (g, off) = self.vol.block_location(blocks[i])?;
+            self.io
+                .write(g, self.vol.block_size, off, &data[i * bs..(i + run) * bs])?;
+            i += run;
+        }
+        Ok(())
     }
 
     /// Writes one table entry (both copies).

@@ -72,19 +72,25 @@ impl OpenVolume {
         if need <= free {
             return Ok(());
         }
-        let deleted: u64 = self
-            .index
-            .nodes()
-            .filter(|n| n.is_deleted())
-            .map(|n| match &n.item {
-                Item::File(f) => u64::from(f.length).div_ceil(bs),
-                _ => 0,
-            })
-            .sum();
+        let deleted = self.deleted_blocks();
         if need > free + deleted {
             return Err(Error::NoSpace(self.vol.name.clone()));
         }
         Ok(())
+    }
+
+    /// Blocks held by deleted (salvageable) files: space a write can have,
+    /// since they are purged, oldest first, when it runs out.
+    pub(super) fn deleted_blocks(&self) -> u64 {
+        let bs = u64::from(self.vol.block_size);
+        self.index
+            .nodes()
+            .filter(|n| n.is_deleted())
+            .map(|n| match &n.item {
+                Item::File(f) => u64::from(f.length).div_ceil(bs),
+                Item::Dir(_) => 0,
+            })
+            .sum()
     }
 
     /// Purges the deleted file deleted longest ago; false when there is
