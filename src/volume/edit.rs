@@ -198,7 +198,7 @@ impl OpenVolume {
         if !self.chains.contains_key(&idx) {
             let node = self.index.get(idx).expect("checked by the caller").clone();
             let blocks = self.file_blocks(&node)?;
-            if self.chains.len() >= super::open::CHAINS_KEPT {
+            if self.chains.len() >= super::commit::CHAINS_KEPT {
                 self.chains.clear();
             }
             self.chains.insert(idx, blocks);

@@ -15,10 +15,6 @@ use super::index::{Index, IndexBuilder, Node};
 use super::path::NwPath;
 use super::{Volume, VolumeStats};
 
-/// Chains of files kept for reading (`OpenVolume::chains`) before the
-/// cache of them is emptied.
-pub(super) const CHAINS_KEPT: usize = 4096;
-
 /// How a volume is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
