@@ -550,12 +550,51 @@ fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
     } else {
         devices::Access::Write
     };
-    let (sys, _) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
+    // Image files cut short are refused by assembly: given their length
+    // back first, and copied whole below.
+    let cut = membership::restore_cut_images(&paths, a.copy.dry_run);
+    for c in &cut {
+        let (have, need) = nwvol::units::format_size_pair(c.have, c.need);
+        match &c.restored {
+            Ok(true) => {}
+            Ok(false) => out.info(format!(
+                "{}: the image file is {have}, its partition needs {need}: a resume gives its length back and copies it whole",
+                c.path.display()
+            ))?,
+            Err(e) => eprintln!(
+                "nwvol: warning: {}: the image file is {have}, its partition needs {need}; its length could not be given back: {e}",
+                c.path.display()
+            ),
+        }
+    }
+    let (sys, left_out) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
     one_group(&sys)?;
     refuse_split(&sys.groups[0])?;
+    for c in cut.iter().filter(|c| c.restored == Ok(true)) {
+        if let Some(id) = c.partition_id
+            && membership::copy_whole(&sys, id)?
+        {
+            out.info(format!(
+                "{}: the image file was cut short; its length is given back and it is copied whole",
+                c.path.display()
+            ))?;
+        }
+    }
     let mut report = CopyReport::new(out, a.copy.json, "mirror resume");
     let r = membership::resume_members(&sys, copy_options(&a.copy), &mut report);
     let done = report.result(r)?;
+    if done.targets == 0 && !left_out.is_empty() && !a.copy.dry_run {
+        // A device given could not be assembled: it is not in sync.
+        bail!(
+            "{}: not resumed: {} left out (see the warning above); replace it with nwvol mirror add, or leave it out",
+            done.group,
+            left_out
+                .iter()
+                .map(|l| l.split(": ").next().unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if done.targets == 0 {
         if a.copy.json {
             out.json(&json!({
