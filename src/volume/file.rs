@@ -22,7 +22,7 @@ const RUN_BYTES: usize = 1 << 20;
 
 /// The error for a file over 4 GiB - 1.
 pub fn too_big(what: &str, bytes: Option<u64>) -> Error {
-    Error::Invalid(format!(
+    Error::FileTooBig(format!(
         "{what}: {} than NetWare's largest file, 4 GiB - 1 = {MAX_FILE_BYTES} bytes (file lengths are 32-bit)",
         match bytes {
             Some(b) => format!("{b} bytes is more"),
@@ -309,6 +309,7 @@ impl OpenVolume {
         times: FileTimes,
     ) -> Result<Written> {
         let io = self.io.clone();
+        self.chains.remove(&existing.unwrap_or(u32::MAX));
         let first_block = blocks.first().copied().unwrap_or(NO_BLOCK);
         let length = length as u32;
         match (existing, new) {
@@ -343,6 +344,9 @@ impl OpenVolume {
                         old: Some(old),
                         old_blocks,
                         new: None,
+                        durable: Vec::new(),
+                        durable_len: 0,
+                        from: 0,
                     },
                     u64::from(length),
                 );
@@ -384,6 +388,9 @@ impl OpenVolume {
                         old: None,
                         old_blocks: Vec::new(),
                         new: Some(p),
+                        durable: Vec::new(),
+                        durable_len: 0,
+                        from: 0,
                     },
                     u64::from(length),
                 );

@@ -48,6 +48,8 @@ pub struct OpenVolume {
     pub(super) pending: super::commit::Pending,
     /// When a commit closes by itself.
     pub(super) limits: super::commit::CommitLimits,
+    /// Chains of files read or changed in place, by entry index (`edit.rs`).
+    pub(super) chains: std::collections::HashMap<u32, Vec<u32>>,
 }
 
 impl OpenVolume {
@@ -77,6 +79,7 @@ impl OpenVolume {
             mode,
             pending: Default::default(),
             limits: Default::default(),
+            chains: Default::default(),
         })
     }
 

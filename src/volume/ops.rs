@@ -393,6 +393,9 @@ impl OpenVolume {
     /// their chains.
     pub(super) fn purge_entries(&mut self, idxs: &[u32]) -> Result<Removed> {
         let io = self.io.clone();
+        for i in idxs {
+            self.chains.remove(i);
+        }
         let mut r = Removed::default();
         let mut blocks = Vec::new();
         let mut entries = Vec::new();
