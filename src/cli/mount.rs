@@ -382,46 +382,14 @@ pub fn umount(a: UmountArgs, out: &Output) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// The source (first member) of the nwvol mount at `mp`, from
-/// /proc/self/mountinfo.
+/// The source (first member) of the nwvol mount at `mp`.
 fn nwvol_mount_source(mp: &Path) -> Result<Option<String>> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").context("/proc/self/mountinfo")?;
-    let want = mp.display().to_string();
-    for line in info.lines() {
-        let f: Vec<&str> = line.split(' ').collect();
-        let Some(dash) = f.iter().position(|&x| x == "-") else {
-            continue;
-        };
-        let (at, fstype, src) = (f.get(4), f.get(dash + 1), f.get(dash + 2));
-        // Mounted by root, the type is plain "fuse" (the mount call has no
-        // room for the subtype); through fusermount3, "fuse.nwvol".
-        if at.map(|s| unescape(s)) == Some(want.clone())
-            && matches!(fstype, Some(&"fuse.nwvol" | &"fuse"))
-        {
-            return Ok(src.map(|s| unescape(s)));
-        }
-    }
-    Ok(None)
-}
-
-/// Undoes mountinfo's octal escapes (\040 for a space).
-fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 4 <= b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 4], 8)
-        {
-            out.push(v);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let found = nwvol::device::mounted::mount_at(mp).context("/proc/self/mountinfo")?;
+    // Mounted by root, the type is plain "fuse" (the mount call has no
+    // room for the subtype); through fusermount3, "fuse.nwvol".
+    Ok(found
+        .filter(|(t, _)| t == "fuse" || t == "fuse.nwvol")
+        .map(|(_, src)| src))
 }
 
 /// Waits until no process holds a lock on `p` (the server has ended).

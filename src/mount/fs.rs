@@ -142,6 +142,15 @@ impl NwFs {
         }
     }
 
+    /// Replies to a change: after logging what the members did.
+    fn answer(&self, s: &mut Served, r: std::result::Result<(), Errno>, reply: ReplyEmpty) {
+        self.report(s);
+        match r {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(e),
+        }
+    }
+
     /// Fails with EROFS on a read-only mount.
     fn writable(&self) -> std::result::Result<(), Errno> {
         if self.read_only {
@@ -392,11 +401,7 @@ impl Filesystem for NwFs {
             s.changed(ino, false);
             Ok(())
         });
-        self.report(&mut s);
-        match r {
-            Ok(()) => reply.ok(),
-            Err(e) => reply.error(e),
-        }
+        self.answer(&mut s, r, reply);
     }
 
     fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
@@ -408,11 +413,7 @@ impl Filesystem for NwFs {
         if r.is_ok() {
             s.changed(parent, true);
         }
-        self.report(&mut s);
-        match r {
-            Ok(()) => reply.ok(),
-            Err(e) => reply.error(e),
-        }
+        self.answer(&mut s, r, reply);
     }
 
     fn symlink(
@@ -483,11 +484,7 @@ impl Filesystem for NwFs {
             s.changed(ino, false);
             Ok(())
         })();
-        self.report(&mut s);
-        match r {
-            Ok(()) => reply.ok(),
-            Err(e) => reply.error(e),
-        }
+        self.answer(&mut s, r, reply);
     }
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {

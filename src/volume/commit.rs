@@ -22,6 +22,10 @@ use super::OpenVolume;
 use super::fat::Fat;
 use super::index::Node;
 
+/// Chains of files kept for reading (`OpenVolume::chains`, filled with the
+/// chains a commit wrote) before the cache of them is emptied.
+pub(super) const CHAINS_KEPT: usize = 4096;
+
 /// When a commit closes by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitLimits {
@@ -141,7 +145,7 @@ impl OpenVolume {
         } else if r.is_ok() {
             // Their chains are the FAT's now: kept for the next read.
             for f in p.files {
-                if self.chains.len() < super::edit::CHAINS_KEPT {
+                if self.chains.len() < CHAINS_KEPT {
                     self.chains.insert(f.index, f.blocks);
                 }
             }

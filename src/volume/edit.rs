@@ -20,9 +20,6 @@ use super::commit::PendingFile;
 use super::file::{FileTimes, MAX_FILE_BYTES, too_big};
 use super::index::{Item, Node};
 
-/// Chains kept for reading before the cache of them is emptied.
-pub(super) const CHAINS_KEPT: usize = 4096;
-
 impl OpenVolume {
     /// Makes an empty file `name` in the directory with ID `dir_id`;
     /// returns its entry index. It joins the open commit.
@@ -67,17 +64,10 @@ impl OpenVolume {
     /// Writes `data` into the file of entry `idx` at byte `offset`,
     /// extending it (with zeros up to `offset`) when it is shorter.
     pub fn write_at(&mut self, idx: u32, offset: u64, data: &[u8]) -> Result<()> {
-        self.check_writable()?;
-        let (_, length) = self.file_node(idx)?;
         let end = offset + data.len() as u64;
-        if end > MAX_FILE_BYTES {
-            return Err(too_big(&self.path_of(idx).to_string(), Some(end)));
-        }
+        let length = self.may_reach(idx, end)?;
         if data.is_empty() {
             return Ok(());
-        }
-        if end > length {
-            self.check_room(end - length)?;
         }
         let p = self.edit(idx)?;
         if offset > length {
@@ -114,16 +104,9 @@ impl OpenVolume {
     /// (once the commit is durable when the last commit held them), and
     /// a longer file reads zeros past its old end.
     pub fn set_len(&mut self, idx: u32, len: u64) -> Result<()> {
-        self.check_writable()?;
-        let (_, length) = self.file_node(idx)?;
-        if len > MAX_FILE_BYTES {
-            return Err(too_big(&self.path_of(idx).to_string(), Some(len)));
-        }
+        let length = self.may_reach(idx, len)?;
         if len == length {
             return Ok(());
-        }
-        if len > length {
-            self.check_room(len - length)?;
         }
         let p = self.edit(idx)?;
         if len > length {
@@ -179,6 +162,21 @@ impl OpenVolume {
         self.commit_if_full()
     }
 
+    /// Checks that the file of entry `idx` may be written up to `end`
+    /// bytes (4 GiB - 1 at most, room on the volume for what it grows
+    /// by); returns its length.
+    fn may_reach(&mut self, idx: u32, end: u64) -> Result<u64> {
+        self.check_writable()?;
+        let (_, length) = self.file_node(idx)?;
+        if end > MAX_FILE_BYTES {
+            return Err(too_big(&self.path_of(idx).to_string(), Some(end)));
+        }
+        if end > length {
+            self.check_room(end - length)?;
+        }
+        Ok(length)
+    }
+
     /// The node and length of the file of entry `idx`.
     fn file_node(&self, idx: u32) -> Result<(&Node, u64)> {
         let node = self
@@ -200,7 +198,7 @@ impl OpenVolume {
         if !self.chains.contains_key(&idx) {
             let node = self.index.get(idx).expect("checked by the caller").clone();
             let blocks = self.file_blocks(&node)?;
-            if self.chains.len() >= CHAINS_KEPT {
+            if self.chains.len() >= super::commit::CHAINS_KEPT {
                 self.chains.clear();
             }
             self.chains.insert(idx, blocks);
@@ -394,38 +392,6 @@ impl OpenVolume {
         self.index.remove(node.index);
         let _ = self.index.insert(node);
     }
-
-    /// Reads whole blocks (in runs of contiguous ones) into `out`.
-    fn read_blocks(&self, blocks: &[u32], out: &mut [u8]) -> Result<()> {
-        let bs = self.vol.block_size as usize;
-        let mut i = 0;
-        while i < blocks.len() {
-            let run = self.vol.run_len(&blocks[i..]);
-            let (g, off) = self.vol.block_location(blocks[i])?;
-            self.io.read(
-                g,
-                self.vol.block_size,
-                off,
-                &mut out[i * bs..(i + run) * bs],
-            )?;
-            i += run;
-        }
-        Ok(())
-    }
-
-    /// Writes whole blocks (in runs of contiguous ones) from `data`.
-    fn write_blocks(&self, blocks: &[u32], data: &[u8]) -> Result<()> {
-        let bs = self.vol.block_size as usize;
-        let mut i = 0;
-        while i < blocks.len() {
-            let run = self.vol.run_len(&blocks[i..]);
-            let (g, off) = self.vol.block_location(blocks[i])?;
-            self.io
-                .write(g, self.vol.block_size, off, &data[i * bs..(i + run) * bs])?;
-            i += run;
-        }
-        Ok(())
-    }
 }
 
 impl OpenVolume {
@@ -433,16 +399,7 @@ impl OpenVolume {
     /// those of deleted files, which are purged (oldest first) when space
     /// runs out.
     pub fn space(&mut self) -> Result<(u64, u64)> {
-        let bs = u64::from(self.vol.block_size);
-        let deleted: u64 = self
-            .index
-            .nodes()
-            .filter(|n| n.is_deleted())
-            .map(|n| match &n.item {
-                Item::File(f) => u64::from(f.length).div_ceil(bs),
-                Item::Dir(_) => 0,
-            })
-            .sum();
+        let deleted = self.deleted_blocks();
         let free = self.fat_mut()?.free_blocks();
         Ok((u64::from(self.vol.total_blocks), free + deleted))
     }

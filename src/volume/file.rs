@@ -213,14 +213,7 @@ impl OpenVolume {
             buf[n..need * bs].fill(0);
             let got = self.alloc_blocks(need, blocks.last().copied())?;
             blocks.extend_from_slice(&got);
-            let mut i = 0;
-            while i < got.len() {
-                let run = self.vol.run_len(&got[i..]);
-                let (g, off) = self.vol.block_location(got[i])?;
-                self.io
-                    .write(g, self.vol.block_size, off, &buf[i * bs..(i + run) * bs])?;
-                i += run;
-            }
+            self.write_blocks(&got, &buf[..need * bs])?;
             total += n as u64;
             if n < chunk {
                 return Ok(total);

@@ -284,6 +284,38 @@ impl OpenVolume {
         self.io.sync()
     }
 
+    /// Reads whole blocks (in runs of contiguous ones) into `out`.
+    pub(super) fn read_blocks(&self, blocks: &[u32], out: &mut [u8]) -> Result<()> {
+        let bs = self.vol.block_size as usize;
+        let mut i = 0;
+        while i < blocks.len() {
+            let run = self.vol.run_len(&blocks[i..]);
+            let (g, off) = self.vol.block_location(blocks[i])?;
+            self.io.read(
+                g,
+                self.vol.block_size,
+                off,
+                &mut out[i * bs..(i + run) * bs],
+            )?;
+            i += run;
+        }
+        Ok(())
+    }
+
+    /// Writes whole blocks (in runs of contiguous ones) from `data`.
+    pub(super) fn write_blocks(&self, blocks: &[u32], data: &[u8]) -> Result<()> {
+        let bs = self.vol.block_size as usize;
+        let mut i = 0;
+        while i < blocks.len() {
+            let run = self.vol.run_len(&blocks[i..]);
+            let (g, off) = self.vol.block_location(blocks[i])?;
+            self.io
+                .write(g, self.vol.block_size, off, &data[i * bs..(i + run) * bs])?;
+            i += run;
+        }
+        Ok(())
+    }
+
     /// Writes one table entry (both copies).
     pub(super) fn write_entry(&self, idx: u32, e: &DirEntry) -> Result<()> {
         self.table.write(&self.vol, self.io.as_ref(), idx, e)

@@ -12,6 +12,7 @@ mod support;
 
 mod basic;
 mod crash;
+mod failing;
 mod fsx;
 mod pjdfstest;
 mod posix;

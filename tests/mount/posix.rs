@@ -46,6 +46,7 @@ fn four_gib_full_volume_and_other_file_types_give_their_errno() {
     let f = std::fs::File::create(m.path("BIG.DAT")).unwrap();
     let e = f.set_len(5 << 30).unwrap_err();
     assert_eq!(errno(&e), libc::EFBIG, "{e}");
+    drop(f);
     // Fill the volume: ENOSPC, and what was written stays readable.
     let chunk = vec![0x5Au8; 1 << 20];
     let mut w = std::fs::OpenOptions::new()

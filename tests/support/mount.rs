@@ -55,16 +55,19 @@ impl Mounted {
         let d = dir.display().to_string();
         args.extend([vol, d.as_str()]);
         let v = with_devs(imgs, &args);
+        let log = std::fs::File::create(dir.with_extension("log")).unwrap();
         let mut child = nwvol()
             .args(&v)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start nwvol mount -f");
         let start = Instant::now();
         while !is_mounted(dir) {
             if let Ok(Some(st)) = child.try_wait() {
-                panic!("nwvol mount -f {v:?} ended before mounting: {st}");
+                let said = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+                panic!("nwvol mount -f {v:?} ended before mounting: {st}: {said}");
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
@@ -81,6 +84,11 @@ impl Mounted {
     /// A path inside the mount.
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
+    }
+
+    /// What the server logged so far (its standard error).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.with_extension("log")).unwrap_or_default()
     }
 
     /// The server's pid.
