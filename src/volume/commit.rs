@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::layout::dirent::DirEntry;
+use crate::layout::fat::FatEntry;
 
 use super::OpenVolume;
 use super::fat::Fat;
@@ -127,10 +128,15 @@ impl OpenVolume {
         // Their data, and whatever was written before (directories made
         // for them), durable before anything points at it.
         io.barrier()?;
+        // All the chains in one go: consecutive files' blocks are
+        // consecutive, so the FAT goes out in a few runs, not a write (and
+        // a checksum) per file.
+        let chains: Vec<(u32, FatEntry)> = files
+            .iter()
+            .flat_map(|f| Fat::chain_entries(&f.blocks, 0))
+            .collect();
+        Fat::write_entries(&self.vol, io.as_ref(), &chains)?;
         for f in files {
-            if !f.blocks.is_empty() {
-                Fat::write_chain(&self.vol, io.as_ref(), &f.blocks, 0)?;
-            }
             if let Some(p) = &f.new {
                 // Long-name records left over from an old entry at this
                 // index are freed, the new ones written: all before the
@@ -146,13 +152,11 @@ impl OpenVolume {
         }
         io.barrier()?;
         *entries_started = true;
-        for f in files {
-            let Some(node) = self.index.get(f.index) else {
-                continue;
-            };
-            let e = node.dir_entry();
-            self.write_entry(f.index, &e)?;
-        }
+        let entries: Vec<(u32, DirEntry)> = files
+            .iter()
+            .filter_map(|f| self.index.get(f.index).map(|n| (f.index, n.dir_entry())))
+            .collect();
+        self.write_entries(&entries)?;
         let old: Vec<u32> = files
             .iter()
             .flat_map(|f| f.old_blocks.iter().copied())

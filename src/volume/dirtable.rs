@@ -2,7 +2,7 @@
 //! of 128-byte entries, kept equal entry by entry. Keeps the list of free
 //! entries and grows both chains by one block when entries run out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cache::BlockIo;
 use crate::error::{CorruptKind, Error, Result};
@@ -12,6 +12,9 @@ use crate::layout::fat::FatEntry;
 
 use super::Volume;
 use super::fat::Fat;
+
+/// Bytes of the table read at once when it is loaded.
+const LOAD_RUN_BYTES: usize = 1 << 20;
 
 /// The directory table's chains and free entries.
 #[derive(Debug, Clone)]
@@ -36,17 +39,27 @@ impl DirTable {
         let blocks = Fat::chain(vol, io, vol.dir_block, None)?;
         let per_block = vol.block_size / DIRENT_BYTES as u32;
         let mut free = BTreeSet::new();
-        let mut buf = vec![0u8; vol.block_size as usize];
-        for (bi, &b) in blocks.iter().enumerate() {
-            vol.read_block(io, b, &mut buf)?;
-            for (slot, raw) in buf.chunks_exact(DIRENT_BYTES).enumerate() {
-                let idx = bi as u32 * per_block + slot as u32;
+        // Runs of consecutive blocks in one read each (the table grows by
+        // several blocks at a time): a cold open costs a few reads, not
+        // one per block.
+        let bs = vol.block_size as usize;
+        let most = (LOAD_RUN_BYTES / bs).max(1);
+        let mut buf = Vec::new();
+        let mut bi = 0;
+        while bi < blocks.len() {
+            let n = vol.run_len(&blocks[bi..blocks.len().min(bi + most)]);
+            let (g, off) = vol.block_location(blocks[bi])?;
+            buf.resize(n * bs, 0);
+            io.read(g, vol.block_size, off, &mut buf)?;
+            for (k, raw) in buf.chunks_exact(DIRENT_BYTES).enumerate() {
+                let idx = bi as u32 * per_block + k as u32;
                 let e = DirEntry::decode(raw);
                 if matches!(e, Ok(DirEntry::Free)) && idx != 0 {
                     free.insert(idx);
                 }
                 each(idx, e);
             }
+            bi += n;
         }
         let copy = if with_copy {
             let c = Fat::chain(vol, io, vol.dir_copy_block, None)?;
@@ -56,6 +69,18 @@ impl DirTable {
                     blocks: blocks.len(),
                     copy_blocks: c.len(),
                 }));
+            }
+            // Into the cache in runs now: every entry written is written
+            // to the copy too, and a copy block first read by that write
+            // would cost a read of its own. Best effort: a copy block that
+            // does not read fails the write that needs it, as before.
+            let mut bi = 0;
+            while bi < c.len() {
+                let n = vol.run_len(&c[bi..c.len().min(bi + most)]);
+                let (g, off) = vol.block_location(c[bi])?;
+                buf.resize(n * bs, 0);
+                let _ = io.read(g, vol.block_size, off, &mut buf);
+                bi += n;
             }
             Some(c)
         } else {
@@ -145,6 +170,54 @@ impl DirTable {
         for chain in [&self.blocks[..], copy] {
             let (g, off) = self.location(vol, chain, idx)?;
             io.write(g, vol.block_size, off, &raw)?;
+        }
+        Ok(())
+    }
+
+    /// Writes many entries to the table and its copy: each block touched
+    /// is read once, patched and written whole (once per copy), not once
+    /// per entry: a tree's entries cost a write per block of entries, and
+    /// a block's checksum is computed once.
+    pub fn write_many(
+        &self,
+        vol: &Volume,
+        io: &dyn BlockIo,
+        entries: &[(u32, DirEntry)],
+    ) -> Result<()> {
+        if entries.len() < 2 {
+            for (idx, e) in entries {
+                self.write(vol, io, *idx, e)?;
+            }
+            return Ok(());
+        }
+        let copy = self
+            .copy
+            .as_deref()
+            .ok_or_else(|| Error::ReadOnly(format!("volume {}: the directory table", vol.name)))?;
+        let mut by_block: BTreeMap<u32, Vec<(u32, [u8; DIRENT_BYTES])>> = BTreeMap::new();
+        for (idx, e) in entries {
+            by_block
+                .entry(idx / self.per_block)
+                .or_default()
+                .push((*idx, e.encode()));
+        }
+        let mut buf = vec![0u8; vol.block_size as usize];
+        for chain in [&self.blocks[..], copy] {
+            for list in by_block.values() {
+                if let [(idx, raw)] = list[..] {
+                    let (g, off) = self.location(vol, chain, idx)?;
+                    io.write(g, vol.block_size, off, &raw)?;
+                    continue;
+                }
+                let (g, first) = self.location(vol, chain, list[0].0)?;
+                let start = first - u64::from(list[0].0 % self.per_block) * DIRENT_BYTES as u64;
+                io.read(g, vol.block_size, start, &mut buf)?;
+                for (idx, raw) in list {
+                    let at = (idx % self.per_block) as usize * DIRENT_BYTES;
+                    buf[at..at + DIRENT_BYTES].copy_from_slice(raw);
+                }
+                io.write(g, vol.block_size, start, &buf)?;
+            }
         }
         Ok(())
     }

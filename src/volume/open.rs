@@ -281,6 +281,11 @@ impl OpenVolume {
         self.io.sync()
     }
 
+    /// Writes many table entries (both copies), a write per block.
+    pub(super) fn write_entries(&self, entries: &[(u32, DirEntry)]) -> Result<()> {
+        self.table.write_many(&self.vol, self.io.as_ref(), entries)
+    }
+
     /// Writes one table entry (both copies).
     pub(super) fn write_entry(&self, idx: u32, e: &DirEntry) -> Result<()> {
         self.table.write(&self.vol, self.io.as_ref(), idx, e)
