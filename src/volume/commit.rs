@@ -113,7 +113,7 @@ impl OpenVolume {
     pub fn commit(&mut self) -> Result<()> {
         let p = std::mem::take(&mut self.pending);
         if p.files.is_empty() {
-            return Ok(());
+            return self.settle_links();
         }
         let mut entries_started = false;
         let r = self.commit_files(&p.files, &mut entries_started);
@@ -131,11 +131,19 @@ impl OpenVolume {
         // All the chains in one go: consecutive files' blocks are
         // consecutive, so the FAT goes out in a few runs, not a write (and
         // a checksum) per file.
-        let chains: Vec<(u32, FatEntry)> = files
+        // The directory table's growths link their blocks here too: their
+        // free entries are durable now, and the links will be before the
+        // entries written into them.
+        let links = self.table.take_links();
+        let mut chains: Vec<(u32, FatEntry)> = files
             .iter()
             .flat_map(|f| Fat::chain_entries(&f.blocks, 0))
             .collect();
-        Fat::write_entries(&self.vol, io.as_ref(), &chains)?;
+        chains.extend(links.iter().copied());
+        if let Err(e) = Fat::write_entries(&self.vol, io.as_ref(), &chains) {
+            self.table.restore_links(links);
+            return Err(e);
+        }
         for f in files {
             if let Some(p) = &f.new {
                 // Long-name records left over from an old entry at this
@@ -166,6 +174,23 @@ impl OpenVolume {
             io.barrier()?;
             let vol = self.vol.clone();
             self.fat_mut()?.free_chain(&vol, io.as_ref(), &old)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the FAT links of the directory table's growths, after a
+    /// barrier (see [`super::dirtable::DirTable::grow`]): before an entry
+    /// that must not be lost with them, and at every commit.
+    pub(super) fn settle_links(&mut self) -> Result<()> {
+        if !self.table.links_pending() {
+            return Ok(());
+        }
+        let io = self.io.clone();
+        io.barrier()?;
+        let links = self.table.take_links();
+        if let Err(e) = Fat::write_entries(&self.vol, io.as_ref(), &links) {
+            self.table.restore_links(links);
+            return Err(e);
         }
         Ok(())
     }

@@ -23,6 +23,10 @@ pub struct DirTable {
     copy: Option<Vec<u32>>,
     per_block: u32,
     free: BTreeSet<u32>,
+    /// FAT entries linking blocks added by [`DirTable::grow`] to the
+    /// chains, not yet written: they go out after the next barrier (the
+    /// new blocks' free entries durable first), see [`DirTable::take_links`].
+    links: BTreeMap<u32, FatEntry>,
 }
 
 impl DirTable {
@@ -91,6 +95,7 @@ impl DirTable {
             copy,
             per_block,
             free,
+            links: BTreeMap::new(),
         })
     }
 
@@ -241,6 +246,24 @@ impl DirTable {
         }
     }
 
+    /// True when grown blocks wait for their FAT links.
+    pub fn links_pending(&self) -> bool {
+        !self.links.is_empty()
+    }
+
+    /// The FAT links of the blocks grown since the last call, to write
+    /// after a barrier (the blocks' contents durable first).
+    pub fn take_links(&mut self) -> Vec<(u32, FatEntry)> {
+        std::mem::take(&mut self.links).into_iter().collect()
+    }
+
+    /// Puts links back that could not be written.
+    pub fn restore_links(&mut self, links: Vec<(u32, FatEntry)>) {
+        for (b, e) in links {
+            self.links.entry(b).or_insert(e);
+        }
+    }
+
     /// The last block of the table and of its copy (where growth continues).
     pub fn tails(&self) -> (u32, u32) {
         let t = self.blocks.last().copied().unwrap_or(0);
@@ -254,13 +277,15 @@ impl DirTable {
 
     /// Grows the table and its copy by as many blocks as given:
     /// `new_blocks` and `new_copies` (allocated by the caller, as many of
-    /// each) are filled with free entries, then, after one barrier,
-    /// linked to the chains' ends in both FAT copies, so that a crash
-    /// never leaves a chain ending in an unwritten block. No barrier
-    /// follows the link: an entry written into a new block for a file with
-    /// data is preceded by that file's own barriers (which make the link
-    /// durable first); an entry without data that a crash loses along
-    /// with the link owns no blocks.
+    /// each) are filled with free entries and join the chains in memory.
+    /// Their FAT links wait in [`DirTable::take_links`] for the caller's
+    /// next barrier, so that a crash never leaves a chain ending in an
+    /// unwritten block, and a tree of many files pays no barrier of its
+    /// own per growth: a commit writes them after its first barrier, so
+    /// they are durable before its entries; an entry without data written
+    /// into a new block before that is lost with the link by a crash, and
+    /// owns no blocks. An entry that must not be lost so (a name's records
+    /// before its entry) settles the links first.
     pub fn grow(
         &mut self,
         vol: &Volume,
@@ -294,7 +319,6 @@ impl DirTable {
             let (g, off) = vol.block_location(b)?;
             io.write(g, vol.block_size, off, &buf)?;
         }
-        io.barrier()?;
         let mut entries = Vec::new();
         for (chain, added, start) in [
             (&self.blocks, new_blocks, vol.dir_block),
@@ -309,7 +333,9 @@ impl DirTable {
             }
             entries.push((prev, FatEntry::Used { seq, next: None }));
         }
-        Fat::write_entries(vol, io, &entries)?;
+        // A later growth relinks the tail an earlier one left: the last
+        // value of a block wins.
+        self.links.extend(entries);
         self.blocks.extend_from_slice(&new_blocks[..n as usize]);
         copy.extend_from_slice(&new_copies[..n as usize]);
         self.free.extend(first_new..first_new + self.per_block * n);

@@ -194,7 +194,13 @@ impl OpenVolume {
     pub(super) fn commit_entry(&mut self, p: &NewEntry, item: Item) -> Result<()> {
         let mine = p.slots();
         let mut before = false;
-        for s in self.index.take_orphans(p.index) {
+        let orphans = self.index.take_orphans(p.index);
+        if p.long.is_some() || !orphans.is_empty() {
+            // Records written before the entry must not be lost with a
+            // growth's link while the entry stays.
+            self.settle_links()?;
+        }
+        for s in orphans {
             if self.table.is_free(s) && !mine.contains(&s) {
                 self.write_entry(s, &DirEntry::Free)?;
                 before = true;
@@ -615,6 +621,10 @@ impl OpenVolume {
             None => 0,
         };
         let new_slots = self.reserve_entries(records)?;
+        if let Err(e) = self.settle_links() {
+            self.table.give_back(&new_slots);
+            return Err(e);
+        }
         let mut item = node.item.clone();
         match &mut item {
             Item::File(f) => {

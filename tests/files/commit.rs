@@ -104,11 +104,11 @@ fn put_of_a_thousand_small_files_costs_a_few_barriers_per_commit_and_no_thread_p
             "member {m}: {syncs} barriers and syncs, {wibs} write-intent record writes, {} writes",
             c.write_count()
         );
-        // One commit of 1,000 files (data, FAT, entries: 2 barriers), the
-        // final sync, and the directory table's growths (by half its size
-        // at a time: about 10 from 1 to 40 blocks). Before group commit:
-        // 3 or 4 per file.
-        assert!(syncs <= 20, "member {m}: {syncs} syncs for {FILES} files");
+        // One commit of 1,000 files (data, FAT, entries: 2 barriers) and
+        // the final sync; the directory table's growths (about 10 from 1
+        // to 40 blocks) are linked in the commit, with no barrier of
+        // their own. Before group commit: 3 or 4 per file.
+        assert!(syncs <= 4, "member {m}: {syncs} syncs for {FILES} files");
         assert!(
             wibs <= 20,
             "member {m}: {wibs} write-intent writes for {FILES} files"
@@ -120,7 +120,8 @@ fn put_of_a_thousand_small_files_costs_a_few_barriers_per_commit_and_no_thread_p
         );
     }
     let flushes = sys.cache.stats().flushes;
-    assert!(flushes >= 5, "only {flushes} flushes");
+    // The commit's two barriers and the final sync: one thread for all.
+    assert!(flushes >= 3, "only {flushes} flushes");
 
     // Every file reads back, from the cache and after the volume is
     // opened again.
