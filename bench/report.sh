@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark (engine, remirror, verify, NBD, checksums, small
-# files) in one go and writes bench/results/REPORT.md (figure, nwvol,
+# files, the FUSE mount) in one go and writes bench/results/REPORT.md (figure, nwvol,
 # baseline, ratio, target) and bench/results/throughput.png (write
 # throughput against the number of mirror members). Each benchmark also
 # keeps its own table in bench/results/. Needs a directory on a real disk:
@@ -19,7 +19,7 @@ if ! python3 -c 'import matplotlib' 2>/dev/null; then
   python3 -m pip install --quiet matplotlib
 fi
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
-for b in engine remirror verify nbd checksum smallfiles; do
+for b in engine remirror verify nbd checksum smallfiles mount; do
   echo "== bench/$b.sh" >&2
   bash "bench/$b.sh" >&2
 done

@@ -46,6 +46,9 @@ _nwvol() {
             nwvol,mkdir)
                 cmd="nwvol__subcmd__mkdir"
                 ;;
+            nwvol,mount)
+                cmd="nwvol__subcmd__mount"
+                ;;
             nwvol,mv)
                 cmd="nwvol__subcmd__mv"
                 ;;
@@ -63,6 +66,9 @@ _nwvol() {
                 ;;
             nwvol,stat)
                 cmd="nwvol__subcmd__stat"
+                ;;
+            nwvol,umount)
+                cmd="nwvol__subcmd__umount"
                 ;;
             nwvol,verify)
                 cmd="nwvol__subcmd__verify"
@@ -100,6 +106,9 @@ _nwvol() {
             nwvol__subcmd__help,mkdir)
                 cmd="nwvol__subcmd__help__subcmd__mkdir"
                 ;;
+            nwvol__subcmd__help,mount)
+                cmd="nwvol__subcmd__help__subcmd__mount"
+                ;;
             nwvol__subcmd__help,mv)
                 cmd="nwvol__subcmd__help__subcmd__mv"
                 ;;
@@ -117,6 +126,9 @@ _nwvol() {
                 ;;
             nwvol__subcmd__help,stat)
                 cmd="nwvol__subcmd__help__subcmd__stat"
+                ;;
+            nwvol__subcmd__help,umount)
+                cmd="nwvol__subcmd__help__subcmd__umount"
                 ;;
             nwvol__subcmd__help,verify)
                 cmd="nwvol__subcmd__help__subcmd__verify"
@@ -239,7 +251,7 @@ _nwvol() {
 
     case "${cmd}" in
         nwvol)
-            opts="-q -h -V --quiet --cache-size --wait --nbd-timeout --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
+            opts="-q -h -V --quiet --cache-size --wait --nbd-timeout --help --version format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify mount umount help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +421,7 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help)
-            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify help"
+            opts="format inspect ls stat put get cat mkdir rm mv df salvage purge volume hotfix mirror verify mount umount help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -646,6 +658,20 @@ _nwvol() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nwvol__subcmd__help__subcmd__mount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nwvol__subcmd__help__subcmd__mv)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -717,6 +743,20 @@ _nwvol() {
             return 0
             ;;
         nwvol__subcmd__help__subcmd__stat)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__help__subcmd__umount)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1324,6 +1364,48 @@ _nwvol() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nwvol__subcmd__mount)
+            opts="-d -f -o -q -h --device --direct --foreground --log --server --quiet --cache-size --wait --nbd-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nwvol__subcmd__mv)
             opts="-d -v -q -h --device --direct --verbose --quiet --cache-size --wait --nbd-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1506,6 +1588,36 @@ _nwvol() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nbd-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nwvol__subcmd__umount)
+            opts="-q -h --timeout --quiet --cache-size --wait --nbd-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -178,6 +178,17 @@ pub enum Error {
     /// No space left.
     #[error("no space left on {0}")]
     NoSpace(String),
+    /// A volume could not be mounted (or served) through FUSE.
+    #[error("{mountpoint}: cannot mount: {reason}")]
+    Mount {
+        /// The mount point.
+        mountpoint: String,
+        /// Why, as the kernel or fusermount3 said.
+        reason: String,
+    },
+    /// A file longer than NetWare's 32-bit lengths hold (4 GiB - 1).
+    #[error("{0}")]
+    FileTooBig(String),
     /// Every member of a mirror group has failed: the data stays in the
     /// cache, nothing more can be written.
     #[error("{group}: no in-sync member left to write to; the unwritten data stays in the cache")]

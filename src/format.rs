@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::assembly::Assembly;
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::layout::mirror::{MAX_MEMBERS, MemberRecord, MemberState, MirrorExt, MirrorHeader};
+use crate::layout::mirror::{MAX_MEMBERS, MemberRecord, MirrorExt, MirrorHeader};
 use crate::layout::time::DosTime;
 use crate::partition::create::{NewPartition, random_u32, write_partition};
 use crate::partition::plan::PartitionGeometry;
@@ -117,17 +117,7 @@ pub fn format(devices: &[Arc<dyn Device>], opts: &FormatOptions) -> Result<Forma
             events: 1,
             checkpoint_time: 0,
             rate_kib: 0,
-            members: ids
-                .iter()
-                .map(|&id| MemberRecord {
-                    id,
-                    state: MemberState::InSync,
-                    flags: 0,
-                    checkpoint: 0,
-                    progress: 0,
-                    total: 0,
-                })
-                .collect(),
+            members: ids.iter().map(|&id| MemberRecord::in_sync(id)).collect(),
         };
         let mirror = MirrorHeader::new(now, ext);
         for (geometry, id) in members.iter().zip(&ids) {

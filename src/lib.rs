@@ -17,6 +17,7 @@ pub mod layout;
 pub mod lock;
 pub mod membership;
 pub mod mirror;
+pub mod mount;
 pub mod partition;
 pub mod settings;
 pub mod units;

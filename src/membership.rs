@@ -59,6 +59,20 @@ impl CopyOptions {
 }
 
 /// The one mirror group of `sys`: membership operations act on one group.
+/// How many members the group's mirror table lists (those not removed);
+/// without an nwvol extension, the members present.
+fn listed_members(g: &MirrorGroup) -> usize {
+    g.table()
+        .ext
+        .map(|x| {
+            x.members
+                .iter()
+                .filter(|m| m.state != MemberState::Removed)
+                .count()
+        })
+        .unwrap_or(g.members.len())
+}
+
 fn one_group(sys: &Assembly) -> Result<Arc<MirrorGroup>> {
     match sys.groups.len() {
         1 => Ok(sys.groups[0].clone()),
@@ -106,16 +120,7 @@ pub fn add_member(
             format_size(g.logical_bytes)
         )));
     }
-    let listed = g
-        .table()
-        .ext
-        .map(|x| {
-            x.members
-                .iter()
-                .filter(|m| m.state != MemberState::Removed)
-                .count()
-        })
-        .unwrap_or(g.members.len());
+    let listed = listed_members(&g);
     if listed >= MAX_MEMBERS {
         return Err(Error::GroupFull {
             group: g.name(),
@@ -341,16 +346,7 @@ pub fn check_removal(groups: &[MirrorGroup], device: &str, split: bool) -> Resul
             state: m.state().to_string(),
         });
     }
-    let listed = g
-        .table()
-        .ext
-        .map(|x| {
-            x.members
-                .iter()
-                .filter(|r| r.state != MemberState::Removed)
-                .count()
-        })
-        .unwrap_or(g.members.len());
+    let listed = listed_members(g);
     Ok(RemovalPlan {
         group_id: g.group_id,
         partition_id: m.partition.id(),

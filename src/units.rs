@@ -115,20 +115,37 @@ fn parse_unit(unit: &str) -> Option<u128> {
 ///
 /// One decimal below 10 of a unit, none from 10 on.
 pub fn format_size(bytes: u64) -> String {
-    if bytes < 1024 {
+    let Some((value, unit)) = in_binary_unit(bytes) else {
         return format!("{bytes} B");
+    };
+    if value < 9.95 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
+/// Formats bytes with one decimal in binary units: "97.6 MiB" (a
+/// transfer's summary), "10 B" below 1 KiB.
+pub fn format_size_tenths(bytes: u64) -> String {
+    match in_binary_unit(bytes) {
+        Some((value, unit)) => format!("{value:.1} {unit}"),
+        None => format!("{bytes} B"),
+    }
+}
+
+/// `bytes` in the largest binary unit (KiB to EiB) it holds at least one
+/// of, and that unit's name; `None` below 1 KiB.
+fn in_binary_unit(bytes: u64) -> Option<(f64, &'static str)> {
+    if bytes < 1024 {
+        return None;
     }
     let names = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut idx = 0;
     while idx + 1 < names.len() && bytes >= 1u64 << (10 * (idx + 2)) {
         idx += 1;
     }
-    let value = bytes as f64 / (1u64 << (10 * (idx + 1))) as f64;
-    if value < 9.95 {
-        format!("{value:.1} {}", names[idx])
-    } else {
-        format!("{value:.0} {}", names[idx])
-    }
+    Some((bytes as f64 / (1u64 << (10 * (idx + 1))) as f64, names[idx]))
 }
 
 /// Two sizes to be told apart in one message ("asks for 1.0 GiB but only
@@ -213,6 +230,8 @@ mod tests {
         assert_eq!(format_size(3 << 29), "1.5 GiB");
         assert_eq!(format_size((1 << 20) - 1), "1024 KiB");
         assert_eq!(format_size(u64::MAX), "16 EiB");
+        assert_eq!(format_size_tenths(102_340_000), "97.6 MiB");
+        assert_eq!(format_size_tenths(10), "10 B");
     }
 
     #[test]

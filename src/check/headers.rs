@@ -66,6 +66,22 @@ fn member_finding(
     f
 }
 
+/// Hands on `f`, whose repair is one write: `repair` says what the write
+/// does; `write` runs when repairs are written and `blocked` (why the
+/// structure may not be written) is None.
+fn repair_one<E: std::fmt::Display>(
+    rep: &mut Report<'_, '_>,
+    f: Finding,
+    repair: &str,
+    blocked: Option<&str>,
+    write: impl FnOnce() -> std::result::Result<(), E>,
+) {
+    let pending = vec![Pending::new(f, Fix::Repair(repair.into()))];
+    let applied =
+        (rep.opts.writes() && blocked.is_none()).then(|| write().map_err(|e| e.to_string()));
+    rep.emit(pending, blocked, applied.as_ref());
+}
+
 /// The partition marker (partition sector 0) of a partition found through
 /// its MBR: assembly only warns about it; repair writes it again from the
 /// MBR entry's sector count, which the rest of the partition was opened
@@ -94,16 +110,14 @@ fn check_marker(g: &MirrorGroup, p: &Partition, rep: &mut Report<'_, '_>) -> Res
         "partition marker",
         format!("the partition marker is damaged: {why}"),
     );
-    let pending = vec![Pending::new(
-        f,
-        Fix::Repair("rewrote the marker from the MBR entry".into()),
-    )];
     let blocked = (!p.writable()).then_some(PLAIN);
-    let applied = (rep.opts.writes() && blocked.is_none()).then(|| {
-        p.patch_write_durable(p.start_byte, &PartitionMarker { sectors }.encode())
-            .map_err(|e| e.to_string())
-    });
-    rep.emit(pending, blocked, applied.as_ref());
+    repair_one(
+        rep,
+        f,
+        "rewrote the marker from the MBR entry",
+        blocked,
+        || p.patch_write_durable(p.start_byte, &PartitionMarker { sectors }.encode()),
+    );
     Ok(())
 }
 
@@ -126,16 +140,11 @@ fn check_wib(g: &MirrorGroup, p: &Partition, rep: &mut Report<'_, '_>) -> Result
         "write-intent record",
         format!("the write-intent record does not read: {e}"),
     );
-    let pending = vec![Pending::new(
-        f,
-        Fix::Repair("rewrote the record with the group's write-intent bits".into()),
-    )];
-    let applied = rep.opts.writes().then(|| {
+    let repair = "rewrote the record with the group's write-intent bits";
+    repair_one(rep, f, repair, None, || {
         let events = p.mirror().ext.map(|x| x.events).unwrap_or(0);
         p.write_wib(&g.write_intent(), events)
-            .map_err(|e| e.to_string())
     });
-    rep.emit(pending, None, applied.as_ref());
     Ok(())
 }
 

@@ -188,38 +188,31 @@ impl Table {
                         what(&da),
                         what(&db)
                     );
-                    if sa > sb {
-                        t.changed.insert(idx);
-                        t.problems.push(Problem {
-                            code: "dir-copy-differs",
-                            structure: "directory table copy",
-                            idx,
-                            problem,
-                            fix: Ok(format!("rewrote entry {idx} of the copy from the table")),
-                        });
-                        (*a, da)
-                    } else if sb > sa {
-                        t.changed.insert(idx);
-                        t.problems.push(Problem {
-                            code: "dir-copy-differs",
-                            structure: "directory table",
-                            idx,
-                            problem,
-                            fix: Ok(format!("rewrote entry {idx} of the table from the copy")),
-                        });
-                        (*b, db)
+                    // Which side wins: the more consistent one; when they
+                    // are even and a write was cut short there, the table.
+                    let (keep_table, problem) = if sa != sb {
+                        (Some(sa > sb), problem)
                     } else if interrupted.get(i).copied().unwrap_or(false) {
+                        let cut = "a write was cut short there (write-intent bit set)";
+                        (Some(true), format!("{problem}; {cut}"))
+                    } else {
+                        (None, problem)
+                    };
+                    if let Some(keep_table) = keep_table {
+                        let (structure, from, to) = if keep_table {
+                            ("directory table copy", "table", "copy")
+                        } else {
+                            ("directory table", "copy", "table")
+                        };
                         t.changed.insert(idx);
                         t.problems.push(Problem {
                             code: "dir-copy-differs",
-                            structure: "directory table copy",
+                            structure,
                             idx,
-                            problem: format!(
-                                "{problem}; a write was cut short there (write-intent bit set)"
-                            ),
-                            fix: Ok(format!("rewrote entry {idx} of the copy from the table")),
+                            problem,
+                            fix: Ok(format!("rewrote entry {idx} of the {to} from the {from}")),
                         });
-                        (*a, da)
+                        if keep_table { (*a, da) } else { (*b, db) }
                     } else {
                         t.problems.push(Problem {
                             code: "dir-copy-differs",
@@ -664,38 +657,17 @@ pub(super) fn is_used(e: &std::result::Result<FatEntry, String>) -> bool {
 mod tests {
     use super::*;
     use crate::check::fat::FatImage;
-    use crate::layout::dirent::{ATTR_DIRECTORY, DirectoryEntry, FileEntry, Trustee, VolumeInfo};
+    use crate::layout::dirent::{DirectoryEntry, FileEntry, VolumeInfo};
     use crate::layout::time::DosTime;
 
     fn dir(parent: u32, name: &str, id: u32) -> RawEntry {
-        DirEntry::Directory(DirectoryEntry {
-            parent,
-            attributes: ATTR_DIRECTORY,
-            name: name.into(),
-            created: DosTime(0),
-            owner: 0,
-            modified: DosTime(0),
-            trustees: [Trustee::default(); 8],
-            inherited_rights: 0,
-            id,
-        })
-        .encode()
+        DirEntry::Directory(DirectoryEntry::blank(parent, name, id)).encode()
     }
 
     fn file(parent: u32, name: &str, modified: u32) -> RawEntry {
         DirEntry::File(FileEntry {
-            parent,
-            attributes: 0,
-            name: name.into(),
-            created: DosTime(0),
-            owner: 0,
             modified: DosTime(modified),
-            modifier: 0,
-            length: 0,
-            first_block: NO_BLOCK,
-            trustees: [Trustee::default(); 6],
-            deleted: DosTime(0),
-            deleter: 0,
+            ..FileEntry::blank(parent, name)
         })
         .encode()
     }

@@ -133,6 +133,20 @@ impl VolCheck<'_> {
         f
     }
 
+    /// A finding about the FAT entries of `blocks`; it names their first
+    /// range.
+    fn fat_finding(
+        &self,
+        code: &'static str,
+        blocks: &[u32],
+        problem: impl Into<String>,
+    ) -> Finding {
+        let mut f = self.finding(code, "FAT", problem);
+        let r = ranges(blocks);
+        f.blocks = range(r[0].0, r[0].1);
+        f
+    }
+
     fn push(&mut self, f: Finding, fix: Fix) {
         self.pending.push(Pending::new(f, fix));
     }
@@ -454,10 +468,9 @@ fn cross_link_findings(
         if owners[x].dropped || owners[y].dropped || alt(&owners[x]) || alt(&owners[y]) {
             continue;
         }
-        let r = ranges(&shared);
-        let mut f = ck.finding(
+        let mut f = ck.fat_finding(
             "cross-link",
-            "FAT",
+            &shared,
             format!(
                 "{} and {} share {} block(s)",
                 owners[x].label,
@@ -466,7 +479,6 @@ fn cross_link_findings(
             ),
         );
         f.path = owners[x].path.clone().or_else(|| owners[y].path.clone());
-        f.blocks = range(r[0].0, r[0].1);
         let victim = match (
             deleted_time(table, &owners[x]),
             deleted_time(table, &owners[y]),
@@ -935,17 +947,15 @@ fn lost_findings(ck: &mut VolCheck<'_>, eff: &Effective, claimed: &[bool], cauti
         chains.push(c);
     }
     for c in chains {
-        let r = ranges(&c);
-        let mut f = ck.finding(
+        let f = ck.fat_finding(
             "lost-chain",
-            "FAT",
+            &c,
             format!(
                 "{} block(s) from block {} are in use but belong to no file or structure",
                 c.len(),
                 c[0]
             ),
         );
-        f.blocks = range(r[0].0, r[0].1);
         let fix = if cautious {
             Fix::Cannot(
                 "a damaged or undecided directory entry, or a cross-linked file, may own these blocks"

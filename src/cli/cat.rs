@@ -6,10 +6,10 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use nwvol::volume::open::Target;
-use nwvol::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::{NwPath, OpenVolume};
 
 use super::Session;
-use super::nwpath::{item_error, open_system, parse};
+use super::nwpath::{item_error, open_system, parse, volume_of};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol cat`.
@@ -40,14 +40,7 @@ pub fn run(a: CatArgs, _out: &Output, session: &Session) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut o = stdout.lock();
     for p in &paths {
-        if vol.as_ref().is_none_or(|v| v.name() != p.volume) {
-            vol = Some(OpenVolume::from_assembly(
-                &sys,
-                &p.volume,
-                OpenMode::ReadOnly,
-            )?);
-        }
-        let v = vol.as_ref().expect("opened above");
+        let v = volume_of(&mut vol, &sys, &p.volume)?;
         if let Err(e) = copy_out(v, p, &mut o) {
             if super::output::is_broken_pipe(&e) {
                 return Err(e);

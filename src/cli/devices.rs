@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 
 use nwvol::Settings;
+use nwvol::assembly::LeftOut;
 use nwvol::device::Device;
 use nwvol::device::file::{FileDevice, OpenOptions, is_block_device};
 use nwvol::device::nbd::{self, NbdDevice, NbdOptions};
@@ -174,16 +175,17 @@ pub struct Available {
 
 /// Opens the devices named, leaving out those that are missing or
 /// unreadable (a busy device stays an error: another program uses it).
-/// When none opens, the first one's error. `observe`: no lock (see
+/// When none opens, the first one's error. [`Access::Observe`]: no lock (see
 /// [`open_all_observing`]).
 pub fn open_available(
     paths: &[PathBuf],
-    write: bool,
+    access: Access,
     direct: bool,
-    observe: bool,
     settings: &Settings,
 ) -> Result<Available> {
     check_unique(paths)?;
+    let write = access == Access::Write;
+    let observe = access == Access::Observe;
     let mut devs = Vec::new();
     let mut left_out = Vec::new();
     let mut first_err = None;
@@ -266,21 +268,9 @@ pub fn assemble(
     direct: bool,
     settings: &Settings,
 ) -> Result<(nwvol::assembly::Assembly, Vec<String>)> {
-    let av = open_available(
-        paths,
-        access == Access::Write,
-        direct,
-        access == Access::Observe,
-        settings,
-    )?;
+    let av = open_available(paths, access, direct, settings)?;
     let sys = nwvol::assembly::Assembly::open_available(av.devs, settings.cache_config())?;
-    let mut left = av.left_out;
-    left.extend(
-        sys.left_out
-            .iter()
-            .map(|l| super::output::tidy(&l.to_string())),
-    );
-    warn_left_out(&left);
+    let left = warn_left_out(av.left_out, &sys.left_out);
     Ok((sys, left))
 }
 
@@ -295,6 +285,16 @@ pub fn held_by_writer(path: &str, settings: &Settings) -> bool {
     }
 }
 
+/// The mirror groups on the devices given, opened without any lock (see
+/// [`open_all_observing`]).
+pub fn observe_groups(
+    dev: &super::DeviceArgs,
+    settings: &Settings,
+) -> Result<Vec<nwvol::mirror::MirrorGroup>> {
+    let paths = device_paths(&dev.devices)?;
+    assemble_groups(&paths, Access::Observe, dev.direct, settings)
+}
+
 /// Like [`assemble`], mirror groups only (no volume table is read).
 pub fn assemble_groups(
     paths: &[PathBuf],
@@ -302,22 +302,19 @@ pub fn assemble_groups(
     direct: bool,
     settings: &Settings,
 ) -> Result<Vec<nwvol::mirror::MirrorGroup>> {
-    let av = open_available(
-        paths,
-        access == Access::Write,
-        direct,
-        access == Access::Observe,
-        settings,
-    )?;
+    let av = open_available(paths, access, direct, settings)?;
     let (groups, left) = nwvol::assembly::Assembly::open_partitions_available(av.devs)?;
-    let mut lines = av.left_out;
-    lines.extend(left.iter().map(|l| super::output::tidy(&l.to_string())));
-    warn_left_out(&lines);
+    warn_left_out(av.left_out, &left);
     Ok(groups)
 }
 
-fn warn_left_out(lines: &[String]) {
-    for l in lines {
+/// Warns of each device left out: those that did not open (`unopened`,
+/// lines already), then those the assembly left out. Returns the lines.
+fn warn_left_out(unopened: Vec<String>, assembly: &[LeftOut]) -> Vec<String> {
+    let mut lines = unopened;
+    lines.extend(assembly.iter().map(|l| super::output::tidy(&l.to_string())));
+    for l in &lines {
         eprintln!("nwvol: warning: {l}; left out, the other devices assemble without it");
     }
+    lines
 }

@@ -77,16 +77,11 @@ pub fn run(a: DfArgs, out: &Output, session: &Session) -> Result<i32> {
             }
         }
     }
-    if a.json && failed {
-        // A failing command prints no JSON: the errors are on stderr.
-        return Ok(EXIT_FAILURE);
-    }
     if a.json {
-        out.json(&json!({
-            "nwvol_json": FILES_JSON_VERSION,
-            "command": "df",
-            "volumes": rows,
-        }))?;
+        // A failing command prints no JSON: the errors are on stderr.
+        if !failed {
+            out.json_list(FILES_JSON_VERSION, "df", "volumes", rows)?;
+        }
     } else {
         let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
         let mut t = Vec::new();

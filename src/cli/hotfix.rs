@@ -83,20 +83,10 @@ fn members_json(groups: &[MirrorGroup]) -> Vec<Value> {
 pub fn run(a: HotfixArgs, out: &Output, session: &Session) -> Result<i32> {
     let HotfixCommand::List(a) = a.command;
     let out = &out.headerless(a.no_header);
-    let paths = devices::device_paths(&a.dev.devices)?;
-    let groups = devices::assemble_groups(
-        &paths,
-        devices::Access::Observe,
-        a.dev.direct,
-        &session.settings,
-    )?;
+    let groups = devices::observe_groups(&a.dev, &session.settings)?;
     let members = members_json(&groups);
     if a.json {
-        out.json(&json!({
-            "nwvol_json": HOTFIX_JSON_VERSION,
-            "command": "hotfix list",
-            "members": members,
-        }))?;
+        out.json_list(HOTFIX_JSON_VERSION, "hotfix list", "members", members)?;
         return Ok(EXIT_OK);
     }
     let n = |v: &Value| v.as_u64().unwrap_or(0);

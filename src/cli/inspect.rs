@@ -13,6 +13,7 @@ use nwvol::units::SECTOR;
 use nwvol::units::format_size;
 use nwvol::volume::{GroupTable, Volume};
 
+use super::output::list_cell;
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output, Session, devices};
 
 /// Version of the `inspect --json` shape (docs/JSON.md).
@@ -136,27 +137,16 @@ fn group_json(g: &MirrorGroup, t: &GroupTable) -> Value {
     let ext = table.ext.as_ref();
     let mut warnings = g.warnings.clone();
     warnings.extend(volume_table_warnings(g, t));
-    let mut members: Vec<Value> = Vec::new();
-    for (slot, &id) in table.member_ids.iter().enumerate() {
-        if id == 0 {
-            continue;
-        }
-        let rec = ext.and_then(|x| x.members.iter().find(|m| m.id == id));
-        let present = g.members.iter().find(|m| m.partition.id() == id);
-        members.push(json!({
-            "slot": slot,
-            "partition_id": id,
-            "device": present.map(|m| m.partition.name()),
-            "present": present.is_some(),
-            "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
+    let members = super::mirror::member_slots_json(g, |rec, present| {
+        json!({
             "logical_start_byte": present.map(|m| m.partition.logical_start_byte()),
             "hotfix_slots_used": present.map(|m| m.partition.redirected_units()),
             "counters": present.map(|m| counters_json(&m.stats.snapshot())),
             "remirror": rec.filter(|r| r.total > 0).map(|r| json!({
                 "checkpoint_bytes": r.checkpoint, "done_bytes": r.progress, "total_bytes": r.total,
             })),
-        }));
-    }
+        })
+    });
     json!({
         "group_id": g.group_id,
         "logical_bytes": g.logical_bytes,
@@ -324,11 +314,9 @@ fn print_tables(
             format_size(n(&p["logical_sectors"]) * SECTOR as u64),
         ]);
     }
-    if !out.headerless {
-        out.line("Partitions")?;
-    }
-    out.named_table(
-        Some("partition"),
+    out.titled_table(
+        "Partitions",
+        "partition",
         &[
             "device",
             "partition",
@@ -374,24 +362,23 @@ fn print_tables(
             ]);
             t.push(row);
         }
-        if !out.headerless {
-            out.line(format!(
-                "\nMirror group {:08x} ({}, {}{})",
-                n(&g["group_id"]),
-                format_size(n(&g["logical_bytes"])),
-                match sys.groups[i].members.len() + sys.groups[i].missing.len() {
-                    1 => "1 member".to_string(),
-                    k => format!("{k} members"),
-                },
-                if g["degraded"].as_bool() == Some(true) {
-                    ", DEGRADED"
-                } else {
-                    ""
-                }
-            ))?;
-        }
-        out.named_table(
-            Some("member"),
+        let title = format!(
+            "\nMirror group {:08x} ({}, {}{})",
+            n(&g["group_id"]),
+            format_size(n(&g["logical_bytes"])),
+            match sys.groups[i].members.len() + sys.groups[i].missing.len() {
+                1 => "1 member".to_string(),
+                k => format!("{k} members"),
+            },
+            if g["degraded"].as_bool() == Some(true) {
+                ", DEGRADED"
+            } else {
+                ""
+            }
+        );
+        out.titled_table(
+            title,
+            "member",
             &[
                 "slot",
                 "member",
@@ -414,20 +401,15 @@ fn print_tables(
     for v in volumes {
         let st = &v["stats"];
         let bs = n(&v["block_size"]);
-        let segs: Vec<String> = v["segments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| {
-                format!(
-                    "#{} group {:08x} blocks {}+{}",
-                    n(&s["number"]),
-                    n(&s["group_id"]),
-                    n(&s["first_block"]),
-                    n(&s["blocks"])
-                )
-            })
-            .collect();
+        let segs = list_cell(&v["segments"], |s| {
+            format!(
+                "#{} group {:08x} blocks {}+{}",
+                n(&s["number"]),
+                n(&s["group_id"]),
+                n(&s["first_block"]),
+                n(&s["blocks"])
+            )
+        });
         let cell = |k: &str, scale: u64| {
             if st.is_null() {
                 "?".to_string()
@@ -451,14 +433,12 @@ fn print_tables(
                 "none"
             }
             .to_string(),
-            segs.join("\n"),
+            segs,
         ]);
     }
-    if !out.headerless {
-        out.line("\nVolumes")?;
-    }
-    out.named_table(
-        Some("volume"),
+    out.titled_table(
+        "\nVolumes",
+        "volume",
         &[
             "volume",
             "block",

@@ -11,10 +11,10 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use nwvol::assembly::Assembly;
-use nwvol::layout::mirror::{MEMBER_FLAG_WIB, MemberState};
+use nwvol::layout::mirror::{MEMBER_FLAG_WIB, MemberRecord, MemberState};
 use nwvol::membership::{self, CopyObserver, CopyOptions, Removed};
-use nwvol::mirror::MirrorGroup;
 use nwvol::mirror::remirror::{Progress, RemirrorPlan};
+use nwvol::mirror::{Member, MirrorGroup};
 use nwvol::units::format_size;
 
 use super::{DeviceArgs, EXIT_OK, Output, Session, devices};
@@ -475,14 +475,7 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
         );
     }
     let write = !a.copy.dry_run;
-    let access = if write {
-        devices::Access::Write
-    } else {
-        devices::Access::Read
-    };
-    let (sys, _) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
-    one_group(&sys)?;
-    refuse_split(&sys.groups[0])?;
+    let sys = assemble_one_group(&paths, write, a.dev.direct, session)?;
     let newdev = devices::open_all(
         std::slice::from_ref(&a.new_device),
         write,
@@ -523,6 +516,25 @@ fn listed_member(
 }
 
 /// Refuses to copy between members written apart, naming the choices.
+/// Assembles the devices of one mirror group that is not split: for
+/// writing, or read-only (a dry run).
+fn assemble_one_group(
+    paths: &[PathBuf],
+    write: bool,
+    direct: bool,
+    session: &Session,
+) -> Result<Assembly> {
+    let access = if write {
+        devices::Access::Write
+    } else {
+        devices::Access::Read
+    };
+    let (sys, _) = devices::assemble(paths, access, direct, &session.settings)?;
+    one_group(&sys)?;
+    refuse_split(&sys.groups[0])?;
+    Ok(sys)
+}
+
 fn refuse_split(g: &MirrorGroup) -> Result<()> {
     if let Some((a, b)) = g.split_brain() {
         bail!("{}", split_choices(&a, &b));
@@ -545,14 +557,7 @@ fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
             return Ok(EXIT_OK);
         }
     }
-    let access = if a.copy.dry_run {
-        devices::Access::Read
-    } else {
-        devices::Access::Write
-    };
-    let (sys, _) = devices::assemble(&paths, access, a.dev.direct, &session.settings)?;
-    one_group(&sys)?;
-    refuse_split(&sys.groups[0])?;
+    let sys = assemble_one_group(&paths, !a.copy.dry_run, a.dev.direct, session)?;
     let mut report = CopyReport::new(out, a.copy.json, "mirror resume");
     let r = membership::resume_members(&sys, copy_options(&a.copy), &mut report);
     let done = report.result(r)?;
@@ -590,19 +595,8 @@ fn group_status(g: &MirrorGroup, writer: bool) -> Value {
             u64::from(x.rate_kib) * 1024,
         )
     });
-    let mut members = Vec::new();
-    for (slot, &id) in table.member_ids.iter().enumerate() {
-        if id == 0 {
-            continue;
-        }
-        let rec = ext.and_then(|x| x.member(id));
-        let present = g.members.iter().find(|m| m.partition.id() == id);
-        members.push(json!({
-            "slot": slot,
-            "partition_id": id,
-            "device": present.map(|m| m.partition.name()),
-            "present": present.is_some(),
-            "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
+    let members = member_slots_json(g, |rec, _| {
+        json!({
             "write_intent": rec.is_some_and(|r| r.flags & MEMBER_FLAG_WIB != 0),
             "checkpoint_bytes": rec.map(|r| r.checkpoint),
             "done_bytes": rec.map(|r| r.progress),
@@ -618,8 +612,8 @@ fn group_status(g: &MirrorGroup, writer: bool) -> Value {
                     })
                 })
             }),
-        }));
-    }
+        })
+    });
     json!({
         "group_id": g.group_id,
         "logical_bytes": g.logical_bytes,
@@ -633,6 +627,37 @@ fn group_status(g: &MirrorGroup, writer: bool) -> Value {
         "dirty_bytes": dirty_bytes,
         "members": members,
     })
+}
+
+/// Each member slot the group's mirror table lists, as JSON: the slot,
+/// partition ID, device, whether it is present and its state, and the
+/// fields `more` makes of its record and of the member when present.
+pub(super) fn member_slots_json(
+    g: &MirrorGroup,
+    more: impl Fn(Option<&MemberRecord>, Option<&Member>) -> Value,
+) -> Vec<Value> {
+    let table = g.table();
+    let ext = table.ext.as_ref();
+    let mut members = Vec::new();
+    for (slot, &id) in table.member_ids.iter().enumerate() {
+        if id == 0 {
+            continue;
+        }
+        let rec = ext.and_then(|x| x.member(id));
+        let present = g.members.iter().find(|m| m.partition.id() == id);
+        let mut m = json!({
+            "slot": slot,
+            "partition_id": id,
+            "device": present.map(|m| m.partition.name()),
+            "present": present.is_some(),
+            "state": rec.map(|r| r.state.to_string()).unwrap_or_else(|| "in sync".into()),
+        });
+        if let (Some(fields), Value::Object(extra)) = (m.as_object_mut(), more(rec, present)) {
+            fields.extend(extra);
+        }
+        members.push(m);
+    }
+    members
 }
 
 /// Devices given that hold a former member of the group, as JSON.
@@ -651,13 +676,7 @@ pub(super) fn removed_line(device: &str) -> String {
 }
 
 fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
-    let paths = devices::device_paths(&a.dev.devices)?;
-    let groups = devices::assemble_groups(
-        &paths,
-        devices::Access::Observe,
-        a.dev.direct,
-        &session.settings,
-    )?;
+    let groups = devices::observe_groups(&a.dev, &session.settings)?;
     // A remirror runs under the exclusive lock: without a writer, a
     // recent checkpoint is one left by an interrupted run.
     let gs: Vec<Value> = groups
@@ -671,11 +690,7 @@ fn status(a: StatusArgs, out: &Output, session: &Session) -> Result<i32> {
         })
         .collect();
     if a.json {
-        out.json(&json!({
-            "nwvol_json": MIRROR_JSON_VERSION,
-            "command": "mirror status",
-            "groups": gs,
-        }))?;
+        out.json_list(MIRROR_JSON_VERSION, "mirror status", "groups", gs)?;
         return Ok(EXIT_OK);
     }
     for g in &gs {

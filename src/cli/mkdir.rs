@@ -4,11 +4,11 @@ use anyhow::Result;
 use clap::Args;
 
 use nwvol::layout::time::DosTime;
+use nwvol::volume::NwPath;
 use nwvol::volume::file::FileTimes;
-use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::Session;
-use super::nwpath::{check_new, item_error, one_volume, open_system, parse};
+use super::nwpath::{check_new, item_error, open_one_volume};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol mkdir`.
@@ -31,10 +31,7 @@ pub struct MkdirArgs {
 
 /// Runs `nwvol mkdir`.
 pub fn run(a: MkdirArgs, out: &Output, session: &Session) -> Result<i32> {
-    let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
-    let vol = one_volume(&paths)?.to_string();
-    let sys = open_system(&a.dev, session, true)?;
-    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
+    let (paths, _sys, mut v) = open_one_volume(&a.paths, &a.dev, session, true)?;
     let now = DosTime::now();
     let times = FileTimes {
         modified: now,

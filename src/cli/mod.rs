@@ -12,6 +12,7 @@ mod inspect;
 mod ls;
 mod mirror;
 mod mkdir;
+mod mount;
 mod mv;
 mod nwpath;
 mod output;
@@ -372,6 +373,19 @@ nwvol verify --repair -d disk0.img -d disk1.img\n  \
 nwvol verify --dry-run --json | jq 'select(.type == \"finding\")'"
     )]
     Verify(verify::VerifyArgs),
+    /// Mount a volume as a Linux file system (FUSE) for every program.
+    #[command(
+        after_help = "Without -f, nwvol mount returns once the volume is mounted and a server goes on in the background (its messages go to syslog, or --log FILE) until nwvol umount. While mounted, the devices are held as a writer holds them: other nwvol commands get \"device busy\" (or wait with --wait), except inspect, mirror status and hotfix list. Changes are committed every few seconds (-o commit=SECONDS) and at fsync, which returns once the file is durable on every in-sync member. How POSIX calls meet NetWare (names, 4 GiB files, attributes, deletion) is in nwvol-mount(1) and docs/MOUNT.md.\n\n\
+Examples:\n  nwvol mount -d disk0.img -d disk1.img SYS: /mnt/sys\n  \
+nwvol mount -o ro,uid=1000 -d /dev/sdb SYS /mnt/old\n  \
+nwvol umount /mnt/sys"
+    )]
+    Mount(mount::MountArgs),
+    /// Unmount a volume mounted with nwvol mount, once everything is written back.
+    #[command(
+        after_help = "Runs fusermount3 -u, then waits until the server has written everything back, synced every in-sync member and ended.\n\nExample:\n  nwvol umount /mnt/sys"
+    )]
+    Umount(mount::UmountArgs),
 }
 
 /// Parses `--cache-size`: a size of at least 1 MiB.
@@ -430,6 +444,8 @@ pub fn main() -> i32 {
         Command::Volume(a) => volume::run(a, &out, &session),
         Command::Mirror(a) => mirror::run(a, &out, &session),
         Command::Verify(a) => verify::run(a, &out, &session),
+        Command::Mount(a) => mount::run(a, &out, &session),
+        Command::Umount(a) => mount::umount(a, &out),
     };
     // Even when quiet: the mirror runs degraded until the user acts.
     for w in session.bad_copy_warnings() {

@@ -14,7 +14,7 @@ use nwvol::layout::dirent::{
 };
 use nwvol::layout::time::DosTime;
 use nwvol::volume::index::Node;
-use nwvol::volume::{NwPath, OpenVolume};
+use nwvol::volume::{NwPath, OpenMode, OpenVolume};
 
 use super::{DeviceArgs, Session, devices};
 
@@ -44,6 +44,41 @@ pub fn open_system(dev: &DeviceArgs, session: &Session, write: bool) -> Result<A
     }
     session.opened(&sys);
     Ok(sys)
+}
+
+/// Parses `paths`, which must all be on one volume, assembles the devices
+/// (for writing or not, as [`open_system`]) and opens that volume. The
+/// assembly comes back too: the volume is used while it is held.
+pub fn open_one_volume(
+    paths: &[String],
+    dev: &DeviceArgs,
+    session: &Session,
+    write: bool,
+) -> Result<(Vec<NwPath>, Assembly, OpenVolume)> {
+    let paths: Vec<NwPath> = paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
+    let vol = one_volume(&paths)?.to_string();
+    let sys = open_system(dev, session, write)?;
+    let mode = if write {
+        OpenMode::Write
+    } else {
+        OpenMode::ReadOnly
+    };
+    let v = OpenVolume::from_assembly(&sys, &vol, mode)?;
+    Ok((paths, sys, v))
+}
+
+/// The volume `name`, read-only, for a command that walks paths: `open`
+/// keeps the last volume opened, and serves again while the paths stay on
+/// it.
+pub fn volume_of<'a>(
+    open: &'a mut Option<OpenVolume>,
+    sys: &Assembly,
+    name: &str,
+) -> Result<&'a OpenVolume> {
+    if open.as_ref().is_none_or(|v| v.name() != name) {
+        *open = Some(OpenVolume::from_assembly(sys, name, OpenMode::ReadOnly)?);
+    }
+    Ok(open.as_ref().expect("opened above"))
 }
 
 /// One warning per group that writes go to degraded: a member missing or

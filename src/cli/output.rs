@@ -44,6 +44,21 @@ impl Output {
         self.named_table(None, header, rows)
     }
 
+    /// Like [`Output::named_table`], under a title line (which `-H` leaves
+    /// out, as it does headers).
+    pub fn titled_table(
+        &self,
+        title: impl AsRef<str>,
+        name: &str,
+        header: &[&str],
+        rows: &[Vec<String>],
+    ) -> std::io::Result<()> {
+        if !self.headerless {
+            self.line(title)?;
+        }
+        self.named_table(Some(name), header, rows)
+    }
+
     /// Like [`Output::table`], for a command that prints several kinds of
     /// table: with `-H` each row starts with `name`, the table's kind.
     pub fn named_table(
@@ -115,6 +130,29 @@ impl Output {
         serde_json::to_writer(&mut o, v)?;
         writeln!(o)
     }
+
+    /// Prints the JSON answer of a command that answers with one list:
+    /// the shape's version, the command and the list under `field`.
+    pub fn json_list(
+        &self,
+        version: u32,
+        command: &str,
+        field: &str,
+        list: impl Into<serde_json::Value>,
+    ) -> std::io::Result<()> {
+        let mut doc = serde_json::Map::new();
+        doc.insert("nwvol_json".into(), version.into());
+        doc.insert("command".into(), command.into());
+        doc.insert(field.into(), list.into());
+        self.json(&doc.into())
+    }
+}
+
+/// A table cell of one line per item of the JSON list `list`, each made
+/// by `line` (a volume's segments, one a line).
+pub fn list_cell(list: &serde_json::Value, line: impl Fn(&serde_json::Value) -> String) -> String {
+    let lines: Vec<String> = list.as_array().into_iter().flatten().map(line).collect();
+    lines.join("\n")
 }
 
 /// A cell of a `-H` row: one line, no tab inside.

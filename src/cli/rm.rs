@@ -4,10 +4,8 @@
 use anyhow::Result;
 use clap::Args;
 
-use nwvol::volume::{NwPath, OpenMode, OpenVolume};
-
 use super::Session;
-use super::nwpath::{item_error, one_volume, open_system, parse};
+use super::nwpath::{item_error, open_one_volume};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
 /// Options of `nwvol rm`.
@@ -32,10 +30,7 @@ pub struct RmArgs {
 
 /// Runs `nwvol rm`.
 pub fn run(a: RmArgs, out: &Output, session: &Session) -> Result<i32> {
-    let paths: Vec<NwPath> = a.paths.iter().map(|p| parse(p)).collect::<Result<_>>()?;
-    let vol = one_volume(&paths)?.to_string();
-    let sys = open_system(&a.dev, session, true)?;
-    let mut v = OpenVolume::from_assembly(&sys, &vol, OpenMode::Write)?;
+    let (paths, _sys, mut v) = open_one_volume(&a.paths, &a.dev, session, true)?;
     let mut failed = false;
     for p in &paths {
         let r = v.resolve(p).and_then(|t| v.remove(t, a.recursive, a.purge));

@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use nwvol::volume::index::Node;
 use nwvol::volume::{NwPath, OpenMode, OpenVolume};
@@ -42,11 +42,7 @@ fn deleted_below(v: &OpenVolume, dir: u32, out: &mut Vec<u32>) {
 fn show_all(out: &Output, v: &OpenVolume, nodes: &[&Node], as_json: bool) -> Result<()> {
     if as_json {
         let entries: Vec<Value> = nodes.iter().map(|n| entry_json(v, n)).collect();
-        out.json(&json!({
-            "nwvol_json": FILES_JSON_VERSION,
-            "command": "salvage",
-            "entries": entries,
-        }))?;
+        out.json_list(FILES_JSON_VERSION, "salvage", "entries", entries)?;
         return Ok(());
     }
     for n in nodes {

@@ -7,11 +7,12 @@ use serde_json::{Value, json};
 use nwvol::layout::dirent::{NO_BLOCK, Trustee};
 use nwvol::volume::index::Item;
 use nwvol::volume::open::Target;
-use nwvol::volume::{NwPath, OpenMode, OpenVolume};
+use nwvol::volume::{NwPath, OpenVolume};
 
 use super::Session;
 use super::nwpath::{
     FILES_JSON_VERSION, attr_letters, attr_names, item_error, open_system, parse, time_json,
+    volume_of,
 };
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -179,14 +180,7 @@ pub fn run(a: StatArgs, out: &Output, session: &Session) -> Result<i32> {
     let mut all = Vec::new();
     let mut vol: Option<OpenVolume> = None;
     for p in &paths {
-        if vol.as_ref().is_none_or(|v| v.name() != p.volume) {
-            vol = Some(OpenVolume::from_assembly(
-                &sys,
-                &p.volume,
-                OpenMode::ReadOnly,
-            )?);
-        }
-        let v = vol.as_ref().expect("opened above");
+        let v = volume_of(&mut vol, &sys, &p.volume)?;
         match stat_json(v, p) {
             Ok(o) if a.json => all.push(o),
             Ok(o) => {
@@ -199,16 +193,9 @@ pub fn run(a: StatArgs, out: &Output, session: &Session) -> Result<i32> {
             }
         }
     }
-    if a.json && failed {
-        // A failing command prints no JSON: the errors are on stderr.
-        return Ok(EXIT_FAILURE);
-    }
-    if a.json {
-        out.json(&json!({
-            "nwvol_json": FILES_JSON_VERSION,
-            "command": "stat",
-            "entries": all,
-        }))?;
+    // A failing command prints no JSON: the errors are on stderr.
+    if a.json && !failed {
+        out.json_list(FILES_JSON_VERSION, "stat", "entries", all)?;
     }
     Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
 }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use nwvol::units::format_size_tenths;
+
 use super::Output;
 use super::nwpath::FILES_JSON_VERSION;
 
@@ -159,7 +161,7 @@ impl Transfer {
                 self.command,
                 grouped(self.files),
                 if self.files == 1 { "" } else { "s" },
-                size_1(self.bytes)
+                format_size_tenths(self.bytes)
             );
             if failed > 0 {
                 line.push_str(&format!("; {} failed", grouped(failed)));
@@ -203,23 +205,6 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-/// A size with one decimal in binary units: 97.6 MiB.
-fn size_1(bytes: u64) -> String {
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let names = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut idx = 0;
-    while idx + 1 < names.len() && bytes >= 1u64 << (10 * (idx + 2)) {
-        idx += 1;
-    }
-    format!(
-        "{:.1} {}",
-        bytes as f64 / (1u64 << (10 * (idx + 1))) as f64,
-        names[idx]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +215,5 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(10_000), "10,000");
         assert_eq!(grouped(1_234_567), "1,234,567");
-        assert_eq!(size_1(102_340_000), "97.6 MiB");
-        assert_eq!(size_1(10), "10 B");
     }
 }

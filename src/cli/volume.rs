@@ -14,6 +14,7 @@ use nwvol::volume::plan::VolumeRequest;
 use super::Session;
 use super::format::{parse_block_size, parse_volume};
 use super::nwpath::{FILES_JSON_VERSION, open_system};
+use super::output::list_cell;
 use super::{DeviceArgs, EXIT_OK, Output};
 
 /// Options of `nwvol volume`.
@@ -136,36 +137,27 @@ fn list(sys: &Assembly, json_out: bool, out: &Output) -> Result<()> {
         })
         .collect();
     if json_out {
-        out.json(&json!({
-            "nwvol_json": FILES_JSON_VERSION,
-            "command": "volume list",
-            "volumes": vols,
-        }))?;
+        out.json_list(FILES_JSON_VERSION, "volume list", "volumes", vols)?;
         return Ok(());
     }
     let mut t = Vec::new();
     let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
     for v in &vols {
-        let segs: Vec<String> = v["segments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| {
-                format!(
-                    "#{} blocks {}+{} on {}",
-                    n(&s["number"]),
-                    n(&s["first_block"]),
-                    n(&s["blocks"]),
-                    s["devices"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|d| d.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" + ")
-                )
-            })
-            .collect();
+        let segs = list_cell(&v["segments"], |s| {
+            format!(
+                "#{} blocks {}+{} on {}",
+                n(&s["number"]),
+                n(&s["first_block"]),
+                n(&s["blocks"]),
+                s["devices"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            )
+        });
         let mut name = v["name"].as_str().unwrap_or("").to_string();
         if v["complete"] == false {
             name.push_str(" (incomplete)");
@@ -176,7 +168,7 @@ fn list(sys: &Assembly, json_out: bool, out: &Output) -> Result<()> {
             name,
             format_size(n(&v["block_size"])),
             format_size(n(&v["size_bytes"])),
-            segs.join("\n"),
+            segs,
         ]);
     }
     out.table(&["volume", "block", "size", "segments"], &t)?;

@@ -201,15 +201,7 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     /// Makes `len` bytes at `offset` read back as zeros, as cheaply as the
     /// device allows (hole punching, BLKZEROOUT), else by writing zeros.
     fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
-        const CHUNK: usize = 1 << 20;
-        let zeros = vec![0u8; CHUNK];
-        let mut done = 0u64;
-        while done < len {
-            let n = (len - done).min(CHUNK as u64) as usize;
-            self.write_at(&zeros[..n], offset + done)?;
-            done += n as u64;
-        }
-        Ok(())
+        zero_by_writing(self, offset, len)
     }
     /// True when every byte not written since the device was opened is
     /// known to read back as zero (a freshly created sparse image).
@@ -220,6 +212,21 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     /// again soon (a scan): a device that caches them may drop them.
     /// Never an error.
     fn done_reading(&self, _offset: u64, _len: u64) {}
+}
+
+/// Makes `len` bytes at `offset` of `dev` read back as zeros by writing
+/// zeros, a MiB a call: [`Device::zero_range`] of a device with nothing
+/// cheaper.
+pub fn zero_by_writing<D: Device + ?Sized>(dev: &D, offset: u64, len: u64) -> DeviceResult<()> {
+    const CHUNK: usize = 1 << 20;
+    let zeros = vec![0u8; CHUNK];
+    let mut done = 0u64;
+    while done < len {
+        let n = (len - done).min(CHUNK as u64) as usize;
+        dev.write_at(&zeros[..n], offset + done)?;
+        done += n as u64;
+    }
+    Ok(())
 }
 
 /// The part `[skip, skip + len)` of a list of slices, as slices (a run

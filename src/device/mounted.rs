@@ -116,6 +116,25 @@ fn source_is(src: &str, devs: &HashSet<(u64, u64)>) -> bool {
             .is_some_and(|m| devs.contains(&dev_major_minor(m.rdev())))
 }
 
+/// The file system type and source of what is mounted at `dir` (from
+/// /proc/self/mountinfo); None when nothing is.
+pub fn mount_at(dir: &Path) -> std::io::Result<Option<(String, String)>> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
+    let want = dir.display().to_string();
+    for line in info.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let Some(dash) = f.iter().position(|&x| x == "-") else {
+            continue;
+        };
+        if f.get(4).map(|s| unescape_mount(s)) == Some(want.clone())
+            && let (Some(t), Some(src)) = (f.get(dash + 1), f.get(dash + 2))
+        {
+            return Ok(Some((t.to_string(), unescape_mount(src))));
+        }
+    }
+    Ok(None)
+}
+
 /// Finds a mount in /proc/self/mountinfo text whose device is in `devs`,
 /// by major:minor or (for Btrfs, which reports an anonymous device) by the
 /// mount source.

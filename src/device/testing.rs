@@ -14,6 +14,10 @@
 //! - [`SliceDevice`]: a window onto a device from an offset on (a member
 //!   whose partition starts elsewhere).
 //!
+//! The wrapping doubles are one type, [`Wrapped`], each with its own
+//! [`Hook`]: the calls a double does not take over pass to the wrapped
+//! device unchanged.
+//!
 //! Wrap a device in `Arc` to keep a handle on it while a layer above owns
 //! it: `Arc<D>` is a [`Device`] too.
 
@@ -23,6 +27,26 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use super::{Device, DeviceError, DeviceKind, DeviceResult};
+
+/// The error of a double's call `op` at `offset` on `inner`.
+fn io_error(inner: &impl Device, op: &'static str, offset: u64, source: io::Error) -> DeviceError {
+    DeviceError::Io {
+        device: inner.name().to_string(),
+        op,
+        offset,
+        source,
+    }
+}
+
+/// The failure a faulty device injects.
+fn eio() -> io::Error {
+    io::Error::from_raw_os_error(libc::EIO)
+}
+
+/// A wait that ran out of time.
+fn timed_out(why: String) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, why)
+}
 
 fn total_len(bufs: &[IoSlice<'_>]) -> u64 {
     bufs.iter()
@@ -125,6 +149,105 @@ impl Device for MemDevice {
 }
 
 // ---------------------------------------------------------------------------
+// Wrapped and Hook: what the doubles below share
+
+/// What a test double does with the calls to the device it wraps
+/// (`inner`). Each method's default passes the call on unchanged; a double
+/// takes over only the calls it watches or changes.
+pub trait Hook<D: Device>: Send + Sync + std::fmt::Debug {
+    /// The alignment the double reports.
+    fn alignment(&self, inner: &D) -> usize {
+        inner.alignment()
+    }
+    /// Whether the double reads zeros where nothing was written.
+    fn reads_zeros(&self, inner: &D) -> bool {
+        inner.reads_zeros()
+    }
+    /// A read.
+    fn read_at(&self, inner: &D, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+        inner.read_at(buf, offset)
+    }
+    /// A write (write_at comes here too).
+    fn write_vectored_at(&self, inner: &D, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        inner.write_vectored_at(bufs, offset)
+    }
+    /// A sync.
+    fn sync(&self, inner: &D) -> DeviceResult<()> {
+        inner.sync()
+    }
+    /// A durable write; `None` (the default): a write and a sync of the
+    /// double, which the hook sees as such.
+    fn write_durable_at(&self, _inner: &D, _buf: &[u8], _offset: u64) -> Option<DeviceResult<()>> {
+        None
+    }
+    /// A zeroing; `None`: zeros written through the double, which the hook
+    /// sees as writes.
+    fn zero_range(&self, inner: &D, offset: u64, len: u64) -> Option<DeviceResult<()>> {
+        Some(inner.zero_range(offset, len))
+    }
+}
+
+/// A device wrapped by a test double: its name, kind and size are the
+/// wrapped device's; its calls go through `hook`.
+#[derive(Debug)]
+pub struct Wrapped<D, H> {
+    inner: D,
+    hook: H,
+}
+
+impl<D, H> Wrapped<D, H> {
+    fn with_hook(inner: D, hook: H) -> Wrapped<D, H> {
+        Wrapped { inner, hook }
+    }
+    /// The wrapped device.
+    pub fn inner(&self) -> &D {
+        &self.inner
+    }
+}
+
+impl<D: Device, H: Hook<D>> Device for Wrapped<D, H> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn kind(&self) -> DeviceKind {
+        self.inner.kind()
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn alignment(&self) -> usize {
+        self.hook.alignment(&self.inner)
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+        self.hook.read_at(&self.inner, buf, offset)
+    }
+    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        self.hook.write_vectored_at(&self.inner, bufs, offset)
+    }
+    fn sync(&self) -> DeviceResult<()> {
+        self.hook.sync(&self.inner)
+    }
+    fn write_durable_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+        match self.hook.write_durable_at(&self.inner, buf, offset) {
+            Some(r) => r,
+            None => {
+                self.write_at(buf, offset)?;
+                self.sync()
+            }
+        }
+    }
+    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
+        match self.hook.zero_range(&self.inner, offset, len) {
+            Some(r) => r,
+            None => super::zero_by_writing(self, offset, len),
+        }
+    }
+    fn reads_zeros(&self) -> bool {
+        self.hook.reads_zeros(&self.inner)
+    }
+}
+
+// ---------------------------------------------------------------------------
 // CountingDevice
 
 /// One recorded write call.
@@ -139,107 +262,71 @@ pub struct WriteCall {
 }
 
 /// Counts read, write and sync calls and records every write call.
-#[derive(Debug)]
-pub struct CountingDevice<D> {
-    inner: D,
+pub type CountingDevice<D> = Wrapped<D, Counts>;
+
+/// What a [`CountingDevice`] counted.
+#[derive(Debug, Default)]
+pub struct Counts {
     reads: AtomicU64,
     syncs: AtomicU64,
     writes: Mutex<Vec<WriteCall>>,
 }
 
-impl<D: Device> CountingDevice<D> {
-    /// Wraps `inner`.
-    pub fn new(inner: D) -> CountingDevice<D> {
-        CountingDevice {
-            inner,
-            reads: AtomicU64::new(0),
-            syncs: AtomicU64::new(0),
-            writes: Mutex::new(Vec::new()),
-        }
-    }
-    /// The wrapped device.
-    pub fn inner(&self) -> &D {
-        &self.inner
-    }
-    /// Number of read_at calls.
-    pub fn read_count(&self) -> u64 {
-        self.reads.load(Ordering::SeqCst)
-    }
-    /// Number of write calls (write_at and write_vectored_at).
-    pub fn write_count(&self) -> u64 {
-        self.writes
-            .lock()
-            .expect("CountingDevice lock poisoned")
-            .len() as u64
-    }
-    /// Number of sync calls.
-    pub fn sync_count(&self) -> u64 {
-        self.syncs.load(Ordering::SeqCst)
-    }
-    /// Every write call so far, in order.
-    pub fn writes(&self) -> Vec<WriteCall> {
-        self.writes
-            .lock()
-            .expect("CountingDevice lock poisoned")
-            .clone()
-    }
-    /// Total bytes written so far.
-    pub fn bytes_written(&self) -> u64 {
-        self.writes
-            .lock()
-            .expect("CountingDevice lock poisoned")
-            .iter()
-            .map(|w| w.len)
-            .sum()
-    }
-    /// Sets every counter back to zero and forgets recorded writes.
-    pub fn reset(&self) {
-        self.reads.store(0, Ordering::SeqCst);
-        self.syncs.store(0, Ordering::SeqCst);
-        self.writes
-            .lock()
-            .expect("CountingDevice lock poisoned")
-            .clear();
+impl Counts {
+    fn writes(&self) -> std::sync::MutexGuard<'_, Vec<WriteCall>> {
+        self.writes.lock().expect("CountingDevice lock poisoned")
     }
 }
 
-impl<D: Device> Device for CountingDevice<D> {
-    fn name(&self) -> &str {
-        self.inner.name()
+impl<D: Device> CountingDevice<D> {
+    /// Wraps `inner`.
+    pub fn new(inner: D) -> CountingDevice<D> {
+        Wrapped::with_hook(inner, Counts::default())
     }
-    fn kind(&self) -> DeviceKind {
-        self.inner.kind()
+    /// Number of read_at calls.
+    pub fn read_count(&self) -> u64 {
+        self.hook.reads.load(Ordering::SeqCst)
     }
-    fn size(&self) -> u64 {
-        self.inner.size()
+    /// Number of write calls (write_at and write_vectored_at).
+    pub fn write_count(&self) -> u64 {
+        self.hook.writes().len() as u64
     }
-    fn alignment(&self) -> usize {
-        self.inner.alignment()
+    /// Number of sync calls.
+    pub fn sync_count(&self) -> u64 {
+        self.hook.syncs.load(Ordering::SeqCst)
     }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+    /// Every write call so far, in order.
+    pub fn writes(&self) -> Vec<WriteCall> {
+        self.hook.writes().clone()
+    }
+    /// Total bytes written so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.hook.writes().iter().map(|w| w.len).sum()
+    }
+    /// Sets every counter back to zero and forgets recorded writes.
+    pub fn reset(&self) {
+        self.hook.reads.store(0, Ordering::SeqCst);
+        self.hook.syncs.store(0, Ordering::SeqCst);
+        self.hook.writes().clear();
+    }
+}
+
+impl<D: Device> Hook<D> for Counts {
+    fn read_at(&self, inner: &D, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
         self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.read_at(buf, offset)
+        inner.read_at(buf, offset)
     }
-    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
-        self.writes
-            .lock()
-            .expect("CountingDevice lock poisoned")
-            .push(WriteCall {
-                offset,
-                len: total_len(bufs),
-                iovs: bufs.len(),
-            });
-        self.inner.write_vectored_at(bufs, offset)
+    fn write_vectored_at(&self, inner: &D, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        self.writes().push(WriteCall {
+            offset,
+            len: total_len(bufs),
+            iovs: bufs.len(),
+        });
+        inner.write_vectored_at(bufs, offset)
     }
-    fn sync(&self) -> DeviceResult<()> {
+    fn sync(&self, inner: &D) -> DeviceResult<()> {
         self.syncs.fetch_add(1, Ordering::SeqCst);
-        self.inner.sync()
-    }
-    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
-        self.inner.zero_range(offset, len)
-    }
-    fn reads_zeros(&self) -> bool {
-        self.inner.reads_zeros()
+        inner.sync()
     }
 }
 
@@ -397,19 +484,18 @@ struct FaultState {
 }
 
 /// A device that fails chosen calls with EIO.
-#[derive(Debug)]
-pub struct FaultyDevice<D> {
-    inner: D,
+pub type FaultyDevice<D> = Wrapped<D, Faults>;
+
+/// The rules of a [`FaultyDevice`] and its call counts.
+#[derive(Debug, Default)]
+pub struct Faults {
     state: Mutex<FaultState>,
 }
 
 impl<D: Device> FaultyDevice<D> {
     /// Wraps `inner` with no rules (everything works).
     pub fn new(inner: D) -> FaultyDevice<D> {
-        FaultyDevice {
-            inner,
-            state: Mutex::new(FaultState::default()),
-        }
+        Wrapped::with_hook(inner, Faults::default())
     }
     /// Wraps `inner` with the given rules.
     pub fn with_rules(inner: D, rules: Vec<FaultRule>) -> FaultyDevice<D> {
@@ -417,29 +503,25 @@ impl<D: Device> FaultyDevice<D> {
         d.set_rules(rules);
         d
     }
-    /// The wrapped device.
-    pub fn inner(&self) -> &D {
-        &self.inner
-    }
     /// Adds a rule (call counts are not reset).
     pub fn add_rule(&self, rule: FaultRule) {
-        self.lock().rules.push(rule);
+        self.hook.lock().rules.push(rule);
     }
     /// Replaces every rule.
     pub fn set_rules(&self, rules: Vec<FaultRule>) {
-        self.lock().rules = rules;
+        self.hook.lock().rules = rules;
     }
     /// Removes every rule: the device works again.
     pub fn clear_rules(&self) {
-        self.lock().rules.clear();
+        self.hook.lock().rules.clear();
     }
     /// The current rules, with how often each fired.
     pub fn rules(&self) -> Vec<FaultRule> {
-        self.lock().rules.clone()
+        self.hook.lock().rules.clone()
     }
     /// Sets call counters (used by [`FaultTrigger::Nth`]) back to zero.
     pub fn reset_counts(&self) {
-        let mut s = self.lock();
+        let mut s = self.hook.lock();
         s.reads = 0;
         s.writes = 0;
         s.syncs = 0;
@@ -447,9 +529,11 @@ impl<D: Device> FaultyDevice<D> {
     }
     /// How many faults have been injected so far.
     pub fn injected(&self) -> u64 {
-        self.lock().injected
+        self.hook.lock().injected
     }
+}
 
+impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
         self.state.lock().expect("FaultyDevice lock poisoned")
     }
@@ -489,40 +573,19 @@ impl<D: Device> FaultyDevice<D> {
         }
         torn
     }
-
-    fn fault(&self, op: &'static str, offset: u64) -> DeviceError {
-        DeviceError::Io {
-            device: self.inner.name().to_string(),
-            op,
-            offset,
-            source: io::Error::from_raw_os_error(libc::EIO),
-        }
-    }
 }
 
-impl<D: Device> Device for FaultyDevice<D> {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn kind(&self) -> DeviceKind {
-        self.inner.kind()
-    }
-    fn size(&self) -> u64 {
-        self.inner.size()
-    }
-    fn alignment(&self) -> usize {
-        self.inner.alignment()
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
+impl<D: Device> Hook<D> for Faults {
+    fn read_at(&self, inner: &D, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
         if self
             .check(FaultOp::Read, Some((offset, buf.len() as u64)))
             .is_some()
         {
-            return Err(self.fault("read", offset));
+            return Err(io_error(inner, "read", offset, eio()));
         }
-        self.inner.read_at(buf, offset)
+        inner.read_at(buf, offset)
     }
-    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+    fn write_vectored_at(&self, inner: &D, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
         let len = total_len(bufs);
         if let Some(torn) = self.check(FaultOp::Write, Some((offset, len))) {
             let mut left = torn.min(len);
@@ -536,20 +599,21 @@ impl<D: Device> Device for FaultyDevice<D> {
                     part.push(IoSlice::new(&b[..n]));
                     left -= n as u64;
                 }
-                self.inner.write_vectored_at(&part, offset)?;
+                inner.write_vectored_at(&part, offset)?;
             }
-            return Err(self.fault("write", offset));
+            return Err(io_error(inner, "write", offset, eio()));
         }
-        self.inner.write_vectored_at(bufs, offset)
+        inner.write_vectored_at(bufs, offset)
     }
-    fn sync(&self) -> DeviceResult<()> {
+    fn sync(&self, inner: &D) -> DeviceResult<()> {
         if self.check(FaultOp::Sync, None).is_some() {
-            return Err(self.fault("sync", 0));
+            return Err(io_error(inner, "sync", 0, eio()));
         }
-        self.inner.sync()
+        inner.sync()
     }
-    fn reads_zeros(&self) -> bool {
-        self.inner.reads_zeros()
+    /// Zeros are written through the faults: a failing write fails them.
+    fn zero_range(&self, _inner: &D, _offset: u64, _len: u64) -> Option<DeviceResult<()>> {
+        None
     }
 }
 
@@ -608,82 +672,38 @@ impl Rendezvous {
             self.cv.notify_all();
             return true;
         }
-        let deadline = Instant::now() + self.timeout;
-        while s.generation == gen_here {
-            let now = Instant::now();
-            if now >= deadline {
-                s.waiting -= 1;
-                return false;
-            }
-            s = self
-                .cv
-                .wait_timeout(s, deadline - now)
-                .expect("Rendezvous lock poisoned")
-                .0;
+        let (mut s, waited) = self
+            .cv
+            .wait_timeout_while(s, self.timeout, |s| s.generation == gen_here)
+            .expect("Rendezvous lock poisoned");
+        if waited.timed_out() {
+            s.waiting -= 1;
+            return false;
         }
         true
     }
 }
 
 /// A device whose every write first waits on a shared [`Rendezvous`].
-#[derive(Debug)]
-pub struct BarrierDevice<D> {
-    inner: D,
-    rendezvous: Arc<Rendezvous>,
-}
+pub type BarrierDevice<D> = Wrapped<D, Arc<Rendezvous>>;
 
 impl<D: Device> BarrierDevice<D> {
     /// Wraps `inner`; its writes meet the others at `rendezvous`.
     pub fn new(inner: D, rendezvous: Arc<Rendezvous>) -> BarrierDevice<D> {
-        BarrierDevice { inner, rendezvous }
-    }
-    /// The wrapped device.
-    pub fn inner(&self) -> &D {
-        &self.inner
+        Wrapped::with_hook(inner, rendezvous)
     }
 }
 
-impl<D: Device> Device for BarrierDevice<D> {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn kind(&self) -> DeviceKind {
-        self.inner.kind()
-    }
-    fn size(&self) -> u64 {
-        self.inner.size()
-    }
-    fn alignment(&self) -> usize {
-        self.inner.alignment()
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
-        self.inner.read_at(buf, offset)
-    }
-    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
-        if !self.rendezvous.wait() {
-            return Err(DeviceError::Io {
-                device: self.inner.name().to_string(),
-                op: "write",
-                offset,
-                source: io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "barrier timeout: the other writers did not arrive within {:?}",
-                        self.rendezvous.timeout
-                    ),
-                ),
-            });
+impl<D: Device> Hook<D> for Arc<Rendezvous> {
+    fn write_vectored_at(&self, inner: &D, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        if !self.wait() {
+            let why = format!(
+                "barrier timeout: the other writers did not arrive within {:?}",
+                self.timeout
+            );
+            return Err(io_error(inner, "write", offset, timed_out(why)));
         }
-        self.inner.write_vectored_at(bufs, offset)
-    }
-    fn sync(&self) -> DeviceResult<()> {
-        self.inner.sync()
-    }
-    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
-        self.inner.zero_range(offset, len)
-    }
-    fn reads_zeros(&self) -> bool {
-        self.inner.reads_zeros()
+        inner.write_vectored_at(bufs, offset)
     }
 }
 
@@ -749,89 +769,42 @@ impl Gate {
     }
     /// Waits for the gate to be open; false on timeout.
     fn pass(&self) -> bool {
-        let mut open = self.open.lock().expect("Gate lock poisoned");
-        let deadline = Instant::now() + self.timeout;
-        while !*open {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            open = self
-                .cv
-                .wait_timeout(open, deadline - now)
-                .expect("Gate lock poisoned")
-                .0;
-        }
-        true
+        let open = self.open.lock().expect("Gate lock poisoned");
+        let (_open, waited) = self
+            .cv
+            .wait_timeout_while(open, self.timeout, |open| !*open)
+            .expect("Gate lock poisoned");
+        !waited.timed_out()
     }
 }
 
 /// A device whose writes wait until its [`Gate`] is open.
-#[derive(Debug)]
-pub struct GateDevice<D> {
-    inner: D,
-    gate: Arc<Gate>,
-}
+pub type GateDevice<D> = Wrapped<D, Arc<Gate>>;
 
 impl<D: Device> GateDevice<D> {
     /// Wraps `inner` behind `gate`.
     pub fn new(inner: D, gate: Arc<Gate>) -> GateDevice<D> {
-        GateDevice { inner, gate }
+        Wrapped::with_hook(inner, gate)
     }
     /// The gate (a shared handle).
     pub fn gate(&self) -> Arc<Gate> {
-        self.gate.clone()
-    }
-    /// The wrapped device.
-    pub fn inner(&self) -> &D {
-        &self.inner
+        self.hook.clone()
     }
 }
 
-impl<D: Device> Device for GateDevice<D> {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn kind(&self) -> DeviceKind {
-        self.inner.kind()
-    }
-    fn size(&self) -> u64 {
-        self.inner.size()
-    }
-    fn alignment(&self) -> usize {
-        self.inner.alignment()
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
-        self.inner.read_at(buf, offset)
-    }
-    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
-        self.gate.started.fetch_add(1, Ordering::SeqCst);
-        if !self.gate.pass() {
-            return Err(DeviceError::Io {
-                device: self.inner.name().to_string(),
-                op: "write",
-                offset,
-                source: io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "gate timeout: the gate stayed closed for {:?}",
-                        self.gate.timeout
-                    ),
-                ),
-            });
+impl<D: Device> Hook<D> for Arc<Gate> {
+    fn write_vectored_at(&self, inner: &D, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        if !self.pass() {
+            let why = format!(
+                "gate timeout: the gate stayed closed for {:?}",
+                self.timeout
+            );
+            return Err(io_error(inner, "write", offset, timed_out(why)));
         }
-        let r = self.inner.write_vectored_at(bufs, offset);
-        self.gate.done.fetch_add(1, Ordering::SeqCst);
+        let r = inner.write_vectored_at(bufs, offset);
+        self.done.fetch_add(1, Ordering::SeqCst);
         r
-    }
-    fn sync(&self) -> DeviceResult<()> {
-        self.inner.sync()
-    }
-    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
-        self.inner.zero_range(offset, len)
-    }
-    fn reads_zeros(&self) -> bool {
-        self.inner.reads_zeros()
     }
 }
 
@@ -969,9 +942,11 @@ impl Recorder {
 /// call and its record happen under the recorder's lock, so the log's
 /// order is the order the calls took effect on the wrapped devices. Only
 /// calls that succeed are recorded.
+pub type RecordingDevice<D> = Wrapped<D, Recording>;
+
+/// A [`RecordingDevice`]'s member number and the log it records into.
 #[derive(Debug)]
-pub struct RecordingDevice<D> {
-    inner: D,
+pub struct Recording {
     member: usize,
     recorder: Arc<Recorder>,
 }
@@ -979,41 +954,22 @@ pub struct RecordingDevice<D> {
 impl<D: Device> RecordingDevice<D> {
     /// Wraps `inner` as the next member of `recorder`.
     pub fn new(inner: D, recorder: &Arc<Recorder>) -> RecordingDevice<D> {
-        RecordingDevice {
-            inner,
+        let hook = Recording {
             member: recorder.register(),
             recorder: recorder.clone(),
-        }
+        };
+        Wrapped::with_hook(inner, hook)
     }
     /// The member number its events carry.
     pub fn member(&self) -> usize {
-        self.member
-    }
-    /// The wrapped device.
-    pub fn inner(&self) -> &D {
-        &self.inner
+        self.hook.member
     }
 }
 
-impl<D: Device> Device for RecordingDevice<D> {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn kind(&self) -> DeviceKind {
-        self.inner.kind()
-    }
-    fn size(&self) -> u64 {
-        self.inner.size()
-    }
-    fn alignment(&self) -> usize {
-        self.inner.alignment()
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
-        self.inner.read_at(buf, offset)
-    }
-    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+impl<D: Device> Hook<D> for Recording {
+    fn write_vectored_at(&self, inner: &D, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
         let mut log = self.recorder.lock();
-        self.inner.write_vectored_at(bufs, offset)?;
+        inner.write_vectored_at(bufs, offset)?;
         let data: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
         log.push(Recorded::Write {
             member: self.member,
@@ -1023,37 +979,34 @@ impl<D: Device> Device for RecordingDevice<D> {
         });
         Ok(())
     }
-    fn sync(&self) -> DeviceResult<()> {
+    fn sync(&self, inner: &D) -> DeviceResult<()> {
         let mut log = self.recorder.lock();
-        self.inner.sync()?;
+        inner.sync()?;
         log.push(Recorded::Sync {
             member: self.member,
         });
         Ok(())
     }
-    fn write_durable_at(&self, buf: &[u8], offset: u64) -> DeviceResult<()> {
+    fn write_durable_at(&self, inner: &D, buf: &[u8], offset: u64) -> Option<DeviceResult<()>> {
         let mut log = self.recorder.lock();
-        self.inner.write_durable_at(buf, offset)?;
-        log.push(Recorded::Write {
-            member: self.member,
-            offset,
-            data: buf.into(),
-            durable: true,
-        });
-        Ok(())
+        Some(inner.write_durable_at(buf, offset).map(|()| {
+            log.push(Recorded::Write {
+                member: self.member,
+                offset,
+                data: buf.into(),
+                durable: true,
+            });
+        }))
     }
-    fn zero_range(&self, offset: u64, len: u64) -> DeviceResult<()> {
+    fn zero_range(&self, inner: &D, offset: u64, len: u64) -> Option<DeviceResult<()>> {
         let mut log = self.recorder.lock();
-        self.inner.zero_range(offset, len)?;
-        log.push(Recorded::Zero {
-            member: self.member,
-            offset,
-            len,
-        });
-        Ok(())
-    }
-    fn reads_zeros(&self) -> bool {
-        self.inner.reads_zeros()
+        Some(inner.zero_range(offset, len).map(|()| {
+            log.push(Recorded::Zero {
+                member: self.member,
+                offset,
+                len,
+            });
+        }))
     }
 }
 
@@ -1069,46 +1022,40 @@ pub enum Event {
     Sync,
 }
 
-/// A device that logs writes and syncs in the order they happen.
-#[derive(Debug)]
-pub struct LogDevice<D> {
-    pub inner: D,
-    pub log: Mutex<Vec<Event>>,
-}
+/// A device that logs writes and syncs in the order they happen. It does
+/// not pass on the wrapped device's alignment or fresh zeros, and zeroes by
+/// writing (logged as writes).
+pub type LogDevice<D> = Wrapped<D, Mutex<Vec<Event>>>;
 
 impl<D: Device> LogDevice<D> {
+    /// Wraps `inner` with an empty log.
     pub fn new(inner: D) -> LogDevice<D> {
-        LogDevice {
-            inner,
-            log: Mutex::new(Vec::new()),
-        }
+        Wrapped::with_hook(inner, Mutex::new(Vec::new()))
     }
+    /// The events so far, in order.
     pub fn events(&self) -> Vec<Event> {
-        self.log.lock().unwrap().clone()
+        self.hook.lock().unwrap().clone()
     }
 }
 
-impl<D: Device> Device for LogDevice<D> {
-    fn name(&self) -> &str {
-        self.inner.name()
+impl<D: Device> Hook<D> for Mutex<Vec<Event>> {
+    fn alignment(&self, _inner: &D) -> usize {
+        crate::units::SECTOR
     }
-    fn kind(&self) -> DeviceKind {
-        self.inner.kind()
+    fn reads_zeros(&self, _inner: &D) -> bool {
+        false
     }
-    fn size(&self) -> u64 {
-        self.inner.size()
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
-        self.inner.read_at(buf, offset)
-    }
-    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
+    fn write_vectored_at(&self, inner: &D, bufs: &[IoSlice<'_>], offset: u64) -> DeviceResult<()> {
         let len = bufs.iter().map(|b| b.len() as u64).sum();
-        self.log.lock().unwrap().push(Event::Write(offset, len));
-        self.inner.write_vectored_at(bufs, offset)
+        self.lock().unwrap().push(Event::Write(offset, len));
+        inner.write_vectored_at(bufs, offset)
     }
-    fn sync(&self) -> DeviceResult<()> {
-        self.log.lock().unwrap().push(Event::Sync);
-        self.inner.sync()
+    fn sync(&self, inner: &D) -> DeviceResult<()> {
+        self.lock().unwrap().push(Event::Sync);
+        inner.sync()
+    }
+    fn zero_range(&self, _inner: &D, _offset: u64, _len: u64) -> Option<DeviceResult<()>> {
+        None
     }
 }
 

@@ -114,13 +114,28 @@ pub(crate) fn check_crc(
     Ok(())
 }
 
-/// Checks a format version: 0 is damage, above `max` is a newer format.
-pub(crate) fn check_version(
-    v: u64,
-    max: u64,
+/// Checks a field that has one right value: another is damage ("V,
+/// expected W").
+pub(crate) fn check_fixed<T: PartialEq + std::fmt::Display>(
+    v: T,
+    want: T,
     structure: &str,
     field: &'static str,
 ) -> Result<(), LayoutError> {
+    if v != want {
+        return Err(corrupt(structure, field, format!("{v}, expected {want}")));
+    }
+    Ok(())
+}
+
+/// Checks a format version: 0 is damage, above `max` is a newer format.
+pub(crate) fn check_version(
+    v: impl Into<u64>,
+    max: impl Into<u64>,
+    structure: &str,
+    field: &'static str,
+) -> Result<(), LayoutError> {
+    let (v, max) = (v.into(), max.into());
     if v == 0 {
         return Err(corrupt(structure, field, "0"));
     }

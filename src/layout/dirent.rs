@@ -179,6 +179,47 @@ pub struct DirectoryEntry {
     pub id: u32,
 }
 
+#[cfg(test)]
+impl FileEntry {
+    /// An empty file `name` in `parent`: no attributes, times, owners or
+    /// trustees (the tests' starting point).
+    pub(crate) fn blank(parent: u32, name: &str) -> FileEntry {
+        FileEntry {
+            parent,
+            attributes: 0,
+            name: name.into(),
+            created: DosTime(0),
+            owner: 0,
+            modified: DosTime(0),
+            modifier: 0,
+            length: 0,
+            first_block: NO_BLOCK,
+            trustees: [Trustee::default(); 6],
+            deleted: DosTime(0),
+            deleter: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+impl DirectoryEntry {
+    /// Directory `id` named `name` in `parent`: no times, owner, trustees
+    /// or inherited rights (the tests' starting point).
+    pub(crate) fn blank(parent: u32, name: &str, id: u32) -> DirectoryEntry {
+        DirectoryEntry {
+            parent,
+            attributes: ATTR_DIRECTORY,
+            name: name.into(),
+            created: DosTime(0),
+            owner: 0,
+            modified: DosTime(0),
+            trustees: [Trustee::default(); 8],
+            inherited_rights: 0,
+            id,
+        }
+    }
+}
+
 /// One 128-byte entry of the directory table.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -669,20 +710,7 @@ mod tests {
 
     #[test]
     fn name_corruption() {
-        let f = FileEntry {
-            parent: 0,
-            attributes: 0,
-            name: "A.TXT".into(),
-            created: DosTime(0),
-            owner: 0,
-            modified: DosTime(0),
-            modifier: 0,
-            length: 0,
-            first_block: NO_BLOCK,
-            trustees: [Trustee::default(); 6],
-            deleted: DosTime(0),
-            deleter: 0,
-        };
+        let f = FileEntry::blank(0, "A.TXT");
         let good = DirEntry::File(f).encode();
         let with = |edit: &dyn Fn(&mut [u8; 128])| {
             let mut b = good;
@@ -753,17 +781,7 @@ mod tests {
 
     #[test]
     fn directory_bit_decides_the_kind() {
-        let d = DirectoryEntry {
-            parent: 0,
-            attributes: ATTR_DIRECTORY,
-            name: "X".into(),
-            created: DosTime(0),
-            owner: 0,
-            modified: DosTime(0),
-            trustees: [Trustee::default(); 8],
-            inherited_rights: 0,
-            id: 1,
-        };
+        let d = DirectoryEntry::blank(0, "X", 1);
         let mut b = DirEntry::Directory(d).encode();
         assert!(matches!(
             DirEntry::decode(&b).unwrap(),

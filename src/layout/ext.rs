@@ -4,7 +4,8 @@
 use super::LayoutError;
 use super::SECTOR;
 use super::bytes::{
-    check_crc, check_version, corrupt, le16, le32, need, put16, put32, seal, unsupported,
+    check_crc, check_fixed, check_version, corrupt, le16, le32, need, put16, put32, seal,
+    unsupported,
 };
 use super::time::DosTime;
 use super::wib::{WIB_FIRST_SECTOR, WIB_SECTORS};
@@ -114,20 +115,9 @@ impl ExtHeader {
         }
         check_crc(b, 0, O_CRC, NAME, "CRC")?;
         let version = le16(b, O_VERSION);
-        check_version(
-            u64::from(version),
-            u64::from(FORMAT_VERSION),
-            NAME,
-            "format version",
-        )?;
+        check_version(version, FORMAT_VERSION, NAME, "format version")?;
         let size = le16(b, O_SIZE);
-        if size != EXT_HEADER_BYTES {
-            return Err(corrupt(
-                NAME,
-                "header size",
-                format!("{size}, expected 512"),
-            ));
-        }
+        check_fixed(size, EXT_HEADER_BYTES, NAME, "header size")?;
         let incompat = le32(b, O_INCOMPAT);
         if incompat & !INCOMPAT_KNOWN != 0 {
             return Err(unsupported(
@@ -141,21 +131,14 @@ impl ExtHeader {
             return Err(corrupt(NAME, "partition ID", "0"));
         }
         let wib_first_sector = le32(b, O_WIB_FIRST);
-        if wib_first_sector != WIB_FIRST_SECTOR {
-            return Err(corrupt(
-                NAME,
-                "write-intent first sector",
-                format!("{wib_first_sector}, expected {WIB_FIRST_SECTOR}"),
-            ));
-        }
+        check_fixed(
+            wib_first_sector,
+            WIB_FIRST_SECTOR,
+            NAME,
+            "write-intent first sector",
+        )?;
         let wib_sectors = le32(b, O_WIB_SECTORS);
-        if wib_sectors != WIB_SECTORS {
-            return Err(corrupt(
-                NAME,
-                "write-intent sectors",
-                format!("{wib_sectors}, expected {WIB_SECTORS}"),
-            ));
-        }
+        check_fixed(wib_sectors, WIB_SECTORS, NAME, "write-intent sectors")?;
         Ok(Some(ExtHeader {
             version,
             compat: le32(b, O_COMPAT),

@@ -4,7 +4,9 @@
 
 use std::collections::HashSet;
 
-use super::bytes::{check_crc, check_version, corrupt, crc32, le32, need, put32, seal};
+use super::bytes::{
+    check_crc, check_fixed, check_version, corrupt, crc32, le32, need, put32, seal,
+};
 use super::voltab::VOLTAB_SECTORS;
 use super::{LayoutError, SECTOR};
 
@@ -253,20 +255,9 @@ impl HotfixTableHeader {
             return Ok(None);
         }
         check_crc(b, 0, T_CRC, s, "CRC")?;
-        check_version(
-            u64::from(le32(b, T_VERSION)),
-            u64::from(TABLE_VERSION),
-            s,
-            "version",
-        )?;
+        check_version(le32(b, T_VERSION), TABLE_VERSION, s, "version")?;
         let unit_sectors = le32(b, T_UNIT);
-        if unit_sectors != UNIT_SECTORS {
-            return Err(corrupt(
-                s,
-                "unit sectors",
-                format!("{unit_sectors}, expected {UNIT_SECTORS}"),
-            ));
-        }
+        check_fixed(unit_sectors, UNIT_SECTORS, s, "unit sectors")?;
         let slots = le32(b, T_SLOTS);
         let used = le32(b, T_USED);
         let region_sectors = le32(b, T_REGION_SECTORS);

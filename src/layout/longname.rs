@@ -5,7 +5,9 @@
 //! from an earlier owner of the entry is recognised as stale.
 
 use super::LayoutError;
-use super::bytes::{check_crc, check_version, corrupt, le16, le32, need, put16, put32, seal};
+use super::bytes::{
+    check_crc, check_fixed, check_version, corrupt, le16, le32, need, put16, put32, seal,
+};
 use super::dirslot::{DIRENT_BYTES, MAX_DOS_NAME, PARENT_RESERVED_FIRST, valid_dos_name};
 
 /// First u32 of a long-name record.
@@ -242,12 +244,7 @@ impl LongNameRecord {
             return Err(corrupt(S, "kind", format!("{kind:#010x}")));
         }
         check_crc(b, 0, O_CRC, S, "CRC")?;
-        check_version(
-            u64::from(b[O_VERSION]),
-            u64::from(LONG_NAME_VERSION),
-            S,
-            "version",
-        )?;
+        check_version(b[O_VERSION], LONG_NAME_VERSION, S, "version")?;
         let entry = le32(b, O_ENTRY);
         let (seq, count) = (b[O_SEQ], b[O_COUNT]);
         let piece_len = usize::from(b[O_PIECE_LEN]);
@@ -302,13 +299,7 @@ impl LongNameRecord {
         } else {
             total_len - LONG_NAME_PIECE * (want_count - 1)
         };
-        if piece_len != want_piece {
-            return Err(corrupt(
-                S,
-                "piece length",
-                format!("{piece_len}, expected {want_piece}"),
-            ));
-        }
+        check_fixed(piece_len, want_piece, S, "piece length")?;
         Ok(LongNameRecord {
             entry,
             alias,

@@ -277,8 +277,8 @@ impl MirrorHeader {
 fn decode_ext(b: &[u8], member_ids: &[u32; MAX_MEMBERS]) -> Result<MirrorExt, LayoutError> {
     check_crc(b, 0, O_CRC, NAME, "CRC")?;
     check_version(
-        u64::from(le32(b, O_EXT_VERSION)),
-        u64::from(MIRROR_EXT_VERSION),
+        le32(b, O_EXT_VERSION),
+        MIRROR_EXT_VERSION,
         NAME,
         "extension version",
     )?;

@@ -131,12 +131,7 @@ impl WibHeader {
             return Err(corrupt(NAME, "magic", "not NWVOLWIB"));
         }
         check_crc(b, 0, O_CRC, NAME, "CRC")?;
-        check_version(
-            u64::from(le32(b, O_VERSION)),
-            u64::from(WIB_VERSION),
-            NAME,
-            "version",
-        )?;
+        check_version(le32(b, O_VERSION), WIB_VERSION, NAME, "version")?;
         let chunk_shift = le32(b, O_CHUNK_SHIFT);
         if !(WIB_MIN_CHUNK_SHIFT..64).contains(&chunk_shift) {
             return Err(corrupt(

@@ -316,6 +316,23 @@ mod tests {
         img[at..at + bytes.len()].copy_from_slice(bytes);
     }
 
+    /// The one signature probing `img` finds, as text.
+    fn only_signature(img: Vec<u8>) -> String {
+        let s = probe(&MemDevice::from_bytes(img)).expect("probe");
+        assert_eq!(s.len(), 1, "{s:?}");
+        s[0].to_string()
+    }
+
+    /// Boot code bytes where an MBR's first partition entry would be, that
+    /// look like one (boot flag `boot`, type `kind`).
+    fn entry_lookalike(img: &mut [u8], boot: u8, kind: u8) {
+        put(
+            img,
+            446,
+            &[boot, 1, 2, 3, kind, 5, 6, 7, 8, 0, 0, 0, 9, 0, 0, 0],
+        );
+    }
+
     fn mbr_image(size: usize, entries: &[(u8, u32, u32)]) -> Vec<u8> {
         let mut img = vec![0u8; size];
         for (i, &(t, start, n)) in entries.iter().enumerate() {
@@ -478,14 +495,8 @@ mod tests {
         let mut img = fat_boot(8192);
         put(&mut img, 54, b"FAT16   ");
         // Boot code bytes in the partition table area must not look like an MBR.
-        put(
-            &mut img,
-            446,
-            &[0, 1, 2, 3, 0x83, 5, 6, 7, 8, 0, 0, 0, 9, 0, 0, 0],
-        );
-        let s = probe(&MemDevice::from_bytes(img)).expect("probe");
-        assert_eq!(s.len(), 1, "{s:?}");
-        assert_eq!(s[0].to_string(), "a FAT16 file system");
+        entry_lookalike(&mut img, 0, 0x83);
+        assert_eq!(only_signature(img), "a FAT16 file system");
 
         let mut img = fat_boot(8192);
         put(&mut img, 54, b"FAT12   ");
@@ -504,14 +515,8 @@ mod tests {
         let mut img = fat_boot(8192);
         put(&mut img, 3, b"NTFS    ");
         img[16] = 0;
-        put(
-            &mut img,
-            446,
-            &[0x80, 1, 2, 3, 0x07, 5, 6, 7, 8, 0, 0, 0, 9, 0, 0, 0],
-        );
-        let s = probe(&MemDevice::from_bytes(img)).expect("probe");
-        assert_eq!(s.len(), 1, "{s:?}");
-        assert_eq!(s[0].to_string(), "an NTFS file system");
+        entry_lookalike(&mut img, 0x80, 0x07);
+        assert_eq!(only_signature(img), "an NTFS file system");
 
         // "FAT" without a BPB is not a FAT file system: an MBR whose boot
         // code happens to contain "FAT".

@@ -22,6 +22,10 @@ use super::OpenVolume;
 use super::fat::Fat;
 use super::index::Node;
 
+/// Chains of files kept for reading (`OpenVolume::chains`, filled with the
+/// chains a commit wrote) before the cache of them is emptied.
+pub(super) const CHAINS_KEPT: usize = 4096;
+
 /// When a commit closes by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitLimits {
@@ -61,6 +65,25 @@ pub(super) struct PendingFile {
     pub old_blocks: Vec<u32>,
     /// Entries reserved for a new file.
     pub new: Option<NewEntry>,
+    /// A file changed in place (`edit.rs`): its chain as the last commit
+    /// left it, whose blocks are never written again (empty for a file
+    /// written whole).
+    pub durable: Vec<u32>,
+    /// Its length as the last commit left it.
+    pub durable_len: u32,
+    /// The first position of `blocks` whose FAT entry changed.
+    pub from: usize,
+}
+
+impl PendingFile {
+    /// True when position `i` of the chain still holds the block the last
+    /// commit put there (a changed block moves to a new one, so a durable
+    /// block only ever sits at its own position).
+    pub fn shared(&self, i: usize) -> bool {
+        self.durable
+            .get(i)
+            .is_some_and(|&b| self.blocks.get(i) == Some(&b))
+    }
 }
 
 /// The open commit.
@@ -119,30 +142,78 @@ impl OpenVolume {
         let r = self.commit_files(&p.files, &mut entries_started);
         if r.is_err() && !entries_started {
             self.undo(p.files);
+        } else if r.is_ok() {
+            // Their chains are the FAT's now: kept for the next read.
+            for f in p.files {
+                if self.chains.len() < CHAINS_KEPT {
+                    self.chains.insert(f.index, f.blocks);
+                }
+            }
         }
         r
     }
 
     fn commit_files(&mut self, files: &[PendingFile], entries_started: &mut bool) -> Result<()> {
         let io = self.io.clone();
+        let bs = u64::from(self.vol.block_size);
+        // FAT entries: of blocks new in this commit (nothing durable
+        // points at them), and of blocks a file changed in place keeps
+        // whose links change (`edit.rs`).
+        let mut fresh: Vec<(u32, FatEntry)> = Vec::new();
+        let mut relinked: Vec<(u32, FatEntry)> = Vec::new();
+        for f in files {
+            let mut relinks = false;
+            for i in f.from.min(f.blocks.len())..f.blocks.len() {
+                let e = (
+                    f.blocks[i],
+                    FatEntry::Used {
+                        seq: i as u32,
+                        next: f.blocks.get(i + 1).copied(),
+                    },
+                );
+                if f.shared(i) {
+                    relinks = true;
+                    relinked.push(e);
+                } else {
+                    fresh.push(e);
+                }
+            }
+            // A file whose kept blocks are relinked and that is now
+            // shorter than its durable length needs: its entry first
+            // takes the new length on the old chain, so that no crash
+            // finds a chain too short for the length (however many of
+            // the relinks below reached the disk, the chain from the old
+            // first block is the old one or the new one).
+            let need = u64::from(f.durable_len).div_ceil(bs) as usize;
+            if relinks
+                && f.blocks.len() < need
+                && let Some(node) = self.index.get(f.index)
+            {
+                let mut e = node.dir_entry();
+                if let DirEntry::File(fe) = &mut e {
+                    fe.first_block = f.durable[0];
+                }
+                self.write_entry(f.index, &e)?;
+            }
+        }
         // Their data, and whatever was written before (directories made
         // for them), durable before anything points at it.
         io.barrier()?;
-        // All the chains in one go: consecutive files' blocks are
-        // consecutive, so the FAT goes out in a few runs, not a write (and
-        // a checksum) per file.
         // The directory table's growths link their blocks here too: their
         // free entries are durable now, and the links will be before the
         // entries written into them.
         let links = self.table.take_links();
-        let mut chains: Vec<(u32, FatEntry)> = files
-            .iter()
-            .flat_map(|f| Fat::chain_entries(&f.blocks, 0))
-            .collect();
-        chains.extend(links.iter().copied());
-        if let Err(e) = Fat::write_entries(&self.vol, io.as_ref(), &chains) {
+        fresh.extend(links.iter().copied());
+        if let Err(e) = Fat::write_entries(&self.vol, io.as_ref(), &fresh) {
             self.table.restore_links(links);
             return Err(e);
+        }
+        if !relinked.is_empty() {
+            // The new blocks' entries are durable before a kept block
+            // links to them: a crash leaves every chain whole, each
+            // position its old block or its new one.
+            io.barrier()?;
+            Fat::write_entries(&self.vol, io.as_ref(), &relinked)?;
         }
         for f in files {
             if let Some(p) = &f.new {
@@ -200,14 +271,21 @@ impl OpenVolume {
     fn undo(&mut self, files: Vec<PendingFile>) {
         for f in files.into_iter().rev() {
             self.index.remove(f.index);
-            if let Some(old) = f.old {
+            if let Some(old) = f.old.clone() {
                 let _ = self.index.insert(old);
             }
             if let Some(p) = &f.new {
                 self.table.give_back(&p.slots());
             }
+            // Only the blocks of this commit: a file changed in place
+            // keeps the ones its last commit holds.
+            let fresh: Vec<u32> = (0..f.blocks.len())
+                .filter(|&i| !f.shared(i))
+                .map(|i| f.blocks[i])
+                .collect();
+            self.chains.remove(&f.index);
             if let Ok(fat) = self.fat_mut() {
-                fat.release(&f.blocks);
+                fat.release(&fresh);
             }
         }
     }

@@ -22,7 +22,7 @@ const RUN_BYTES: usize = 1 << 20;
 
 /// The error for a file over 4 GiB - 1.
 pub fn too_big(what: &str, bytes: Option<u64>) -> Error {
-    Error::Invalid(format!(
+    Error::FileTooBig(format!(
         "{what}: {} than NetWare's largest file, 4 GiB - 1 = {MAX_FILE_BYTES} bytes (file lengths are 32-bit)",
         match bytes {
             Some(b) => format!("{b} bytes is more"),
@@ -214,14 +214,7 @@ impl OpenVolume {
             buf[n..need * bs].fill(0);
             let got = self.alloc_blocks(need, blocks.last().copied())?;
             blocks.extend_from_slice(&got);
-            let mut i = 0;
-            while i < got.len() {
-                let run = self.vol.run_len(&got[i..]);
-                let (g, off) = self.vol.block_location(got[i])?;
-                self.io
-                    .write(g, self.vol.block_size, off, &buf[i * bs..(i + run) * bs])?;
-                i += run;
-            }
+            self.write_blocks(&got, &buf[..need * bs])?;
             total += n as u64;
             if n < chunk {
                 return Ok(total);
@@ -310,6 +303,7 @@ impl OpenVolume {
         times: FileTimes,
     ) -> Result<Written> {
         let io = self.io.clone();
+        self.chains.remove(&existing.unwrap_or(u32::MAX));
         let first_block = blocks.first().copied().unwrap_or(NO_BLOCK);
         let length = length as u32;
         match (existing, new) {
@@ -344,6 +338,9 @@ impl OpenVolume {
                         old: Some(old),
                         old_blocks,
                         new: None,
+                        durable: Vec::new(),
+                        durable_len: 0,
+                        from: 0,
                     },
                     u64::from(length),
                 );
@@ -385,6 +382,9 @@ impl OpenVolume {
                         old: None,
                         old_blocks: Vec::new(),
                         new: Some(p),
+                        durable: Vec::new(),
+                        durable_len: 0,
+                        from: 0,
                     },
                     u64::from(length),
                 );

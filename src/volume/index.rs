@@ -375,37 +375,16 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::dirent::{NO_BLOCK, Trustee};
 
     fn file(parent: u32, name: &str, deleted: u32) -> Item {
         Item::File(FileEntry {
-            parent,
-            attributes: 0,
-            name: name.into(),
-            created: DosTime(0),
-            owner: 0,
-            modified: DosTime(0),
-            modifier: 0,
-            length: 0,
-            first_block: NO_BLOCK,
-            trustees: [Trustee::default(); 6],
             deleted: DosTime(deleted),
-            deleter: 0,
+            ..FileEntry::blank(parent, name)
         })
     }
 
     fn dir(parent: u32, name: &str, id: u32) -> Item {
-        Item::Dir(DirectoryEntry {
-            parent,
-            attributes: crate::layout::dirent::ATTR_DIRECTORY,
-            name: name.into(),
-            created: DosTime(0),
-            owner: 0,
-            modified: DosTime(0),
-            trustees: [Trustee::default(); 8],
-            inherited_rights: 0,
-            id,
-        })
+        Item::Dir(DirectoryEntry::blank(parent, name, id))
     }
 
     fn entry(i: &Item) -> DirEntry {

@@ -5,6 +5,7 @@
 pub mod checksum;
 pub mod commit;
 pub mod dirtable;
+pub mod edit;
 pub mod fat;
 pub mod file;
 pub mod index;

@@ -48,6 +48,8 @@ pub struct OpenVolume {
     pub(super) pending: super::commit::Pending,
     /// When a commit closes by itself.
     pub(super) limits: super::commit::CommitLimits,
+    /// Chains of files read or changed in place, by entry index (`edit.rs`).
+    pub(super) chains: std::collections::HashMap<u32, Vec<u32>>,
 }
 
 impl OpenVolume {
@@ -77,6 +79,7 @@ impl OpenVolume {
             mode,
             pending: Default::default(),
             limits: Default::default(),
+            chains: Default::default(),
         })
     }
 
@@ -284,6 +287,38 @@ impl OpenVolume {
     /// Writes many table entries (both copies), a write per block.
     pub(super) fn write_entries(&self, entries: &[(u32, DirEntry)]) -> Result<()> {
         self.table.write_many(&self.vol, self.io.as_ref(), entries)
+    }
+
+    /// Reads whole blocks (in runs of contiguous ones) into `out`.
+    pub(super) fn read_blocks(&self, blocks: &[u32], out: &mut [u8]) -> Result<()> {
+        let bs = self.vol.block_size as usize;
+        let mut i = 0;
+        while i < blocks.len() {
+            let run = self.vol.run_len(&blocks[i..]);
+            let (g, off) = self.vol.block_location(blocks[i])?;
+            self.io.read(
+                g,
+                self.vol.block_size,
+                off,
+                &mut out[i * bs..(i + run) * bs],
+            )?;
+            i += run;
+        }
+        Ok(())
+    }
+
+    /// Writes whole blocks (in runs of contiguous ones) from `data`.
+    pub(super) fn write_blocks(&self, blocks: &[u32], data: &[u8]) -> Result<()> {
+        let bs = self.vol.block_size as usize;
+        let mut i = 0;
+        while i < blocks.len() {
+            let run = self.vol.run_len(&blocks[i..]);
+            let (g, off) = self.vol.block_location(blocks[i])?;
+            self.io
+                .write(g, self.vol.block_size, off, &data[i * bs..(i + run) * bs])?;
+            i += run;
+        }
+        Ok(())
     }
 
     /// Writes one table entry (both copies).

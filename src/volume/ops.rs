@@ -33,6 +33,20 @@ pub struct Removed {
     pub blocks: u64,
 }
 
+/// How many long-name records entry `idx` named `dos` needs for `long`
+/// (none without a long name); a long name they cannot hold is a bad
+/// `name`.
+fn long_records(idx: u32, dos: &str, long: Option<&str>, name: &str) -> Result<usize> {
+    let Some(l) = long else {
+        return Ok(0);
+    };
+    let records = LongNameRecord::split(idx, dos, l).map_err(|e| Error::BadName {
+        name: crate::volume::names::shown(name).into_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(records.len())
+}
+
 impl OpenVolume {
     /// Takes `n` free blocks near `near`; when too few are free, purges
     /// deleted files oldest first until they are. "no space left on VOL"
@@ -58,19 +72,25 @@ impl OpenVolume {
         if need <= free {
             return Ok(());
         }
-        let deleted: u64 = self
-            .index
-            .nodes()
-            .filter(|n| n.is_deleted())
-            .map(|n| match &n.item {
-                Item::File(f) => u64::from(f.length).div_ceil(bs),
-                _ => 0,
-            })
-            .sum();
+        let deleted = self.deleted_blocks();
         if need > free + deleted {
             return Err(Error::NoSpace(self.vol.name.clone()));
         }
         Ok(())
+    }
+
+    /// Blocks held by deleted (salvageable) files: space a write can have,
+    /// since they are purged, oldest first, when it runs out.
+    pub(super) fn deleted_blocks(&self) -> u64 {
+        let bs = u64::from(self.vol.block_size);
+        self.index
+            .nodes()
+            .filter(|n| n.is_deleted())
+            .map(|n| match &n.item {
+                Item::File(f) => u64::from(f.length).div_ceil(bs),
+                Item::Dir(_) => 0,
+            })
+            .sum()
     }
 
     /// Purges the deleted file deleted longest ago; false when there is
@@ -171,15 +191,7 @@ impl OpenVolume {
         own: Option<u32>,
     ) -> Result<NewEntry> {
         let (dos, long) = self.names_for(dir_id, name, own)?;
-        let records = match &long {
-            Some(l) => LongNameRecord::split(0, &dos, l)
-                .map_err(|e| Error::BadName {
-                    name: crate::volume::names::shown(name).into_owned(),
-                    reason: e.to_string(),
-                })?
-                .len(),
-            None => 0,
-        };
+        let records = long_records(0, &dos, long.as_deref(), name)?;
         let slots = self.reserve_entries(1 + records)?;
         Ok(NewEntry {
             index: slots[0],
@@ -396,6 +408,9 @@ impl OpenVolume {
     /// level after one more: a tree of any size costs one barrier per
     /// depth, not two or three.
     fn purge_levels(&mut self, levels: &[Vec<u32>]) -> Result<Removed> {
+        for i in levels.iter().flatten() {
+            self.chains.remove(i);
+        }
         let mut r = Removed::default();
         // Freed after the next barrier.
         let mut slots: Vec<u32> = Vec::new();
@@ -611,15 +626,7 @@ impl OpenVolume {
             return Ok(());
         }
         let (dos, long) = self.names_for(dest, name, Some(idx))?;
-        let records = match &long {
-            Some(l) => LongNameRecord::split(idx, &dos, l)
-                .map_err(|e| Error::BadName {
-                    name: crate::volume::names::shown(name).into_owned(),
-                    reason: e.to_string(),
-                })?
-                .len(),
-            None => 0,
-        };
+        let records = long_records(idx, &dos, long.as_deref(), name)?;
         let new_slots = self.reserve_entries(records)?;
         if let Err(e) = self.settle_links() {
             self.table.give_back(&new_slots);

@@ -13,6 +13,7 @@ mod checksum_api;
 mod checksum_upkeep;
 mod commit;
 mod delete;
+mod edit;
 mod index;
 mod limits;
 mod names_paths;

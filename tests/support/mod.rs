@@ -21,6 +21,7 @@ pub mod campaign;
 pub mod corpus;
 pub mod engine;
 pub mod files;
+pub mod mount;
 pub mod nbd;
 pub mod netware;
 

@@ -79,6 +79,7 @@ impl FileDevice {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{rw_create, scratch};
     use super::super::{FileDevice, OpenOptions};
     use crate::device::Device;
     use crate::device::aligned::AlignedBuf;
@@ -86,13 +87,10 @@ mod tests {
 
     #[test]
     fn direct_image_with_unaligned_buffers() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("d.img");
+        let (_dir, p) = scratch("d.img");
         let opts = OpenOptions {
-            write: true,
-            create_size: Some(1 << 20),
             direct: true,
-            read_lock: false,
+            ..rw_create(1 << 20)
         };
         let d = match FileDevice::open(&p, &opts) {
             Ok(d) => d,

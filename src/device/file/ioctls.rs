@@ -7,36 +7,25 @@ use std::os::fd::AsRawFd;
 
 use crate::units::SECTOR;
 
-// ioctl numbers libc does not define (see linux/fs.h).
-#[cfg(any(
+// ioctl numbers libc does not define (see linux/fs.h and asm/ioctl.h).
+/// These architectures put the ioctl direction at bit 29 and give "no
+/// data" a bit of its own; the others put it at bit 30.
+const DIR_AT_29: bool = cfg!(any(
     target_arch = "powerpc",
     target_arch = "powerpc64",
     target_arch = "mips",
     target_arch = "mips64",
     target_arch = "sparc",
     target_arch = "sparc64"
-))]
-mod numbers {
-    /// _IOR(0x12, 114, size_t)
-    pub const BLKGETSIZE64: u64 = (2 << 29) | (8 << 16) | (0x12 << 8) | 114;
-    /// _IO(0x12, 127)
-    pub const BLKZEROOUT: u64 = (1 << 29) | (0x12 << 8) | 127;
-}
-#[cfg(not(any(
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "mips",
-    target_arch = "mips64",
-    target_arch = "sparc",
-    target_arch = "sparc64"
-)))]
-mod numbers {
-    /// _IOR(0x12, 114, size_t)
-    pub const BLKGETSIZE64: u64 = (2 << 30) | (8 << 16) | (0x12 << 8) | 114;
-    /// _IO(0x12, 127)
-    pub const BLKZEROOUT: u64 = (0x12 << 8) | 127;
-}
-use numbers::{BLKGETSIZE64, BLKZEROOUT};
+));
+/// Direction bits of `_IO`.
+const IOC_NONE: u64 = if DIR_AT_29 { 1 << 29 } else { 0 };
+/// Direction bits of `_IOR`.
+const IOC_READ: u64 = if DIR_AT_29 { 2 << 29 } else { 2 << 30 };
+/// _IOR(0x12, 114, size_t)
+const BLKGETSIZE64: u64 = IOC_READ | (8 << 16) | (0x12 << 8) | 114;
+/// _IO(0x12, 127)
+const BLKZEROOUT: u64 = IOC_NONE | (0x12 << 8) | 127;
 
 /// A block device's size in bytes and the alignment its direct I/O needs
 /// (its logical sector size, 512 when it does not say).
@@ -75,5 +64,15 @@ pub(super) fn zero_out(file: &File, offset: u64, len: u64) -> io::Result<()> {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    fn numbers_match_linux_headers() {
+        assert_eq!(super::BLKGETSIZE64, 0x8008_1272);
+        assert_eq!(super::BLKZEROOUT, 0x127f);
     }
 }

@@ -87,15 +87,13 @@ pub(super) fn lock(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::rw_create;
+    use super::super::tests::new_image;
     use super::super::{FileDevice, OpenOptions};
     use crate::device::{Device, DeviceError};
 
     #[test]
     fn second_writer_is_busy_reader_is_not() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(8192)).expect("create");
+        let (_dir, p, d) = new_image(8192);
         let e = FileDevice::open(&p, &OpenOptions::read_write()).unwrap_err();
         assert!(matches!(e, DeviceError::Locked { .. }), "{e}");
         assert!(e.to_string().contains("holds it open for writing"), "{e}");

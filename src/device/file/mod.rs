@@ -278,11 +278,25 @@ mod tests {
         }
     }
 
+    /// The path `name` in a fresh temporary folder; the folder goes when
+    /// the returned guard drops.
+    pub(super) fn scratch(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join(name);
+        (dir, p)
+    }
+
+    /// A new image of `size` bytes in a fresh temporary folder, open for
+    /// writing.
+    pub(super) fn new_image(size: u64) -> (tempfile::TempDir, std::path::PathBuf, FileDevice) {
+        let (dir, p) = scratch("a.img");
+        let d = FileDevice::open(&p, &rw_create(size)).expect("create");
+        (dir, p, d)
+    }
+
     #[test]
     fn out_of_range_and_read_only() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(8192)).expect("create");
+        let (_dir, p, d) = new_image(8192);
         let mut b = [0u8; 512];
         assert!(matches!(
             d.read_at(&mut b, 8192 - 511),

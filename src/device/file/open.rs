@@ -292,15 +292,13 @@ impl FileDevice {
 #[cfg(test)]
 mod tests {
     use super::super::is_block_device;
-    use super::super::tests::rw_create;
+    use super::super::tests::{new_image, rw_create, scratch};
     use super::*;
     use crate::device::{Device, DeviceError, DeviceKind};
 
     #[test]
     fn create_sparse_image_reads_zeros() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(1 << 20)).expect("create");
+        let (_dir, p, d) = new_image(1 << 20);
         assert_eq!(d.size(), 1 << 20);
         assert_eq!(d.kind(), DeviceKind::Image);
         assert!(d.reads_zeros());
@@ -325,8 +323,7 @@ mod tests {
 
     #[test]
     fn missing_without_size_says_give_size() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("none.img");
+        let (_dir, p) = scratch("none.img");
         let e = FileDevice::open(&p, &OpenOptions::read_write()).unwrap_err();
         assert!(matches!(e, DeviceError::NoSuchImage { .. }));
         let msg = e.to_string();
@@ -337,8 +334,7 @@ mod tests {
 
     #[test]
     fn wrong_size_is_unusable() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
+        let (_dir, p) = scratch("a.img");
         drop(FileDevice::open(&p, &rw_create(1 << 20)).expect("create"));
         let e = FileDevice::open(&p, &rw_create(2 << 20)).unwrap_err();
         let msg = e.to_string();
@@ -351,8 +347,7 @@ mod tests {
 
     #[test]
     fn bad_create_size() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
+        let (_dir, p) = scratch("a.img");
         assert!(matches!(
             FileDevice::open(&p, &rw_create(1000)),
             Err(DeviceError::Unusable { .. })
@@ -363,8 +358,7 @@ mod tests {
 
     #[test]
     fn odd_size_rounds_down() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("odd.img");
+        let (_dir, p) = scratch("odd.img");
         std::fs::write(&p, vec![0u8; 1500]).expect("write");
         let d = FileDevice::open(&p, &OpenOptions::read_only()).expect("open");
         assert_eq!(d.size(), 1024);

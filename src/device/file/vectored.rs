@@ -21,7 +21,38 @@ fn iov_max() -> usize {
     })
 }
 
+/// What one call of the pwritev family returned: the bytes written, `None`
+/// when a signal interrupted it (call again), or why it failed (no bytes
+/// taken counts as a failure: the loop would not end).
+fn written(r: isize) -> io::Result<Option<usize>> {
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() == io::ErrorKind::Interrupted {
+            return Ok(None);
+        }
+        return Err(e);
+    }
+    if r == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "the device accepted no bytes",
+        ));
+    }
+    Ok(Some(r as usize))
+}
+
 impl FileDevice {
+    /// `off` as the kernel's file offset, for a write there.
+    fn write_offset(&self, off: u64) -> DeviceResult<libc::off_t> {
+        libc::off_t::try_from(off).map_err(|_| {
+            self.io_err(
+                "write",
+                off,
+                io::Error::new(io::ErrorKind::InvalidInput, "offset too large"),
+            )
+        })
+    }
+
     /// pread loop into `buf` at `offset` (no range or alignment handling).
     pub(super) fn pread_exact(&self, buf: &mut [u8], offset: u64) -> DeviceResult<()> {
         let want = buf.len();
@@ -65,13 +96,7 @@ impl FileDevice {
                 continue;
             }
             let cnt = (iovs.len() - idx).min(max);
-            let Ok(loff) = libc::off_t::try_from(off) else {
-                return Err(self.io_err(
-                    "write",
-                    off,
-                    io::Error::new(io::ErrorKind::InvalidInput, "offset too large"),
-                ));
-            };
+            let loff = self.write_offset(off)?;
             // SAFETY: iovs[idx..idx+cnt] are valid iovecs over live buffers
             // borrowed for the duration of this call.
             let r = unsafe {
@@ -82,21 +107,11 @@ impl FileDevice {
                     loff,
                 )
             };
-            if r < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(self.io_err("write", off, e));
-            }
-            if r == 0 {
-                return Err(self.io_err(
-                    "write",
-                    off,
-                    io::Error::new(io::ErrorKind::WriteZero, "the device accepted no bytes"),
-                ));
-            }
-            let mut n = r as usize;
+            let mut n = match written(r) {
+                Ok(Some(n)) => n,
+                Ok(None) => continue,
+                Err(e) => return Err(self.io_err("write", off, e)),
+            };
             off += n as u64;
             while n > 0 && idx < iovs.len() {
                 let l = iovs[idx].iov_len;
@@ -190,36 +205,23 @@ impl FileDevice {
                 iov_len: buf.len() - done,
             };
             let off = offset + done as u64;
-            let Ok(loff) = libc::off_t::try_from(off) else {
-                return Err(self.io_err(
-                    "write",
-                    off,
-                    io::Error::new(io::ErrorKind::InvalidInput, "offset too large"),
-                ));
-            };
+            let loff = self.write_offset(off)?;
             // SAFETY: one valid iovec over `buf`, borrowed for the call.
             let r =
                 unsafe { libc::pwritev2(self.file.as_raw_fd(), &iov, 1, loff, libc::RWF_DSYNC) };
-            if r < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                if done == 0 && errno_is(&e, &[libc::ENOSYS, libc::EOPNOTSUPP, libc::EINVAL]) {
+            match written(r) {
+                Ok(Some(n)) => done += n,
+                Ok(None) => continue,
+                Err(e)
+                    if done == 0
+                        && errno_is(&e, &[libc::ENOSYS, libc::EOPNOTSUPP, libc::EINVAL]) =>
+                {
                     // An old kernel: the ordinary way.
                     self.write_at(buf, offset)?;
                     return self.sync();
                 }
-                return Err(self.io_err("write", off, e));
+                Err(e) => return Err(self.io_err("write", off, e)),
             }
-            if r == 0 {
-                return Err(self.io_err(
-                    "write",
-                    off,
-                    io::Error::new(io::ErrorKind::WriteZero, "the device accepted no bytes"),
-                ));
-            }
-            done += r as usize;
         }
         Ok(())
     }
@@ -227,17 +229,14 @@ impl FileDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::super::FileDevice;
-    use super::super::tests::rw_create;
+    use super::super::tests::new_image;
     use super::iov_max;
     use crate::device::{Device, DeviceError};
     use std::io::IoSlice;
 
     #[test]
     fn short_read_on_truncated_image() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(8192)).expect("create");
+        let (_dir, p, d) = new_image(8192);
         // Another program truncates the image under us.
         std::fs::OpenOptions::new()
             .write(true)
@@ -262,9 +261,7 @@ mod tests {
 
     #[test]
     fn vectored_write_many_slices() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(4 << 20)).expect("create");
+        let (_dir, _, d) = new_image(4 << 20);
         // More slices than IOV_MAX, of odd sizes, some empty.
         let n = iov_max() * 2 + 17;
         let data: Vec<Vec<u8>> = (0..n)

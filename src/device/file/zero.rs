@@ -73,15 +73,12 @@ impl FileDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::super::FileDevice;
-    use super::super::tests::rw_create;
+    use super::super::tests::new_image;
     use crate::device::Device;
 
     #[test]
     fn zero_range_punches_holes() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.img");
-        let d = FileDevice::open(&p, &rw_create(1 << 20)).expect("create");
+        let (_dir, _, d) = new_image(1 << 20);
         d.write_at(&vec![0xabu8; 1 << 20], 0).expect("fill");
         d.zero_range(4096, 65536).expect("zero");
         d.zero_range(100, 3).expect("zero unaligned");

@@ -144,12 +144,7 @@ impl VolumeTable {
         let mut records = Vec::new();
         if nwvol {
             check_crc(b, VTX_OFFSET, O_VTX_CRC2, s, "extension CRC")?;
-            check_version(
-                u64::from(le32(b, O_VTX_VERSION)),
-                u64::from(VTX_VERSION),
-                s,
-                "extension version",
-            )?;
+            check_version(le32(b, O_VTX_VERSION), VTX_VERSION, s, "extension version")?;
             let want = le32(b, O_VTX_CRC1);
             let got = crc32(&b[..VTX_OFFSET]);
             if want != got {

@@ -2,13 +2,14 @@
 //! what the volume keeps besides NetWare's structures (block checksums).
 
 use super::super::LayoutError;
-use super::super::bytes::{check_version, corrupt, le16, le32, need, put16, put32, unsupported};
+use super::super::bytes::{
+    check_fixed, check_version, corrupt, le16, le32, need, put16, put32, unsupported,
+};
 
-use super::name::volume_name_char;
-use super::segment::S_NAME_FIELD;
+use super::name::{put_stored_name, stored_name, volume_name_char};
 use super::{
-    CHECKSUM_ALGO_CRC32, CHECKSUM_ENTRY_BYTES, MAX_VOLUME_NAME, MIN_VOLUME_NAME,
-    RECORD_KIND_CHECKSUMS, RECORD_VERSION, VOLUME_RECORD_BYTES,
+    CHECKSUM_ALGO_CRC32, CHECKSUM_ENTRY_BYTES, RECORD_KIND_CHECKSUMS, RECORD_VERSION,
+    VOLUME_RECORD_BYTES,
 };
 
 // Volume extension record offsets.
@@ -50,10 +51,7 @@ impl VolumeRecord {
     /// The record's 64 bytes.
     pub fn encode(&self) -> [u8; VOLUME_RECORD_BYTES] {
         let mut b = [0u8; VOLUME_RECORD_BYTES];
-        let name = self.name.as_bytes();
-        let n = name.len().min(S_NAME_FIELD);
-        b[R_NAME_LEN] = n as u8;
-        b[R_NAME..R_NAME + n].copy_from_slice(&name[..n]);
+        put_stored_name(&mut b, R_NAME_LEN, R_NAME, &self.name);
         match self.kind {
             RecordKind::BlockChecksums => {
                 put16(&mut b, R_KIND, RECORD_KIND_CHECKSUMS);
@@ -73,19 +71,11 @@ impl VolumeRecord {
     pub fn decode(b: &[u8]) -> Result<VolumeRecord, LayoutError> {
         let s = "volume extension record";
         let b = need(b, VOLUME_RECORD_BYTES, s)?;
-        let len = usize::from(b[R_NAME_LEN]);
-        if !(MIN_VOLUME_NAME..=MAX_VOLUME_NAME).contains(&len) {
-            return Err(corrupt(
-                s,
-                "name length",
-                format!("{len}, expected {MIN_VOLUME_NAME}-{MAX_VOLUME_NAME}"),
-            ));
-        }
-        let raw = &b[R_NAME..R_NAME + len];
+        let raw = stored_name(b, R_NAME_LEN, R_NAME, s)?;
         if let Some(&c) = raw.iter().find(|&&c| !volume_name_char(c)) {
             return Err(corrupt(s, "name", format!("byte {c:#04x} is not allowed")));
         }
-        if b[R_NAME + len..R_KIND].iter().any(|&c| c != 0) {
+        if b[R_NAME + raw.len()..R_KIND].iter().any(|&c| c != 0) {
             return Err(corrupt(s, "name", "not zero padded"));
         }
         let kind = le16(b, R_KIND);
@@ -95,12 +85,7 @@ impl VolumeRecord {
             }
             return Err(unsupported(s, "kind", kind.to_string()));
         }
-        check_version(
-            u64::from(le16(b, R_VERSION)),
-            u64::from(RECORD_VERSION),
-            s,
-            "record version",
-        )?;
+        check_version(le16(b, R_VERSION), RECORD_VERSION, s, "record version")?;
         let flags = le32(b, R_FLAGS);
         if flags != 0 {
             return Err(unsupported(s, "flags", format!("{flags:#x}")));
@@ -113,13 +98,7 @@ impl VolumeRecord {
             return Err(unsupported(s, "algorithm", algo.to_string()));
         }
         let entry = le32(b, R_ENTRY_BYTES);
-        if entry != CHECKSUM_ENTRY_BYTES {
-            return Err(corrupt(
-                s,
-                "entry size",
-                format!("{entry}, expected {CHECKSUM_ENTRY_BYTES}"),
-            ));
-        }
+        check_fixed(entry, CHECKSUM_ENTRY_BYTES, s, "entry size")?;
         if b[R_ENTRY_BYTES + 4..].iter().any(|&c| c != 0) {
             return Err(corrupt(s, "reserved", "not zero"));
         }

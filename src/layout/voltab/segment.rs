@@ -5,16 +5,12 @@ use super::super::LayoutError;
 use super::super::SECTOR;
 use super::super::bytes::{corrupt, le16, le32, need, put16, put32};
 
-use super::name::volume_name_char;
-use super::{
-    MAX_VOLUME_NAME, MIN_VOLUME_NAME, SEGMENT_ENTRY_BYTES, SEGMENT_SECTOR_BIAS, VOLTAB_SECTORS,
-    validate_volume_name,
-};
+use super::name::{put_stored_name, stored_name, volume_name_char};
+use super::{SEGMENT_ENTRY_BYTES, SEGMENT_SECTOR_BIAS, VOLTAB_SECTORS, validate_volume_name};
 
 // Segment entry offsets.
 const S_NAME_LEN: usize = 0;
-const S_NAME: usize = 1;
-pub(super) const S_NAME_FIELD: usize = 19;
+const S_NAME: usize = 1; // 19 bytes: name::NAME_FIELD
 const S_SEGMENT: usize = 22;
 const S_FIRST_SECTOR: usize = 24;
 const S_SECTORS: usize = 28;
@@ -100,10 +96,7 @@ impl SegmentEntry {
     /// The entry's 60 bytes.
     pub fn encode(&self) -> [u8; SEGMENT_ENTRY_BYTES] {
         let mut b = [0u8; SEGMENT_ENTRY_BYTES];
-        let name = self.name.as_bytes();
-        let n = name.len().min(S_NAME_FIELD);
-        b[S_NAME_LEN] = n as u8;
-        b[S_NAME..S_NAME + n].copy_from_slice(&name[..n]);
+        put_stored_name(&mut b, S_NAME_LEN, S_NAME, &self.name);
         put16(&mut b, S_SEGMENT, self.segment);
         put32(&mut b, S_FIRST_SECTOR, self.first_sector);
         put32(&mut b, S_SECTORS, self.sectors);
@@ -120,15 +113,7 @@ impl SegmentEntry {
     pub fn decode(b: &[u8]) -> Result<SegmentEntry, LayoutError> {
         let s = "volume table entry";
         let b = need(b, SEGMENT_ENTRY_BYTES, s)?;
-        let len = usize::from(b[S_NAME_LEN]);
-        if !(MIN_VOLUME_NAME..=MAX_VOLUME_NAME).contains(&len) {
-            return Err(corrupt(
-                s,
-                "name length",
-                format!("{len}, expected {MIN_VOLUME_NAME}-{MAX_VOLUME_NAME}"),
-            ));
-        }
-        let raw = &b[S_NAME..S_NAME + len];
+        let raw = stored_name(b, S_NAME_LEN, S_NAME, s)?;
         if let Some(&c) = raw.iter().find(|&&c| !volume_name_char(c)) {
             return Err(corrupt(
                 s,
@@ -193,6 +178,17 @@ impl SegmentEntry {
                 ),
             ));
         }
+        // A block number of the segment's volume: below its block count.
+        let in_volume = |block: u32, field: &'static str| {
+            if block >= self.total_blocks {
+                let why = format!(
+                    "{block}, not below the volume's {} blocks",
+                    self.total_blocks
+                );
+                return Err(corrupt(s, field, why));
+            }
+            Ok(())
+        };
         let blocks = self.blocks();
         if blocks == 0 {
             return Err(corrupt(
@@ -205,16 +201,7 @@ impl SegmentEntry {
                 ),
             ));
         }
-        if self.first_block >= self.total_blocks {
-            return Err(corrupt(
-                s,
-                "first block",
-                format!(
-                    "{}, not below the volume's {} blocks",
-                    self.first_block, self.total_blocks
-                ),
-            ));
-        }
+        in_volume(self.first_block, "first block")?;
         if blocks > self.total_blocks - self.first_block {
             return Err(corrupt(
                 s,
@@ -225,26 +212,8 @@ impl SegmentEntry {
                 ),
             ));
         }
-        if self.dir_block >= self.total_blocks {
-            return Err(corrupt(
-                s,
-                "directory block",
-                format!(
-                    "{}, not below the volume's {} blocks",
-                    self.dir_block, self.total_blocks
-                ),
-            ));
-        }
-        if self.dir_copy_block >= self.total_blocks {
-            return Err(corrupt(
-                s,
-                "directory copy block",
-                format!(
-                    "{}, not below the volume's {} blocks",
-                    self.dir_copy_block, self.total_blocks
-                ),
-            ));
-        }
+        in_volume(self.dir_block, "directory block")?;
+        in_volume(self.dir_copy_block, "directory copy block")?;
         Ok(())
     }
 }
