@@ -238,6 +238,61 @@ pub fn resume_plan(sys: &Assembly, g: &MirrorGroup, id: u32) -> Result<(Remirror
     })
 }
 
+/// An image file given to a resume that was cut short (see
+/// [`crate::check::truncated`]).
+#[derive(Debug)]
+pub struct CutImage {
+    /// The path given.
+    pub path: std::path::PathBuf,
+    /// Bytes it had and bytes its partition needs.
+    pub have: u64,
+    /// Bytes its partition needs (what it was given back).
+    pub need: u64,
+    /// Its partition ID, when still readable in it.
+    pub partition_id: Option<u32>,
+    /// Whether its length was given back (not in a dry run), or why not.
+    pub restored: std::result::Result<bool, String>,
+}
+
+/// Finds the image files among `paths` cut short (assembly refuses them)
+/// and, unless `dry_run`, gives them their length back so they assemble:
+/// a resume then copies them whole ([`copy_whole`]).
+pub fn restore_cut_images(paths: &[std::path::PathBuf], dry_run: bool) -> Vec<CutImage> {
+    use crate::check::truncated::{restore_length, truncated_image};
+    paths
+        .iter()
+        .filter_map(|p| {
+            let t = truncated_image(p)?;
+            let restored = if dry_run {
+                Ok(false)
+            } else {
+                restore_length(p, &t)
+                    .map(|()| true)
+                    .map_err(|e| e.to_string())
+            };
+            Some(CutImage {
+                path: p.clone(),
+                have: t.have,
+                need: t.need,
+                partition_id: t.partition_id,
+                restored,
+            })
+        })
+        .collect()
+}
+
+/// Marks the member with partition `id` of the one group of `sys` out of
+/// sync for a full copy (its bytes past a cut are gone, and no
+/// write-intent bit names them). False when no present member has that ID.
+pub fn copy_whole(sys: &Assembly, id: u32) -> Result<bool> {
+    let g = one_group(sys)?;
+    let Some(i) = g.members.iter().position(|m| m.partition.id() == id) else {
+        return Ok(false);
+    };
+    g.set_member_needs_full_copy(i)?;
+    Ok(true)
+}
+
 /// What [`resume_members`] did.
 #[derive(Debug, Clone)]
 pub struct ResumeReport {

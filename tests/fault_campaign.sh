@@ -12,6 +12,9 @@
 # reruns one flush point. Member damage (tests/faults/member_damage.rs): a
 # member truncated, emptied or replaced by a stranger during a put, and two
 # members written apart (split); FAULT_TRIALS sets its trials per kind too.
+# A member lost during a 1 GiB mirrored put (tests/faults/large_put.rs, kind
+# put1g: a member's tmpfs full, its image truncated, the put SIGKILLed, both
+# members full); FAULT_LARGE_TRIALS sets its trials per fault (default 2).
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp "${TMPDIR:-/tmp}/fault_campaign.XXXXXX.log")
@@ -19,6 +22,8 @@ start=$(date +%s)
 cargo test --release --test faults -- --ignored --nocapture --test-threads 2 campaign:: member_damage:: >"$log" 2>&1
 status=$?
 cargo test --release --test faults -- --ignored --nocapture --test-threads 1 enospc:: corrupt:: >>"$log" 2>&1 || status=1
+# 1 GiB puts, one at a time (each trial holds a few GiB of images).
+cargo test --release --test faults -- --ignored --nocapture --test-threads 1 large_put:: >>"$log" 2>&1 || status=1
 # The crash states use both cores themselves: after the others.
 cargo test --release --test faults -- --ignored --nocapture crash_states:: >>"$log" 2>&1 || status=1
 end=$(date +%s)

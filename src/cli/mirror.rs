@@ -475,7 +475,7 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
         );
     }
     let write = !a.copy.dry_run;
-    let sys = assemble_one_group(&paths, write, a.dev.direct, session)?;
+    let (sys, _) = assemble_one_group(&paths, write, a.dev.direct, session)?;
     let newdev = devices::open_all(
         std::slice::from_ref(&a.new_device),
         write,
@@ -515,26 +515,26 @@ fn listed_member(
     membership::listed_member(first, new)
 }
 
-/// Refuses to copy between members written apart, naming the choices.
 /// Assembles the devices of one mirror group that is not split: for
-/// writing, or read-only (a dry run).
+/// writing, or read-only (a dry run). Also returns the devices left out.
 fn assemble_one_group(
     paths: &[PathBuf],
     write: bool,
     direct: bool,
     session: &Session,
-) -> Result<Assembly> {
+) -> Result<(Assembly, Vec<String>)> {
     let access = if write {
         devices::Access::Write
     } else {
         devices::Access::Read
     };
-    let (sys, _) = devices::assemble(paths, access, direct, &session.settings)?;
+    let (sys, left_out) = devices::assemble(paths, access, direct, &session.settings)?;
     one_group(&sys)?;
     refuse_split(&sys.groups[0])?;
-    Ok(sys)
+    Ok((sys, left_out))
 }
 
+/// Refuses to copy between members written apart, naming the choices.
 fn refuse_split(g: &MirrorGroup) -> Result<()> {
     if let Some((a, b)) = g.split_brain() {
         bail!("{}", split_choices(&a, &b));
@@ -557,10 +557,49 @@ fn resume(a: ResumeArgs, out: &Output, session: &Session) -> Result<i32> {
             return Ok(EXIT_OK);
         }
     }
-    let sys = assemble_one_group(&paths, !a.copy.dry_run, a.dev.direct, session)?;
+    // Image files cut short are refused by assembly: given their length
+    // back first, and copied whole below.
+    let cut = membership::restore_cut_images(&paths, a.copy.dry_run);
+    for c in &cut {
+        let (have, need) = nwvol::units::format_size_pair(c.have, c.need);
+        match &c.restored {
+            Ok(true) => {}
+            Ok(false) => out.info(format!(
+                "{}: the image file is {have}, its partition needs {need}: a resume gives its length back and copies it whole",
+                c.path.display()
+            ))?,
+            Err(e) => eprintln!(
+                "nwvol: warning: {}: the image file is {have}, its partition needs {need}; its length could not be given back: {e}",
+                c.path.display()
+            ),
+        }
+    }
+    let (sys, left_out) = assemble_one_group(&paths, !a.copy.dry_run, a.dev.direct, session)?;
+    for c in cut.iter().filter(|c| c.restored == Ok(true)) {
+        if let Some(id) = c.partition_id
+            && membership::copy_whole(&sys, id)?
+        {
+            out.info(format!(
+                "{}: the image file was cut short; its length is given back and it is copied whole",
+                c.path.display()
+            ))?;
+        }
+    }
     let mut report = CopyReport::new(out, a.copy.json, "mirror resume");
     let r = membership::resume_members(&sys, copy_options(&a.copy), &mut report);
     let done = report.result(r)?;
+    if done.targets == 0 && !left_out.is_empty() && !a.copy.dry_run {
+        // A device given could not be assembled: it is not in sync.
+        bail!(
+            "{}: not resumed: {} left out (see the warning above); replace it with nwvol mirror add, or leave it out",
+            done.group,
+            left_out
+                .iter()
+                .map(|l| l.split(": ").next().unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if done.targets == 0 {
         if a.copy.json {
             out.json(&json!({

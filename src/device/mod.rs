@@ -60,6 +60,19 @@ pub enum DeviceError {
         /// Size of the device in bytes.
         size: u64,
     },
+    /// An image file shrank below its size at open while in use (another
+    /// program truncated it): what was written past its new end is gone.
+    #[error(
+        "{device}: the image file shrank from {was} to {now} bytes while in use (truncated by another program?)"
+    )]
+    Shrank {
+        /// The device name.
+        device: String,
+        /// Bytes at open.
+        was: u64,
+        /// Bytes now.
+        now: u64,
+    },
     /// A read returned fewer bytes than asked (truncated image).
     #[error("{device}: short read at byte {offset}: got {got} of {want} bytes (truncated image?)")]
     ShortRead {

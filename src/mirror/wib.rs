@@ -289,4 +289,24 @@ impl MirrorGroup {
     pub fn set_member_in_sync(&self, i: usize) {
         self.members[i].set_state(MemberState::InSync);
     }
+
+    /// Marks present member `i` out of sync for a full copy, in memory and
+    /// in every table (its own first): its device lost bytes that the
+    /// write-intent bits do not name (an image file cut short).
+    pub fn set_member_needs_full_copy(&self, i: usize) -> Result<()> {
+        let m = &self.members[i];
+        let id = m.partition.id();
+        m.set_state(MemberState::OutOfSync);
+        self.update_table(&[&m.partition], |x| {
+            for r in x.members.iter_mut().filter(|r| r.id == id) {
+                r.state = MemberState::OutOfSync;
+                r.flags &= !MEMBER_FLAG_WIB;
+                r.checkpoint = 0;
+                r.progress = 0;
+                r.total = 0;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
 }

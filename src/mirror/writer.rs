@@ -317,6 +317,12 @@ impl MirrorGroup {
             m.partition.name(),
             m.partition.id()
         ));
+        // An image file cut short by another program lost bytes written
+        // before, which no write-intent bit names: it needs a full copy.
+        let cut = matches!(
+            cause,
+            Error::Device(crate::device::DeviceError::Shrank { .. })
+        );
         let mut table = self.table.lock().recover();
         let mut newly_out = vec![i];
         loop {
@@ -327,9 +333,14 @@ impl MirrorGroup {
                     && let Some(rec) = x.members.iter_mut().find(|r| r.id == mj.partition.id())
                 {
                     rec.state = MemberState::OutOfSync;
-                    // The survivors' write-intent bits, never cleared while
-                    // the group is degraded, name what it misses from now.
-                    rec.flags |= MEMBER_FLAG_WIB;
+                    if cut && j == i {
+                        rec.flags &= !MEMBER_FLAG_WIB;
+                    } else {
+                        // The survivors' write-intent bits, never cleared
+                        // while the group is degraded, name what it misses
+                        // from now.
+                        rec.flags |= MEMBER_FLAG_WIB;
+                    }
                 }
             }
             if let Some(x) = table.ext.as_mut() {

@@ -225,6 +225,7 @@ impl Filesystem for NwFs {
     fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
         // Larger writes cost fewer calls; the kernel keeps what it can.
         let _ = config.set_max_write(1 << 20);
+        let _ = config.set_max_readahead(1 << 20);
         let _ = config.set_time_granularity(Duration::from_secs(1));
         Ok(())
     }

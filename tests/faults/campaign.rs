@@ -418,17 +418,17 @@ fn recover(p: &Plan, killed: bool, out: &mut Outcome) {
     let members: Vec<&Path> = p.members.iter().map(|m| m.as_path()).collect();
     let all = dev_args(&members);
     if let Some(c) = &p.added {
-        let mut st = s(&["mirror", "status"]);
-        st.extend(all.clone());
-        if nw(&st).status.success() {
-            let mut r = s(&["mirror", "resume", "-q"]);
-            r.extend(all.clone());
-            let o = nw(&r);
-            if !o.status.success() {
-                out.fail(format!("mirror resume: {}", brief(&o)));
-            }
-        } else if killed {
-            // Killed before the new member was readable: add it again.
+        // What a user does: resume; when it says the new member was left
+        // out (killed before its header was written) and names mirror
+        // add, add it again.
+        let mut r = s(&["mirror", "resume", "-q"]);
+        r.extend(all.clone());
+        let o = nw(&r);
+        let e = String::from_utf8_lossy(&o.stderr);
+        let left_out = e.contains("not resumed") && e.contains("nwvol mirror add");
+        if o.status.success() {
+            // Resumed (or nothing to resume).
+        } else if killed && left_out {
             let mut r = s(&["mirror", "add", "-q", "--force"]);
             r.extend(dev_args(&members[..2]));
             r.push(c.display().to_string());
@@ -436,8 +436,10 @@ fn recover(p: &Plan, killed: bool, out: &mut Outcome) {
             if !o.status.success() {
                 out.fail(format!("mirror add again: {}", brief(&o)));
             }
-        } else {
+        } else if left_out {
             out.fail("mirror add exited 0 but the new member does not open");
+        } else {
+            out.fail(format!("mirror resume: {}", brief(&o)));
         }
     }
     let mut rep = s(&["verify", "--repair", "--json"]);

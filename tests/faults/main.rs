@@ -12,4 +12,5 @@ mod campaign;
 mod corrupt;
 mod crash_states;
 mod enospc;
+mod large_put;
 mod member_damage;

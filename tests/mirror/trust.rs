@@ -321,8 +321,9 @@ fn status_of_a_remirror_stopped_by_sigint_says_interrupted() {
     assert!(!st.contains("ETA"), "{st}");
 }
 
-/// A put of `mib` MiB through standard input, damaged by `damage` half way.
-fn put_with_fault(imgs: &[PathBuf], mib: usize, damage: impl FnOnce()) {
+/// A put of `mib` MiB (`mib` copies of `bytes(9, 1 MiB)`) through standard
+/// input, damaged by `damage` half way; the put's output.
+fn put_with_fault(imgs: &[PathBuf], mib: usize, damage: impl FnOnce()) -> std::process::Output {
     let args = with_devs(imgs, &["put", "-", "SYS:/BIG.BIN"]);
     let mut child = nwvol()
         .args(&args)
@@ -344,7 +345,7 @@ fn put_with_fault(imgs: &[PathBuf], mib: usize, damage: impl FnOnce()) {
         }
     }
     drop(input);
-    let _ = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn fault_case(kind: &str) {
@@ -410,6 +411,79 @@ fn fault_member_emptied_during_a_large_put() {
 #[test]
 fn fault_member_replaced_by_a_stranger_during_a_large_put() {
     fault_case("stranger");
+}
+
+#[test]
+fn member_cut_short_during_a_put_is_given_up_and_resume_copies_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = mirror_with_keep(&dir, "64M");
+    let b = imgs[1].clone();
+    let o = put_with_fault(&imgs, 24, || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&b)
+            .unwrap()
+            .set_len(4 << 20)
+            .unwrap()
+    });
+    // The put noticed: it succeeded on a.img and said b.img was given up.
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w = warnings(&o);
+    assert!(
+        w.iter().any(|l| l.contains(&s(&b))
+            && l.contains("shrank")
+            && l.contains("nwvol mirror resume")),
+        "{w:?}"
+    );
+    let big: Vec<u8> = bytes(9, 1 << 20).repeat(24);
+    for set in [&imgs[..], &imgs[..1]] {
+        let o = nw(set, &["cat", "SYS:/BIG.BIN"]);
+        assert!(o.status.success() && o.stdout == big, "{}", stderr(&o));
+    }
+    // Out of sync for a full copy: its write-intent bits do not name what
+    // the cut took.
+    let st = ok(&strs(&mirror(&imgs, &["status"])));
+    let line = st.lines().find(|l| l.contains("slot 1")).unwrap();
+    assert!(line.contains("out of sync"), "{st}");
+    assert!(!line.contains("write-intent"), "{st}");
+    // Resume gives the image its length back and copies it whole.
+    let o = run(&strs(&mirror(&imgs, &["resume"])));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("copied whole"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = nw(&imgs, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = nw(&imgs[1..], &["cat", "SYS:/BIG.BIN"]);
+    assert!(o.stdout == big, "BIG.BIN from b.img alone: {}", stderr(&o));
+    let o = nw(&imgs[1..], &["cat", "SYS:/KEEP.BIN"]);
+    assert!(
+        o.stdout == data,
+        "KEEP.BIN from b.img alone: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn resume_that_leaves_a_device_out_fails_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, _) = mirror_with_keep(&dir, "64M");
+    let stranger = img(&dir, "stranger.img");
+    ok(&["format", "--size", "64M", &s(&stranger)]);
+    std::fs::rename(&stranger, &imgs[1]).unwrap();
+    let o = run(&strs(&mirror(&imgs, &["resume"])));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    let last = e.lines().last().unwrap_or("");
+    assert!(
+        last.contains("not resumed")
+            && last.contains(&s(&imgs[1]))
+            && last.contains("nwvol mirror add"),
+        "{e}"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("nothing to do"));
 }
 
 #[test]

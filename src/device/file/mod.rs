@@ -144,6 +144,24 @@ impl FileDevice {
         }
     }
 
+    /// An image file truncated by another program while this one wrote
+    /// it takes the writes past its new end as growth again, with no error
+    /// (and reads zeros in the gap): a sync that finds the file shorter
+    /// than at open fails, so the mirror gives the member up and says so.
+    fn check_not_shrunk(&self) -> DeviceResult<()> {
+        if self.kind != DeviceKind::Image {
+            return Ok(());
+        }
+        match self.file.metadata() {
+            Ok(m) if m.len() < self.bytes => Err(DeviceError::Shrank {
+                device: self.name.clone(),
+                was: self.bytes,
+                now: m.len(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn aligned(&self, v: u64) -> bool {
         v.is_multiple_of(self.align as u64)
     }
@@ -243,7 +261,7 @@ impl Device for FileDevice {
                     // Every page of the large writes is clean now: none
                     // stays behind (see `start_writeback`).
                     self.drop_synced_span();
-                    return Ok(());
+                    return self.check_not_shrunk();
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.io_err("sync", 0, e)),
