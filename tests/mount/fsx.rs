@@ -83,5 +83,5 @@ fn fsx_a_million_operations_on_a_mounted_mirror() {
 /// Eight fsx at once on one mount (the server's lock and commits shared).
 #[test]
 fn fsx_eight_at_once_on_a_mounted_mirror() {
-    fsx_on_a_mirror(1_000, &[11, 12, 13, 14, 15, 16, 17, 18]);
+    fsx_on_a_mirror(500, &[11, 12, 13, 14, 15, 16, 17, 18]);
 }
