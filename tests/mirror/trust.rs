@@ -507,3 +507,37 @@ fn degraded_assembly_on_loop_devices() {
     drop(f);
     reads_degraded(&loops, &data, &lb.path, "no partition table");
 }
+
+/// An image emptied (cut to 0 bytes) while a put wrote it is left shorter
+/// than the members, its partition table gone: `mirror add` of it gives it
+/// the members' length instead of refusing it as too small.
+#[test]
+fn an_emptied_image_added_again_gets_the_members_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = mirror_with_keep(&dir, "64M");
+    let b = imgs[1].clone();
+    {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::OpenOptions::new().write(true).open(&b).unwrap();
+        f.set_len(0).unwrap();
+        // What the put wrote after the cut: the file grew again, short.
+        f.write_all_at(&bytes(5, 1 << 20), 20 << 20).unwrap();
+    }
+    let o = run(&strs(&mirror(&imgs, &["resume"])));
+    assert!(!o.status.success(), "resume of an emptied member");
+    assert!(stderr(&o).contains("nwvol mirror add"), "{}", stderr(&o));
+    let o = run(&strs(&mirror(&imgs[..1], &["add", "--force", &s(&b)])));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("given their length"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let len = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert_eq!(len(&b), len(&imgs[0]));
+    let o = nw(&imgs, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = nw(&imgs[1..], &["cat", "SYS:/KEEP.BIN"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout == data, "KEEP.BIN from the added member alone");
+}
