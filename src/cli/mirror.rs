@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
@@ -476,16 +476,6 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
     }
     let write = !a.copy.dry_run;
     let (sys, _) = assemble_one_group(&paths, write, a.dev.direct, session)?;
-    if write
-        && let Some((was, now)) = grow_image(&paths, &a.new_device)?
-        && !a.copy.json
-    {
-        let (was, now) = nwvol::units::format_size_pair(was, now);
-        out.info(format!(
-            "{}: the image file is {was}, the members' are {now}: given their length",
-            a.new_device.display()
-        ))?;
-    }
     let newdev = devices::open_all(
         std::slice::from_ref(&a.new_device),
         write,
@@ -497,27 +487,6 @@ fn add(a: AddArgs, out: &Output, session: &Session) -> Result<i32> {
     let r = membership::add_member(&sys, newdev, a.force, copy_options(&a.copy), &mut report);
     report.result(r)?;
     Ok(EXIT_OK)
-}
-
-/// An image file added to a group of image files, shorter than the
-/// first of them (emptied, or cut short with its partition table gone,
-/// while it was a member): given that length (sparse), as format gives an
-/// image its size, so it can take the group's partition. Returns the
-/// lengths before and after when it grew.
-fn grow_image(paths: &[std::path::PathBuf], new: &std::path::Path) -> Result<Option<(u64, u64)>> {
-    let (Some(first), Ok(m)) = (paths.first(), std::fs::metadata(new)) else {
-        return Ok(None);
-    };
-    let want = match std::fs::metadata(first) {
-        Ok(f) if f.is_file() && m.is_file() && m.len() < f.len() => f.len(),
-        _ => return Ok(None),
-    };
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(new)
-        .and_then(|f| f.set_len(want))
-        .with_context(|| format!("{}: giving the image file its length", new.display()))?;
-    Ok(Some((m.len(), want)))
 }
 
 fn copy_options(c: &CopyArgs) -> CopyOptions {

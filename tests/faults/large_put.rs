@@ -29,8 +29,9 @@
 //! volume holds no part of the file. A file put before the fault reads
 //! back throughout. An emptied or replaced member is left out with a
 //! warning by every command that names it, `mirror resume` refuses it
-//! naming `nwvol mirror add`, and `mirror add` of it makes a verify of
-//! both exit 0. A rotted member: KEEP.BIN reads back right with both
+//! naming `nwvol mirror add`, and `mirror add` of it (an emptied image is
+//! first given its length back with `truncate -s`, as the add says) makes
+//! a verify of both exit 0. A rotted member: KEEP.BIN reads back right with both
 //! named (the good copy; a warning naming the member and `nwvol verify
 //! --repair` when the rotted copy was the one read), from it alone the
 //! read fails naming the file, and `verify --repair` rewrites it. One `campaign:` line (kind `put1g`);
@@ -468,8 +469,9 @@ fn warnings_naming(o: &Output, dev: &str) -> Vec<String> {
 /// Member 1 emptied or replaced by a stranger during the put: the put
 /// either completed (BIG.BIN whole on member 0) or failed leaving nothing;
 /// every command with both named warns that member 1 is left out; `mirror
-/// resume` refuses it naming `nwvol mirror add`; the add (with --force
-/// when the add says the device holds something) makes a verify exit 0.
+/// resume` refuses it naming `nwvol mirror add`; the add (after `truncate
+/// -s` when it says the image is too small, with --force when it says the
+/// device holds something) makes a verify exit 0.
 fn left_out_then_added(rig: &Rig, fault: Fault, put: &Output, out: &mut Outcome) {
     let m1 = arg(&rig.members[1]);
     let src = rig.src.clone();
@@ -540,6 +542,21 @@ fn left_out_then_added(rig: &Rig, fault: Fault, put: &Output, out: &mut Outcome)
         rig.run(&rig.args(&w, Some(&rig.members[0]), &[&m1]))
     };
     let mut o = add(false);
+    if !o.status.success() && stderr(&o).contains("too small") {
+        // Emptied: the file grew back only as far as the put wrote; the
+        // add says how to give it its length, as the user then does.
+        if !stderr(&o).contains("truncate -s") {
+            out.fail(format!("mirror add of a short image: {}", brief(&o)));
+        }
+        println!("  mirror add of the short image: {}", brief(&o));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&rig.members[1])
+            .unwrap()
+            .set_len(IMAGE)
+            .unwrap();
+        o = add(false);
+    }
     if !o.status.success() {
         // Refused: it must say what the device holds and name --force.
         if !stderr(&o).contains("--force") {
