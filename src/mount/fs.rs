@@ -781,7 +781,7 @@ impl NwFs {
             return reply.ok();
         }
         let mut s = self.lock();
-        match s.v.sync() {
+        match durable(&mut s.v) {
             Ok(()) => {
                 self.report(&mut s);
                 reply.ok()
@@ -792,6 +792,15 @@ impl NwFs {
             }
         }
     }
+}
+
+/// Closes the open commit and makes it durable on every in-sync member
+/// (fsync, the ticker). Unlike the sync at unmount, it leaves the
+/// write-intent bits set: the mount goes on writing, and setting them
+/// again at the next write would cost a synchronous write per fsync.
+pub fn durable(v: &mut OpenVolume) -> Result<()> {
+    v.commit()?;
+    v.io().barrier()
 }
 
 /// Removes an empty directory (ENOTEMPTY while it holds a live entry).

@@ -153,7 +153,7 @@ fn tick(state: &Mutex<Served>, stop: &std::sync::atomic::AtomicBool, log: &Log, 
         // members' next barrier, and a server killed before that would
         // lose it.
         if s.v.uncommitted() > 0
-            && let Err(e) = s.v.sync()
+            && let Err(e) = fs::durable(&mut s.v)
         {
             log(&format!("error: commit failed: {e}"));
         }
