@@ -472,19 +472,17 @@ fn warnings_naming(o: &Output, dev: &str) -> Vec<String> {
 /// resume` refuses it naming `nwvol mirror add`; the add (after `truncate
 /// -s` when it says the image is too small, with --force when it says the
 /// device holds something) makes a verify exit 0.
-fn left_out_then_added(rig: &Rig, fault: Fault, put: &Output, out: &mut Outcome) {
+fn left_out_then_added(rig: &Rig, put: &Output, out: &mut Outcome) {
     let m1 = arg(&rig.members[1]);
     let src = rig.src.clone();
     let put_ok = put.status.success();
     if put_ok {
-        // The put that saw member 1 shrink (emptied) gave it up and said
-        // so; a rename over the image is invisible to the open file (the
-        // put wrote to the file replaced), the next command says it.
+        // The put saw member 1 shrink (emptied) or its path name another
+        // file (replaced) at a sync, gave it up and said so.
         let warned = warnings_naming(put, &m1);
-        if fault == Fault::Emptied
-            && !warned
-                .iter()
-                .any(|w| w.contains("out of sync") && w.contains("nwvol mirror resume"))
+        if !warned
+            .iter()
+            .any(|w| w.contains("out of sync") && w.contains("nwvol mirror resume"))
         {
             out.fail(format!("no warning naming {m1}: {:?}", stderr(put)));
         }
@@ -756,7 +754,7 @@ fn trial(fault: Fault, seed: u64) -> Option<Outcome> {
         (Fault::Killed, false) => failed_and_nothing_left(&rig, &put, true, &mut out),
         (Fault::BothFull, true) => out.fail(format!("the put fit in {} MiB", tmpfs_size / MIB)),
         (Fault::BothFull, false) => failed_and_nothing_left(&rig, &put, false, &mut out),
-        (Fault::Emptied | Fault::Stranger, _) => left_out_then_added(&rig, fault, &put, &mut out),
+        (Fault::Emptied | Fault::Stranger, _) => left_out_then_added(&rig, &put, &mut out),
         (Fault::Rotted, _) => rotted_then_repaired(&rig, &put, (seed % 2) as usize, &mut out),
         (_, true) => degraded_then_resumed(&rig, &put, &mut out),
         (_, false) => {

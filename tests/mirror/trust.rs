@@ -538,3 +538,30 @@ fn an_emptied_image_is_added_again_once_given_its_length() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stdout == data, "KEEP.BIN from the added member alone");
 }
+
+/// A member's image renamed over by a stranger while a put writes it: the
+/// put's writes go to the file replaced, which no later command opens, so
+/// the put gives the member up and says so (it used to say nothing).
+#[test]
+fn a_member_replaced_during_a_put_is_given_up_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = mirror_with_keep(&dir, "256M");
+    let b = imgs[1].clone();
+    let stranger = img(&dir, "stranger.img");
+    let o = put_with_fault(&imgs, 48, || {
+        ok(&["format", "--size", "256M", &s(&stranger)]);
+        std::fs::rename(&stranger, &b).unwrap();
+    });
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w = warnings(&o);
+    assert!(
+        w.iter()
+            .any(|l| l.contains(&s(&b)) && l.contains("replaced") && l.contains("out of sync")),
+        "{w:?}"
+    );
+    let o = nw(&imgs[..1], &["cat", "SYS:/KEEP.BIN"]);
+    assert!(o.stdout == data, "KEEP.BIN from the survivor");
+    let o = nw(&imgs[..1], &["cat", "SYS:/BIG.BIN"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout.len(), 48 << 20);
+}
