@@ -16,6 +16,18 @@ pub trait BlockIo: Send + Sync + std::fmt::Debug {
     fn groups(&self) -> &[Arc<MirrorGroup>];
     /// Reads `buf.len()` bytes at logical byte `offset` of group `group`.
     fn read(&self, group: usize, block_size: u32, offset: u64, buf: &mut [u8]) -> Result<()>;
+    /// Reads like [`BlockIo::read`], keeping no copy of blocks that were
+    /// not cached already: file data streaming past, which would push the
+    /// metadata out of a cache and cost a buffer per block.
+    fn read_stream(
+        &self,
+        group: usize,
+        block_size: u32,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        self.read(group, block_size, offset, buf)
+    }
     /// Writes `data` at logical byte `offset` of group `group`.
     fn write(&self, group: usize, block_size: u32, offset: u64, data: &[u8]) -> Result<()>;
     /// Everything written before the barrier is durable on every in-sync

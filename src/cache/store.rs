@@ -535,14 +535,21 @@ impl CacheShared {
     /// into `buf`, around the cache; caches copies of them when the stretch
     /// is small (metadata), not when it is a stream that would flush
     /// everything else out.
-    fn read_around(&self, group: usize, bs: u64, offset: u64, buf: &mut [u8]) -> Result<()> {
+    fn read_around(
+        &self,
+        group: usize,
+        bs: u64,
+        offset: u64,
+        buf: &mut [u8],
+        keep: bool,
+    ) -> Result<()> {
         let epoch = {
             let mut st = self.lock();
             st.stats.misses += buf.len() as u64 / bs;
             st.write_epoch
         };
         self.fill(group, bs as u32, offset, buf)?;
-        if buf.len() as u64 > self.config.capacity / 16 {
+        if !keep || buf.len() as u64 > self.config.capacity / 16 {
             return Ok(());
         }
         let mut at = 0u64;
@@ -576,12 +583,15 @@ impl CacheShared {
         Ok(())
     }
 
+    /// Reads `buf` at `offset`; `keep`: keep copies of blocks read from
+    /// the members (not for file data streaming past).
     pub(crate) fn read(
         &self,
         group: usize,
         block_size: u32,
         offset: u64,
         buf: &mut [u8],
+        keep: bool,
     ) -> Result<()> {
         let bs = self.check(group, block_size, offset, buf.len() as u64)?;
         let end = offset + buf.len() as u64;
@@ -605,9 +615,9 @@ impl CacheShared {
                         stop += l;
                     }
                 }
-                if stop - start > len {
+                if stop - start > len || (!keep && stop > start) {
                     let b = (start - offset) as usize..(stop - offset) as usize;
-                    self.read_around(group, bs, start, &mut buf[b])?;
+                    self.read_around(group, bs, start, &mut buf[b], keep)?;
                     pos = stop;
                     continue;
                 }
@@ -748,7 +758,17 @@ impl BlockIo for Cache {
     }
 
     fn read(&self, group: usize, block_size: u32, offset: u64, buf: &mut [u8]) -> Result<()> {
-        self.inner.read(group, block_size, offset, buf)
+        self.inner.read(group, block_size, offset, buf, true)
+    }
+
+    fn read_stream(
+        &self,
+        group: usize,
+        block_size: u32,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        self.inner.read(group, block_size, offset, buf, false)
     }
 
     fn write(&self, group: usize, block_size: u32, offset: u64, data: &[u8]) -> Result<()> {

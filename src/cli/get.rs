@@ -2,8 +2,9 @@
 //! keeping modification times.
 
 use std::cell::RefCell;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -42,6 +43,9 @@ pub struct GetArgs {
     pub json: bool,
 }
 
+/// Largest read and write of a file's contents.
+const COPY_BYTES: usize = 1 << 20;
+
 /// Files and bytes under directory `dir_id`, all the way down.
 fn tree_totals(v: &OpenVolume, dir_id: u32) -> (u64, u64) {
     let mut total = (0, 0);
@@ -56,19 +60,38 @@ fn tree_totals(v: &OpenVolume, dir_id: u32) -> (u64, u64) {
     total
 }
 
-fn set_mtime(path: &Path, t: DosTime) -> Result<()> {
-    let Some(secs) = t.to_unix() else {
-        return Ok(());
-    };
-    let when = if secs >= 0 {
+/// The local time of a NetWare time, when it has one.
+fn local_time(t: DosTime) -> Option<SystemTime> {
+    let secs = t.to_unix()?;
+    Some(if secs >= 0 {
         UNIX_EPOCH + Duration::from_secs(secs as u64)
     } else {
         UNIX_EPOCH
+    })
+}
+
+fn set_mtime(path: &Path, t: DosTime) -> Result<()> {
+    let Some(when) = local_time(t) else {
+        return Ok(());
     };
     let f = std::fs::File::open(path)?;
     f.set_modified(when)
         .with_context(|| format!("{}: setting the modification time", path.display()))?;
     Ok(())
+}
+
+/// Copies a file's contents in reads of up to `len` bytes (a small file:
+/// one read, one write).
+fn copy_out(src: &mut dyn Read, to: &mut std::fs::File, len: usize) -> std::io::Result<()> {
+    let mut buf = vec![0u8; len.clamp(1, COPY_BYTES)];
+    loop {
+        match src.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(k) => to.write_all(&buf[..k])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Prints the -v line of a copy, when `verbose` holds the output.
@@ -85,12 +108,17 @@ fn get_file(v: &OpenVolume, idx: u32, dest: &Path, t: &RefCell<Transfer>) -> Res
         .get(idx)
         .ok_or_else(|| anyhow::anyhow!("entry {idx} vanished"))?;
     let modified = n.modified();
+    let len = n.length() as usize;
     let r = v.open_file(idx)?;
     let mut f = std::fs::File::create(dest).with_context(|| format!("{}", dest.display()))?;
-    std::io::copy(&mut Counting::new(r, t), &mut f)
+    copy_out(&mut Counting::new(r, t), &mut f, len)
         .with_context(|| format!("{}", dest.display()))?;
+    // Through the handle open already: no second open per file.
+    if let Some(when) = local_time(modified) {
+        f.set_modified(when)
+            .with_context(|| format!("{}: setting the modification time", dest.display()))?;
+    }
     drop(f);
-    set_mtime(dest, modified)?;
     t.borrow_mut().file_done();
     Ok(())
 }

@@ -261,21 +261,18 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
     if a.sources.len() > 1 && into.is_none() {
         bail!("{dest}: not a directory (several sources go into a directory)");
     }
-    let (mut files, mut bytes) = (0, 0);
-    for src in &a.sources {
-        let (f, b) = local_totals(src, a.recursive);
-        files += f;
-        bytes += b;
-    }
     // With -v, a line per file shows the progress.
-    let t = RefCell::new(Transfer::new(
-        "put",
-        out,
-        a.json || a.verbose,
-        a.json,
-        files,
-        bytes,
-    ));
+    let t = RefCell::new(Transfer::new("put", out, a.json || a.verbose, a.json, 0, 0));
+    if t.borrow().wants_totals() {
+        // A walk of the sources (a stat per file) only for a bar.
+        let (mut files, mut bytes) = (0, 0);
+        for src in &a.sources {
+            let (f, b) = local_totals(src, a.recursive);
+            files += f;
+            bytes += b;
+        }
+        t.borrow_mut().set_totals(files, bytes);
+    }
     let mut p = Putter {
         v,
         failed: 0,

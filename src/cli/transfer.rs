@@ -72,6 +72,18 @@ impl Transfer {
         }
     }
 
+    /// True when the totals are shown (a bar may show): a caller that
+    /// must walk a tree to count them can skip that otherwise.
+    pub fn wants_totals(&self) -> bool {
+        self.terminal
+    }
+
+    /// Sets the files and bytes the transfer copies in all.
+    pub fn set_totals(&mut self, files: u64, bytes: u64) {
+        self.total_files = files;
+        self.total_bytes = bytes;
+    }
+
     /// Adds `n` bytes copied.
     pub fn add_bytes(&mut self, n: u64) {
         self.bytes += n;

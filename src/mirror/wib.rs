@@ -184,6 +184,13 @@ impl MirrorGroup {
     /// after a crash the union of the members' bits covers every region
     /// any member may have received.
     pub(crate) fn member_intent(&self, i: usize, need: u64) -> Result<()> {
+        self.member_record(i, need, true)
+    }
+
+    /// Writes bitmap version `need` (or a later one) to member `i` unless
+    /// it is there already; `durable`: as one durable write (bits set
+    /// before the writes they cover), else a plain one (bits cleared).
+    fn member_record(&self, i: usize, need: u64, durable_write: bool) -> Result<()> {
         let m = &self.members[i];
         let mut durable = m.wib_durable.lock().recover();
         if *durable >= need {
@@ -197,7 +204,11 @@ impl MirrorGroup {
             }
         };
         let events = self.events();
-        m.partition.write_wib(&rec, events)?;
+        if durable_write {
+            m.partition.write_wib(&rec, events)?;
+        } else {
+            m.partition.write_wib_lazy(&rec, events)?;
+        }
         *durable = version;
         Ok(())
     }
@@ -229,8 +240,10 @@ impl MirrorGroup {
             .iter()
             .zip(&labels)
             .map(|(&i, l)| {
+                // Not a durable write: its loss leaves bits set, which
+                // costs a longer resync, never a missed one.
                 let p: super::worker::Part<'_, ()> = Box::new(move || {
-                    let _ = self.member_intent(i, version);
+                    let _ = self.member_record(i, version, false);
                 });
                 (&self.members[i].worker, l.as_str(), p)
             })

@@ -100,16 +100,31 @@ impl Partition {
     /// failure is not retried.
     pub fn write_wib(&self, rec: &WibRecord, events: u64) -> Result<()> {
         self.check_writable()?;
+        let (at, bytes) = self.wib_bytes(rec, events);
+        // Not retried: the write and its sync are one call, and a failed
+        // sync is a failed member (the kernel may have dropped the pages).
+        self.patch_write_durable(at, &bytes)
+    }
+
+    /// Writes the record as [`Partition::write_wib`] does, but not as a
+    /// durable write: for a record that only clears bits after a sync,
+    /// whose loss to a power cut leaves bits set (a longer resync), never
+    /// too few. A command's end then costs no durable write of its own.
+    pub fn write_wib_lazy(&self, rec: &WibRecord, events: u64) -> Result<()> {
+        self.check_writable()?;
+        let (at, bytes) = self.wib_bytes(rec, events);
+        self.patch_write(at, &bytes)
+    }
+
+    /// Where the record goes and its bytes.
+    fn wib_bytes(&self, rec: &WibRecord, events: u64) -> (u64, Vec<u8>) {
         let mut h = rec.header;
         h.bits_set = rec.count().min(h.bits);
         h.events = events;
         let mut bytes = Vec::with_capacity(WIB_SECTORS as usize * SECTOR as usize);
         bytes.extend_from_slice(&h.encode());
         bytes.extend_from_slice(&rec.bitmap);
-        let at = self.start_byte + WIB_FIRST_SECTOR as u64 * SECTOR;
-        // Not retried: the write and its sync are one call, and a failed
-        // sync is a failed member (the kernel may have dropped the pages).
-        self.patch_write_durable(at, &bytes)
+        (self.start_byte + WIB_FIRST_SECTOR as u64 * SECTOR, bytes)
     }
 }
 

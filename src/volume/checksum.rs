@@ -259,6 +259,42 @@ impl Drop for ChecksumIo {
 }
 
 impl ChecksumIo {
+    /// Reads through the inner I/O (`keep`: an ordinary read, else a
+    /// stream read), naming the volume of blocks found bad.
+    fn read_with(
+        &self,
+        group: usize,
+        block_size: u32,
+        offset: u64,
+        buf: &mut [u8],
+        keep: bool,
+    ) -> Result<()> {
+        if self.touches_fragment(group, offset, buf.len() as u64) {
+            self.flush_entries()?;
+        }
+        let r = if keep {
+            self.inner.read(group, block_size, offset, buf)
+        } else {
+            self.inner.read_stream(group, block_size, offset, buf)
+        };
+        r.map_err(|e| match e {
+            Error::BadBlocks {
+                device,
+                logical,
+                len,
+                volume: None,
+                file,
+            } => Error::BadBlocks {
+                volume: self.locate(group, logical, len),
+                device,
+                logical,
+                len,
+                file,
+            },
+            e => e,
+        })
+    }
+
     /// Adds to `bad` the blocks `i0..i1` of `span` (none in its checksum
     /// fragment) whose bytes in `data` (read at `offset`) do not match
     /// their entries.
@@ -346,27 +382,17 @@ impl BlockIo for ChecksumIo {
     }
 
     fn read(&self, group: usize, block_size: u32, offset: u64, buf: &mut [u8]) -> Result<()> {
-        if self.touches_fragment(group, offset, buf.len() as u64) {
-            self.flush_entries()?;
-        }
-        self.inner
-            .read(group, block_size, offset, buf)
-            .map_err(|e| match e {
-                Error::BadBlocks {
-                    device,
-                    logical,
-                    len,
-                    volume: None,
-                    file,
-                } => Error::BadBlocks {
-                    volume: self.locate(group, logical, len),
-                    device,
-                    logical,
-                    len,
-                    file,
-                },
-                e => e,
-            })
+        self.read_with(group, block_size, offset, buf, true)
+    }
+
+    fn read_stream(
+        &self,
+        group: usize,
+        block_size: u32,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        self.read_with(group, block_size, offset, buf, false)
     }
 
     fn write(&self, group: usize, block_size: u32, offset: u64, data: &[u8]) -> Result<()> {

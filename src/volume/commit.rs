@@ -136,7 +136,7 @@ impl OpenVolume {
     pub fn commit(&mut self) -> Result<()> {
         let p = std::mem::take(&mut self.pending);
         if p.files.is_empty() {
-            return Ok(());
+            return self.settle_links();
         }
         let mut entries_started = false;
         let r = self.commit_files(&p.files, &mut entries_started);
@@ -199,7 +199,15 @@ impl OpenVolume {
         // Their data, and whatever was written before (directories made
         // for them), durable before anything points at it.
         io.barrier()?;
-        Fat::write_entries(&self.vol, io.as_ref(), &fresh)?;
+        // The directory table's growths link their blocks here too: their
+        // free entries are durable now, and the links will be before the
+        // entries written into them.
+        let links = self.table.take_links();
+        fresh.extend(links.iter().copied());
+        if let Err(e) = Fat::write_entries(&self.vol, io.as_ref(), &fresh) {
+            self.table.restore_links(links);
+            return Err(e);
+        }
         if !relinked.is_empty() {
             // The new blocks' entries are durable before a kept block
             // links to them: a crash leaves every chain whole, each
@@ -223,13 +231,11 @@ impl OpenVolume {
         }
         io.barrier()?;
         *entries_started = true;
-        for f in files {
-            let Some(node) = self.index.get(f.index) else {
-                continue;
-            };
-            let e = node.dir_entry();
-            self.write_entry(f.index, &e)?;
-        }
+        let entries: Vec<(u32, DirEntry)> = files
+            .iter()
+            .filter_map(|f| self.index.get(f.index).map(|n| (f.index, n.dir_entry())))
+            .collect();
+        self.write_entries(&entries)?;
         let old: Vec<u32> = files
             .iter()
             .flat_map(|f| f.old_blocks.iter().copied())
@@ -239,6 +245,23 @@ impl OpenVolume {
             io.barrier()?;
             let vol = self.vol.clone();
             self.fat_mut()?.free_chain(&vol, io.as_ref(), &old)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the FAT links of the directory table's growths, after a
+    /// barrier (see [`super::dirtable::DirTable::grow`]): before an entry
+    /// that must not be lost with them, and at every commit.
+    pub(super) fn settle_links(&mut self) -> Result<()> {
+        if !self.table.links_pending() {
+            return Ok(());
+        }
+        let io = self.io.clone();
+        io.barrier()?;
+        let links = self.table.take_links();
+        if let Err(e) = Fat::write_entries(&self.vol, io.as_ref(), &links) {
+            self.table.restore_links(links);
+            return Err(e);
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! of 128-byte entries, kept equal entry by entry. Keeps the list of free
 //! entries and grows both chains by one block when entries run out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cache::BlockIo;
 use crate::error::{CorruptKind, Error, Result};
@@ -13,6 +13,9 @@ use crate::layout::fat::FatEntry;
 use super::Volume;
 use super::fat::Fat;
 
+/// Bytes of the table read at once when it is loaded.
+const LOAD_RUN_BYTES: usize = 1 << 20;
+
 /// The directory table's chains and free entries.
 #[derive(Debug, Clone)]
 pub struct DirTable {
@@ -20,6 +23,10 @@ pub struct DirTable {
     copy: Option<Vec<u32>>,
     per_block: u32,
     free: BTreeSet<u32>,
+    /// FAT entries linking blocks added by [`DirTable::grow`] to the
+    /// chains, not yet written: they go out after the next barrier (the
+    /// new blocks' free entries durable first), see [`DirTable::take_links`].
+    links: BTreeMap<u32, FatEntry>,
 }
 
 impl DirTable {
@@ -36,17 +43,27 @@ impl DirTable {
         let blocks = Fat::chain(vol, io, vol.dir_block, None)?;
         let per_block = vol.block_size / DIRENT_BYTES as u32;
         let mut free = BTreeSet::new();
-        let mut buf = vec![0u8; vol.block_size as usize];
-        for (bi, &b) in blocks.iter().enumerate() {
-            vol.read_block(io, b, &mut buf)?;
-            for (slot, raw) in buf.chunks_exact(DIRENT_BYTES).enumerate() {
-                let idx = bi as u32 * per_block + slot as u32;
+        // Runs of consecutive blocks in one read each (the table grows by
+        // several blocks at a time): a cold open costs a few reads, not
+        // one per block.
+        let bs = vol.block_size as usize;
+        let most = (LOAD_RUN_BYTES / bs).max(1);
+        let mut buf = Vec::new();
+        let mut bi = 0;
+        while bi < blocks.len() {
+            let n = vol.run_len(&blocks[bi..blocks.len().min(bi + most)]);
+            let (g, off) = vol.block_location(blocks[bi])?;
+            buf.resize(n * bs, 0);
+            io.read(g, vol.block_size, off, &mut buf)?;
+            for (k, raw) in buf.chunks_exact(DIRENT_BYTES).enumerate() {
+                let idx = bi as u32 * per_block + k as u32;
                 let e = DirEntry::decode(raw);
                 if matches!(e, Ok(DirEntry::Free)) && idx != 0 {
                     free.insert(idx);
                 }
                 each(idx, e);
             }
+            bi += n;
         }
         let copy = if with_copy {
             let c = Fat::chain(vol, io, vol.dir_copy_block, None)?;
@@ -57,6 +74,18 @@ impl DirTable {
                     copy_blocks: c.len(),
                 }));
             }
+            // Into the cache in runs now: every entry written is written
+            // to the copy too, and a copy block first read by that write
+            // would cost a read of its own. Best effort: a copy block that
+            // does not read fails the write that needs it, as before.
+            let mut bi = 0;
+            while bi < c.len() {
+                let n = vol.run_len(&c[bi..c.len().min(bi + most)]);
+                let (g, off) = vol.block_location(c[bi])?;
+                buf.resize(n * bs, 0);
+                let _ = io.read(g, vol.block_size, off, &mut buf);
+                bi += n;
+            }
             Some(c)
         } else {
             None
@@ -66,6 +95,7 @@ impl DirTable {
             copy,
             per_block,
             free,
+            links: BTreeMap::new(),
         })
     }
 
@@ -149,6 +179,54 @@ impl DirTable {
         Ok(())
     }
 
+    /// Writes many entries to the table and its copy: each block touched
+    /// is read once, patched and written whole (once per copy), not once
+    /// per entry: a tree's entries cost a write per block of entries, and
+    /// a block's checksum is computed once.
+    pub fn write_many(
+        &self,
+        vol: &Volume,
+        io: &dyn BlockIo,
+        entries: &[(u32, DirEntry)],
+    ) -> Result<()> {
+        if entries.len() < 2 {
+            for (idx, e) in entries {
+                self.write(vol, io, *idx, e)?;
+            }
+            return Ok(());
+        }
+        let copy = self
+            .copy
+            .as_deref()
+            .ok_or_else(|| Error::ReadOnly(format!("volume {}: the directory table", vol.name)))?;
+        let mut by_block: BTreeMap<u32, Vec<(u32, [u8; DIRENT_BYTES])>> = BTreeMap::new();
+        for (idx, e) in entries {
+            by_block
+                .entry(idx / self.per_block)
+                .or_default()
+                .push((*idx, e.encode()));
+        }
+        let mut buf = vec![0u8; vol.block_size as usize];
+        for chain in [&self.blocks[..], copy] {
+            for list in by_block.values() {
+                if let [(idx, raw)] = list[..] {
+                    let (g, off) = self.location(vol, chain, idx)?;
+                    io.write(g, vol.block_size, off, &raw)?;
+                    continue;
+                }
+                let (g, first) = self.location(vol, chain, list[0].0)?;
+                let start = first - u64::from(list[0].0 % self.per_block) * DIRENT_BYTES as u64;
+                io.read(g, vol.block_size, start, &mut buf)?;
+                for (idx, raw) in list {
+                    let at = (idx % self.per_block) as usize * DIRENT_BYTES;
+                    buf[at..at + DIRENT_BYTES].copy_from_slice(raw);
+                }
+                io.write(g, vol.block_size, start, &buf)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Takes `n` free entries (lowest first) out of the free list; None
     /// when fewer are free (grow first).
     pub fn take(&mut self, n: usize) -> Option<Vec<u32>> {
@@ -168,6 +246,24 @@ impl DirTable {
         }
     }
 
+    /// True when grown blocks wait for their FAT links.
+    pub fn links_pending(&self) -> bool {
+        !self.links.is_empty()
+    }
+
+    /// The FAT links of the blocks grown since the last call, to write
+    /// after a barrier (the blocks' contents durable first).
+    pub fn take_links(&mut self) -> Vec<(u32, FatEntry)> {
+        std::mem::take(&mut self.links).into_iter().collect()
+    }
+
+    /// Puts links back that could not be written.
+    pub fn restore_links(&mut self, links: Vec<(u32, FatEntry)>) {
+        for (b, e) in links {
+            self.links.entry(b).or_insert(e);
+        }
+    }
+
     /// The last block of the table and of its copy (where growth continues).
     pub fn tails(&self) -> (u32, u32) {
         let t = self.blocks.last().copied().unwrap_or(0);
@@ -181,13 +277,15 @@ impl DirTable {
 
     /// Grows the table and its copy by as many blocks as given:
     /// `new_blocks` and `new_copies` (allocated by the caller, as many of
-    /// each) are filled with free entries, then, after one barrier,
-    /// linked to the chains' ends in both FAT copies, so that a crash
-    /// never leaves a chain ending in an unwritten block. No barrier
-    /// follows the link: an entry written into a new block for a file with
-    /// data is preceded by that file's own barriers (which make the link
-    /// durable first); an entry without data that a crash loses along
-    /// with the link owns no blocks.
+    /// each) are filled with free entries and join the chains in memory.
+    /// Their FAT links wait in [`DirTable::take_links`] for the caller's
+    /// next barrier, so that a crash never leaves a chain ending in an
+    /// unwritten block, and a tree of many files pays no barrier of its
+    /// own per growth: a commit writes them after its first barrier, so
+    /// they are durable before its entries; an entry without data written
+    /// into a new block before that is lost with the link by a crash, and
+    /// owns no blocks. An entry that must not be lost so (a name's records
+    /// before its entry) settles the links first.
     pub fn grow(
         &mut self,
         vol: &Volume,
@@ -221,7 +319,6 @@ impl DirTable {
             let (g, off) = vol.block_location(b)?;
             io.write(g, vol.block_size, off, &buf)?;
         }
-        io.barrier()?;
         let mut entries = Vec::new();
         for (chain, added, start) in [
             (&self.blocks, new_blocks, vol.dir_block),
@@ -236,7 +333,9 @@ impl DirTable {
             }
             entries.push((prev, FatEntry::Used { seq, next: None }));
         }
-        Fat::write_entries(vol, io, &entries)?;
+        // A later growth relinks the tail an earlier one left: the last
+        // value of a block wins.
+        self.links.extend(entries);
         self.blocks.extend_from_slice(&new_blocks[..n as usize]);
         copy.extend_from_slice(&new_copies[..n as usize]);
         self.free.extend(first_new..first_new + self.per_block * n);

@@ -267,7 +267,13 @@ impl Fat {
         blocks: &[u32],
         first_seq: u32,
     ) -> Result<()> {
-        let entries: Vec<(u32, FatEntry)> = blocks
+        Fat::write_entries(vol, io, &Fat::chain_entries(blocks, first_seq))
+    }
+
+    /// The FAT entries of a chain (`blocks` in order; the sequence numbers
+    /// count from `first_seq`).
+    pub fn chain_entries(blocks: &[u32], first_seq: u32) -> Vec<(u32, FatEntry)> {
+        blocks
             .iter()
             .enumerate()
             .map(|(i, &b)| {
@@ -279,8 +285,7 @@ impl Fat {
                     },
                 )
             })
-            .collect();
-        Fat::write_entries(vol, io, &entries)
+            .collect()
     }
 
     /// Frees blocks: zeroes their FAT entries in both copies, then marks

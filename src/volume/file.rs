@@ -82,9 +82,10 @@ impl Read for FileReader<'_> {
                 .map_err(std::io::Error::other)?;
             let bytes = (n * bs).min(usize::try_from(self.left).unwrap_or(usize::MAX));
             self.buf.resize(n * bs, 0);
+            // File data streams past: no copy of it stays in the cache.
             self.vol
                 .io
-                .read(g, self.vol.vol.block_size, off, &mut self.buf[..n * bs])
+                .read_stream(g, self.vol.vol.block_size, off, &mut self.buf[..n * bs])
                 .map_err(|e| match e {
                     // Bad bytes never reach the caller: the whole run fails.
                     Error::BadBlocks {

@@ -284,6 +284,11 @@ impl OpenVolume {
         self.io.sync()
     }
 
+    /// Writes many table entries (both copies), a write per block.
+    pub(super) fn write_entries(&self, entries: &[(u32, DirEntry)]) -> Result<()> {
+        self.table.write_many(&self.vol, self.io.as_ref(), entries)
+    }
+
     /// Reads whole blocks (in runs of contiguous ones) into `out`.
     pub(super) fn read_blocks(&self, blocks: &[u32], out: &mut [u8]) -> Result<()> {
         let bs = self.vol.block_size as usize;

@@ -206,7 +206,13 @@ impl OpenVolume {
     pub(super) fn commit_entry(&mut self, p: &NewEntry, item: Item) -> Result<()> {
         let mine = p.slots();
         let mut before = false;
-        for s in self.index.take_orphans(p.index) {
+        let orphans = self.index.take_orphans(p.index);
+        if p.long.is_some() || !orphans.is_empty() {
+            // Records written before the entry must not be lost with a
+            // growth's link while the entry stays.
+            self.settle_links()?;
+        }
+        for s in orphans {
             if self.table.is_free(s) && !mine.contains(&s) {
                 self.write_entry(s, &DirEntry::Free)?;
                 before = true;
@@ -365,19 +371,7 @@ impl OpenVolume {
                     }
                     levels.push(next);
                 }
-                let mut total = Removed::default();
-                let deepest = levels.len() - 1;
-                for (depth, level) in levels.iter().enumerate().rev() {
-                    if depth < deepest {
-                        self.io.barrier()?;
-                    }
-                    let r = self.purge_entries(level)?;
-                    total.deleted += r.deleted;
-                    total.purged += r.purged;
-                    total.dirs += r.dirs;
-                    total.blocks += r.blocks;
-                }
-                Ok(total)
+                self.purge_levels(&levels)
             }
         }
     }
@@ -401,59 +395,105 @@ impl OpenVolume {
     /// Frees entries at once: first their directory entries are written
     /// free, then after a barrier their long-name records (a crash between
     /// leaves records naming a free entry, which readers ignore, never an
-    /// entry without its name), then after a barrier the FAT entries of
-    /// their chains.
+    /// entry without its name) and the FAT entries of their chains.
     pub(super) fn purge_entries(&mut self, idxs: &[u32]) -> Result<Removed> {
-        let io = self.io.clone();
-        for i in idxs {
+        self.purge_levels(&[idxs.to_vec()])
+    }
+
+    /// Frees the entries of `levels`, the last level first, one barrier
+    /// between levels: a level's entries reach a disk only after those of
+    /// the levels after it (a tree's deeper entries) are durable. The
+    /// long-name records and chains of a level are freed after the next
+    /// barrier, beside the next level's entries, and those of the first
+    /// level after one more: a tree of any size costs one barrier per
+    /// depth, not two or three.
+    fn purge_levels(&mut self, levels: &[Vec<u32>]) -> Result<Removed> {
+        for i in levels.iter().flatten() {
             self.chains.remove(i);
         }
         let mut r = Removed::default();
-        let mut blocks = Vec::new();
-        let mut entries = Vec::new();
-        let mut slots = Vec::new();
-        let mut nodes = Vec::new();
-        for &idx in idxs {
-            let Some(n) = self.index.get(idx).cloned() else {
-                continue;
-            };
-            if let Item::File(f) = &n.item
-                && f.first_block != NO_BLOCK
-            {
-                blocks.extend(Fat::chain(&self.vol, io.as_ref(), f.first_block, None)?);
-            }
-            match n.item {
-                Item::File(_) => r.purged += 1,
-                Item::Dir(_) => r.dirs += 1,
-            }
-            slots.extend(&n.long_slots);
-            entries.push(idx);
-            nodes.push(n);
+        // Freed after the next barrier.
+        let mut slots: Vec<u32> = Vec::new();
+        let mut blocks: Vec<u32> = Vec::new();
+        let done = self.purge_levels_into(levels, &mut r, &mut slots, &mut blocks);
+        if !slots.is_empty() || !blocks.is_empty() {
+            // Also when a level failed: what earlier levels freed is not
+            // left behind as lost chains.
+            let io = self.io.clone();
+            let freed = io
+                .barrier()
+                .and_then(|()| self.free_after_barrier(&mut slots, &mut blocks));
+            done?;
+            freed?;
+            return Ok(r);
         }
-        for &s in &entries {
-            self.write_entry(s, &DirEntry::Free)?;
-        }
-        if !slots.is_empty() {
-            io.barrier()?;
-            for &s in &slots {
-                self.write_entry(s, &DirEntry::Free)?;
+        done.map(|()| r)
+    }
+
+    fn purge_levels_into(
+        &mut self,
+        levels: &[Vec<u32>],
+        r: &mut Removed,
+        slots: &mut Vec<u32>,
+        blocks: &mut Vec<u32>,
+    ) -> Result<()> {
+        let io = self.io.clone();
+        for (depth, level) in levels.iter().enumerate().rev() {
+            if depth + 1 < levels.len() {
+                io.barrier()?;
+                self.free_after_barrier(slots, blocks)?;
             }
-        }
-        slots.extend(&entries);
-        for n in &nodes {
-            self.index.remove(n.index);
-            if let Some(id) = n.dir_id() {
-                self.index.forget_dir(id);
+            let mut entries = Vec::new();
+            let mut nodes = Vec::new();
+            // The level's chains join `blocks` only once all its entries
+            // are written free.
+            let mut chains = Vec::new();
+            for &idx in level {
+                let Some(n) = self.index.get(idx).cloned() else {
+                    continue;
+                };
+                if let Item::File(f) = &n.item
+                    && f.first_block != NO_BLOCK
+                {
+                    let chain = Fat::chain(&self.vol, io.as_ref(), f.first_block, None)?;
+                    r.blocks += chain.len() as u64;
+                    chains.extend(chain);
+                }
+                match n.item {
+                    Item::File(_) => r.purged += 1,
+                    Item::Dir(_) => r.dirs += 1,
+                }
+                entries.push(idx);
+                nodes.push(n);
             }
+            let free: Vec<(u32, DirEntry)> = entries.iter().map(|&i| (i, DirEntry::Free)).collect();
+            self.write_entries(&free)?;
+            blocks.extend(chains);
+            for n in &nodes {
+                slots.extend(&n.long_slots);
+                self.index.remove(n.index);
+                if let Some(id) = n.dir_id() {
+                    self.index.forget_dir(id);
+                }
+            }
+            self.table.give_back(&entries);
         }
-        self.table.give_back(&slots);
+        Ok(())
+    }
+
+    /// Frees long-name records and chains whose entries are durably free.
+    fn free_after_barrier(&mut self, slots: &mut Vec<u32>, blocks: &mut Vec<u32>) -> Result<()> {
+        let free: Vec<(u32, DirEntry)> = slots.iter().map(|&i| (i, DirEntry::Free)).collect();
+        self.write_entries(&free)?;
+        self.table.give_back(slots);
+        slots.clear();
         if !blocks.is_empty() {
-            io.barrier()?;
+            let io = self.io.clone();
             let vol = self.vol.clone();
-            self.fat_mut()?.free_chain(&vol, io.as_ref(), &blocks)?;
+            self.fat_mut()?.free_chain(&vol, io.as_ref(), blocks)?;
+            blocks.clear();
         }
-        r.blocks = blocks.len() as u64;
-        Ok(r)
+        Ok(())
     }
 
     /// Purges deleted files: all of the volume (`None`), the deleted files
@@ -588,6 +628,10 @@ impl OpenVolume {
         let (dos, long) = self.names_for(dest, name, Some(idx))?;
         let records = long_records(idx, &dos, long.as_deref(), name)?;
         let new_slots = self.reserve_entries(records)?;
+        if let Err(e) = self.settle_links() {
+            self.table.give_back(&new_slots);
+            return Err(e);
+        }
         let mut item = node.item.clone();
         match &mut item {
             Item::File(f) => {

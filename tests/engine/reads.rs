@@ -11,32 +11,41 @@ use nwvol::device::testing::{CountingDevice, FaultOp, FaultRule, FaultyDevice, M
 
 const MIB: usize = 1 << 20;
 
-/// Sequential reads of a 2-way mirror use both members, in 1 MiB
-/// stretches.
+/// Sequential reads of a 2-way mirror use both members, in stretches of
+/// `READ_STRETCH` (64 MiB).
 #[test]
 fn sequential_reads_use_both_members() {
-    let mems = formatted(&[24 * MIB, 24 * MIB], None);
+    let stretch = nwvol::mirror::read::READ_STRETCH as usize;
+    let mems = formatted(&[2 * stretch + 24 * MIB, 2 * stretch + 24 * MIB], None);
     let cs: Vec<Arc<CountingDevice<Arc<MemDevice>>>> = mems
         .iter()
         .map(|m| Arc::new(CountingDevice::new(m.clone())))
         .collect();
     let g = group(cs.iter().map(|d| d.clone() as Arc<dyn Device>).collect());
     let data = pattern(8 * MIB, 1);
-    g.write_logical(&[std::io::IoSlice::new(&data)], DATA)
-        .unwrap();
-    cs.iter().for_each(|c| c.reset());
     let cache = Cache::new(vec![g.clone()], CacheConfig::with_capacity(64 << 20));
     let mut back = vec![0u8; MIB];
-    for i in 0..8 {
-        cache
-            .read(0, 4096, DATA + (i * MIB) as u64, &mut back)
-            .unwrap();
+    // 4 MiB read in the first stretch (from the start of the partition),
+    // 4 MiB in the next: one member each.
+    let first = stretch - DATA as usize;
+    let at: Vec<usize> = (0..4)
+        .map(|i| first - (4 - i) * MIB)
+        .chain((0..4).map(|i| first + i * MIB))
+        .collect();
+    g.write_logical(
+        &[std::io::IoSlice::new(&data)],
+        DATA + (first - 4 * MIB) as u64,
+    )
+    .unwrap();
+    cs.iter().for_each(|c| c.reset());
+    for (i, &o) in at.iter().enumerate() {
+        cache.read(0, 4096, DATA + o as u64, &mut back).unwrap();
         assert!(back[..] == data[i * MIB..(i + 1) * MIB]);
     }
     assert_eq!(cs[0].read_count(), 4);
     assert_eq!(cs[1].read_count(), 4);
     // Cached now: reading again touches no device.
-    cache.read(0, 4096, DATA, &mut back).unwrap();
+    cache.read(0, 4096, DATA + at[0] as u64, &mut back).unwrap();
     assert_eq!(cs[0].read_count() + cs[1].read_count(), 8);
     assert!(cache.stats().hits > 0);
 }
