@@ -585,8 +585,8 @@ fn left_out_then_added(rig: &Rig, put: &Output, out: &mut Outcome) {
 }
 
 /// KEEP.BIN rotted on member `bad` during the put: the put is untouched;
-/// reads with both named return the good copy (member 0 rotted: the read
-/// finds the bad copy first, heals from member 1 and warns once naming
+/// reads with both named return the good copy (member 0 rotted: the read,
+/// which goes to member 0 first for KEEP.BIN, finds the bad copy, heals from member 1 and warns once naming
 /// member 0 and `nwvol verify --repair`; member 1 rotted: the good copy is
 /// read first, nothing to say); the rotted member alone refuses the file
 /// (exit 1, the file named, no bad bytes out), the other alone serves it;
@@ -712,7 +712,10 @@ fn trial(fault: Fault, seed: u64) -> Option<Outcome> {
         }
         Fault::Rotted => {
             use std::os::unix::fs::FileExt;
-            // Member 0 is read first: its rot takes the healing path.
+            // Reads go to the members by 64 MiB stretches of the volume,
+            // the first to member 0: KEEP.BIN, put first, lies in it, so
+            // member 0's rot takes the healing path, member 1's is never
+            // read until verify.
             let bad = (seed % 2) as usize;
             let m = rig.members[bad].clone();
             let runs = rig.keep_runs(bad);
