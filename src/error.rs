@@ -175,6 +175,20 @@ pub enum Error {
         /// The members it lists.
         members: usize,
     },
+    /// A device too small to take the group's partition as a new member.
+    #[error(
+        "{device}: too small for the group: its partition would hold {holds} of logical partition, the group's is {group}"
+    )]
+    TooSmallForGroup {
+        /// The device.
+        device: String,
+        /// The logical partition it would hold, as a size.
+        holds: String,
+        /// The group's logical partition, as a size.
+        group: String,
+        /// True when it is an image file (a length can be given to it).
+        image: bool,
+    },
     /// No space left.
     #[error("no space left on {0}")]
     NoSpace(String),

@@ -114,11 +114,12 @@ pub fn add_member(
         .map_err(|e| Error::Invalid(format!("{name}: {e}")))?;
     let need = g.logical_bytes / 512;
     if (geom.data_sectors as u64) < need {
-        return Err(Error::Invalid(format!(
-            "{name}: too small for the group: its partition would hold {} of logical partition, the group's is {}",
-            format_size(geom.data_sectors as u64 * 512),
-            format_size(g.logical_bytes)
-        )));
+        return Err(Error::TooSmallForGroup {
+            device: name,
+            holds: format_size(geom.data_sectors as u64 * 512),
+            group: format_size(g.logical_bytes),
+            image: new.kind() == crate::device::DeviceKind::Image,
+        });
     }
     let listed = listed_members(&g);
     if listed >= MAX_MEMBERS {

@@ -13,8 +13,10 @@
 # member truncated, emptied or replaced by a stranger during a put, and two
 # members written apart (split); FAULT_TRIALS sets its trials per kind too.
 # A member lost during a 1 GiB mirrored put (tests/faults/large_put.rs, kind
-# put1g: a member's tmpfs full, its image truncated, the put SIGKILLed, both
-# members full); FAULT_LARGE_TRIALS sets its trials per fault (default 2).
+# put1g: a member's tmpfs full, its image truncated or emptied, replaced by a
+# stranger's image or rotted under a committed file, the put SIGKILLed, both
+# members full); FAULT_LARGE_TRIALS sets its trials per fault (default 2),
+# FAULT_LARGE_KINDS=emptied,stranger runs only the faults named.
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp "${TMPDIR:-/tmp}/fault_campaign.XXXXXX.log")

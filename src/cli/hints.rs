@@ -42,6 +42,11 @@ pub fn say(e: &(dyn std::error::Error + 'static)) -> String {
             ..
         } => "; use a larger --block-size",
         Error::NotEmpty(_) => " (use -r)",
+        // An image emptied or cut short while it was a member, its
+        // partition table gone: resume cannot give its length back.
+        Error::TooSmallForGroup { image: true, .. } => {
+            "; give the image file the members' length (truncate -s SIZE FILE), then add it again"
+        }
         Error::VolumeIncomplete { .. } => "; give every device with -d",
         _ => "",
     };

@@ -73,6 +73,16 @@ pub enum DeviceError {
         /// Bytes now.
         now: u64,
     },
+    /// An image file's path names another file (or none) while in use:
+    /// another program renamed a file over it or removed it, and what is
+    /// written goes to a file nobody can open again.
+    #[error(
+        "{device}: the image file was replaced or removed while in use (by another program?); its writes from then are lost"
+    )]
+    Replaced {
+        /// The device name.
+        device: String,
+    },
     /// A read returned fewer bytes than asked (truncated image).
     #[error("{device}: short read at byte {offset}: got {got} of {want} bytes (truncated image?)")]
     ShortRead {

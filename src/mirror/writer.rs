@@ -321,7 +321,10 @@ impl MirrorGroup {
         // before, which no write-intent bit names: it needs a full copy.
         let cut = matches!(
             cause,
-            Error::Device(crate::device::DeviceError::Shrank { .. })
+            Error::Device(
+                crate::device::DeviceError::Shrank { .. }
+                    | crate::device::DeviceError::Replaced { .. }
+            )
         );
         let mut table = self.table.lock().recover();
         let mut newly_out = vec![i];

@@ -11,7 +11,13 @@
 //! - `truncated`: the member's image file is cut to 10 MiB by another
 //!   program while the put writes it;
 //! - `killed`: the put itself is SIGKILLed part way;
-//! - `bothfull`: both members on the tmpfs: no member can take the file.
+//! - `bothfull`: both members on the tmpfs: no member can take the file;
+//! - `emptied`: the member's image file is cut to 0 bytes while the put
+//!   writes it;
+//! - `stranger`: the member's image file is replaced (renamed over) by a
+//!   freshly formatted image of another volume set;
+//! - `rotted`: bytes of KEEP.BIN's blocks on one member's image (member 0
+//!   or 1 by the seed) are overwritten with garbage.
 //!
 //! What a user checks: either the put succeeds with a warning naming the
 //! member and `nwvol mirror resume`, `get` of the file compares equal to
@@ -21,8 +27,16 @@
 //! resume` makes a verify of both members exit 0 and the file read back
 //! from each member alone; or the put fails with one error line and the
 //! volume holds no part of the file. A file put before the fault reads
-//! back throughout. One `campaign:` line (kind `put1g`);
+//! back throughout. An emptied or replaced member is left out with a
+//! warning by every command that names it, `mirror resume` refuses it
+//! naming `nwvol mirror add`, and `mirror add` of it (an emptied image is
+//! first given its length back with `truncate -s`, as the add says) makes
+//! a verify of both exit 0. A rotted member: KEEP.BIN reads back right with both
+//! named (the good copy; a warning naming the member and `nwvol verify
+//! --repair` when the rotted copy was the one read), from it alone the
+//! read fails naming the file, and `verify --repair` rewrites it. One `campaign:` line (kind `put1g`);
 //! `FAULT_LARGE_TRIALS=<n>` sets the trials per fault (default 2),
+//! `FAULT_LARGE_KINDS=emptied,rotted` runs only the faults named,
 //! `FAULT_SEED=<seed>` reruns one.
 
 use std::io::{Read, Write};
@@ -49,6 +63,9 @@ enum Fault {
     Truncated,
     Killed,
     BothFull,
+    Emptied,
+    Stranger,
+    Rotted,
 }
 
 /// The mirror and what it should hold. Fields drop in order: loop
@@ -282,6 +299,52 @@ impl Rig {
             .status
             .success()
     }
+
+    /// The byte ranges of member `m`'s image that hold KEEP.BIN's whole
+    /// sectors, as (image offset, sectors) runs: found by content (the
+    /// file is random, each sector is unique).
+    fn keep_runs(&self, m: usize) -> Vec<(u64, u64)> {
+        use std::collections::HashMap;
+        use std::os::unix::fs::FileExt;
+        const S: usize = 512;
+        let first8 = |b: &[u8]| u64::from_le_bytes(b[..8].try_into().unwrap());
+        let index: HashMap<u64, usize> = self
+            .keep
+            .chunks_exact(S)
+            .enumerate()
+            .map(|(i, c)| (first8(c), i))
+            .collect();
+        let f = std::fs::File::open(&self.members[m]).unwrap();
+        let len = f.metadata().unwrap().len();
+        let mut buf = vec![0u8; 4 * MIB as usize];
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        // The sector of KEEP.BIN the last run ends before.
+        let mut next: Option<usize> = None;
+        let mut off = 0u64;
+        while off < len {
+            let n = buf.len().min((len - off) as usize);
+            f.read_exact_at(&mut buf[..n], off).unwrap();
+            for (j, c) in buf[..n].chunks_exact(S).enumerate() {
+                let at = off + (j * S) as u64;
+                let hit = index
+                    .get(&first8(c))
+                    .filter(|&&i| self.keep[i * S..(i + 1) * S] == *c);
+                match (hit, runs.last_mut()) {
+                    (Some(&i), Some(r)) if next == Some(i) && r.0 + r.1 * S as u64 == at => {
+                        r.1 += 1;
+                        next = Some(i + 1);
+                    }
+                    (Some(&i), _) => {
+                        runs.push((at, 1));
+                        next = Some(i + 1);
+                    }
+                    (None, _) => next = None,
+                }
+            }
+            off += n as u64;
+        }
+        runs
+    }
 }
 
 /// The put succeeded with member 1 lost: the warning, the state, the file
@@ -394,6 +457,202 @@ fn failed_and_nothing_left(rig: &Rig, put: &Output, killed: bool, out: &mut Outc
     }
 }
 
+/// Warning lines (`nwvol: warning:`) of `o` that name `dev`.
+fn warnings_naming(o: &Output, dev: &str) -> Vec<String> {
+    stderr(o)
+        .lines()
+        .filter(|l| l.starts_with("nwvol: warning:") && l.contains(dev))
+        .map(String::from)
+        .collect()
+}
+
+/// Member 1 emptied or replaced by a stranger during the put: the put
+/// either completed (BIG.BIN whole on member 0) or failed leaving nothing;
+/// every command with both named warns that member 1 is left out; `mirror
+/// resume` refuses it naming `nwvol mirror add`; the add (after `truncate
+/// -s` when it says the image is too small, with --force when it says the
+/// device holds something) makes a verify exit 0.
+fn left_out_then_added(rig: &Rig, put: &Output, out: &mut Outcome) {
+    let m1 = arg(&rig.members[1]);
+    let src = rig.src.clone();
+    let put_ok = put.status.success();
+    if put_ok {
+        // The put saw member 1 shrink (emptied) or its path name another
+        // file (replaced) at a sync, gave it up and said so.
+        let warned = warnings_naming(put, &m1);
+        if !warned
+            .iter()
+            .any(|w| w.contains("out of sync") && w.contains("nwvol mirror resume"))
+        {
+            out.fail(format!("no warning naming {m1}: {:?}", stderr(put)));
+        }
+        rig.get_cmp("SYS:/BIG.BIN", &src, None, out);
+        rig.get_cmp("SYS:/BIG.BIN", &src, Some(&rig.members[0]), out);
+    } else {
+        out.fail(format!("the put failed: {}", brief(put)));
+        if rig.exists("SYS:/BIG.BIN") {
+            out.fail("the put that failed left SYS:/BIG.BIN on the volume");
+        }
+    }
+    // Any command with both named: one warning naming member 1.
+    let o = rig.run(&rig.args(&["stat"], None, &["SYS:/KEEP.BIN"]));
+    let warned = warnings_naming(&o, &m1);
+    if !o.status.success() || warned.len() != 1 || !warned[0].contains("left out") {
+        out.fail(format!(
+            "stat with both named: {}: {:?}",
+            brief(&o),
+            stderr(&o)
+        ));
+    }
+    rig.check_keep(None, out);
+    rig.check_keep(Some(&rig.members[0]), out);
+    // README: exit 4 when a device given could not serve and was left out.
+    let o = rig.run(&rig.args(&["verify", "--repair"], None, &[]));
+    if o.status.code() != Some(4)
+        || !stderr(&o).contains(&m1)
+        || !stderr(&o).contains("nwvol mirror add")
+    {
+        out.fail(format!(
+            "verify --repair while left out: {}: {:?}",
+            brief(&o),
+            stderr(&o)
+        ));
+    }
+    // Resume cannot bring back a device that does not assemble: it says to
+    // add it again.
+    let o = rig.run(&rig.args(&["mirror", "resume", "-q"], None, &[]));
+    let e = stderr(&o);
+    if o.status.success()
+        || !e
+            .lines()
+            .any(|l| l.contains(&m1) && l.contains("nwvol mirror add"))
+    {
+        out.fail(format!(
+            "mirror resume of a left-out member: {}: {e:?}",
+            brief(&o)
+        ));
+    }
+    let add = |force: bool| {
+        let mut w = vec!["mirror", "add", "-q"];
+        if force {
+            w.push("--force");
+        }
+        rig.run(&rig.args(&w, Some(&rig.members[0]), &[&m1]))
+    };
+    let mut o = add(false);
+    if !o.status.success() && stderr(&o).contains("too small") {
+        // Emptied: the file grew back only as far as the put wrote; the
+        // add says how to give it its length, as the user then does.
+        if !stderr(&o).contains("truncate -s") {
+            out.fail(format!("mirror add of a short image: {}", brief(&o)));
+        }
+        println!("  mirror add of the short image: {}", brief(&o));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&rig.members[1])
+            .unwrap()
+            .set_len(IMAGE)
+            .unwrap();
+        o = add(false);
+    }
+    if !o.status.success() {
+        // Refused: it must say what the device holds and name --force.
+        if !stderr(&o).contains("--force") {
+            out.fail(format!(
+                "mirror add refused without naming --force: {}",
+                brief(&o)
+            ));
+        }
+        println!("  mirror add without --force: {}", brief(&o));
+        o = add(true);
+    }
+    if !o.status.success() {
+        out.fail(format!("mirror add: {}", brief(&o)));
+        return;
+    }
+    let (code, found) = rig.verify(&[], None);
+    if code != Some(0) {
+        out.fail(format!("verify after mirror add: exit {code:?}: {found:?}"));
+    }
+    let st = rig.states();
+    if st != ["in sync", "in sync"] {
+        out.fail(format!("mirror status after mirror add: {st:?}"));
+    }
+    if put_ok {
+        rig.get_cmp("SYS:/BIG.BIN", &src, Some(&rig.members[1]), out);
+    }
+    rig.check_keep(Some(&rig.members[1]), out);
+}
+
+/// KEEP.BIN rotted on member `bad` during the put: the put is untouched;
+/// reads with both named return the good copy (member 0 rotted: the read,
+/// which goes to member 0 first for KEEP.BIN, finds the bad copy, heals from member 1 and warns once naming
+/// member 0 and `nwvol verify --repair`; member 1 rotted: the good copy is
+/// read first, nothing to say); the rotted member alone refuses the file
+/// (exit 1, the file named, no bad bytes out), the other alone serves it;
+/// `verify --repair` rewrites the rot (exit 1), then resume has nothing to
+/// do and a verify exits 0.
+fn rotted_then_repaired(rig: &Rig, put: &Output, bad: usize, out: &mut Outcome) {
+    let (mb, good) = (arg(&rig.members[bad]), &rig.members[1 - bad]);
+    let src = rig.src.clone();
+    if !put.status.success() {
+        out.fail(format!("the put failed: {}", brief(put)));
+    } else {
+        rig.get_cmp("SYS:/BIG.BIN", &src, None, out);
+        rig.get_cmp("SYS:/BIG.BIN", &src, Some(good), out);
+    }
+    let o = rig.run(&rig.args(&["cat"], None, &["SYS:/KEEP.BIN"]));
+    if !o.status.success() || o.stdout != rig.keep {
+        out.lose(format!("cat KEEP.BIN with both named: {}", brief(&o)));
+    }
+    let warned: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("nwvol: warning:"))
+        .map(String::from)
+        .collect();
+    let want = usize::from(bad == 0);
+    if warned.len() != want
+        || !warned
+            .iter()
+            .all(|w| w.contains(&mb) && w.contains("nwvol verify --repair"))
+    {
+        out.fail(format!("cat of the rotted file: warnings {warned:?}"));
+    }
+    rig.check_keep(None, out);
+    rig.check_keep(Some(good), out);
+    let o = rig.run(&rig.args(&["cat"], Some(&rig.members[bad]), &["SYS:/KEEP.BIN"]));
+    let e = stderr(&o);
+    if o.status.code() != Some(1) || !e.contains("KEEP.BIN") || !rig.keep.starts_with(&o.stdout) {
+        out.fail(format!(
+            "cat from the rotted member alone: {}: {e:?}",
+            brief(&o)
+        ));
+    }
+    let (code, found) = rig.verify(&["--repair"], None);
+    if code != Some(1)
+        || found.is_empty()
+        || !found.iter().all(|f| f.contains(&format!("member={mb} ")))
+    {
+        out.fail(format!(
+            "verify --repair of the rot: exit {code:?}: {found:?}"
+        ));
+    } else {
+        out.repaired = Some(found.join("; "));
+    }
+    let o = rig.run(&rig.args(&["mirror", "resume", "-q"], None, &[]));
+    if !o.status.success() && !stderr(&o).contains("no member needs") {
+        out.fail(format!("mirror resume: {}", brief(&o)));
+    }
+    let (code, found) = rig.verify(&[], None);
+    if code != Some(0) {
+        out.fail(format!("second verify: exit {code:?}: {found:?}"));
+    }
+    rig.check_keep(Some(&rig.members[bad]), out);
+    if put.status.success() {
+        rig.get_cmp("SYS:/BIG.BIN", &src, Some(&rig.members[bad]), out);
+    }
+}
+
 /// One trial; None when the machine allows no tmpfs or loop device.
 fn trial(fault: Fault, seed: u64) -> Option<Outcome> {
     let mut rng = Rng(seed);
@@ -426,6 +685,61 @@ fn trial(fault: Fault, seed: u64) -> Option<Outcome> {
                     .unwrap();
             }),
         )),
+        Fault::Emptied => Some((
+            at,
+            Box::new(move |_| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&m1)
+                    .unwrap()
+                    .set_len(0)
+                    .unwrap();
+            }),
+        )),
+        Fault::Stranger => {
+            // Formatted before the put: the rename is the only thing done
+            // while it runs.
+            let st = rig.dir.path().join("stranger.img");
+            let o = rig.run(&[
+                "format".into(),
+                "-q".into(),
+                "--size".into(),
+                IMAGE.to_string(),
+                arg(&st),
+            ]);
+            assert!(o.status.success(), "format the stranger: {}", stderr(&o));
+            Some((at, Box::new(move |_| std::fs::rename(&st, &m1).unwrap())))
+        }
+        Fault::Rotted => {
+            use std::os::unix::fs::FileExt;
+            // Reads go to the members by 64 MiB stretches of the volume,
+            // the first to member 0: KEEP.BIN, put first, lies in it, so
+            // member 0's rot takes the healing path, member 1's is never
+            // read until verify.
+            let bad = (seed % 2) as usize;
+            let m = rig.members[bad].clone();
+            let runs = rig.keep_runs(bad);
+            let sectors: u64 = runs.iter().map(|r| r.1).sum();
+            assert!(
+                sectors >= rig.keep.len() as u64 / 512,
+                "KEEP.BIN not found whole on {}: {runs:?}",
+                arg(&m)
+            );
+            let (start, n) = runs[rng.range(0, runs.len() as u64 - 1) as usize];
+            let first = rng.range(0, n - 1);
+            let count = rng.range(1, (n - first).min(128));
+            let garbage = rng.bytes(count as usize * 512);
+            let off = start + first * 512;
+            println!("  rot: {} bytes at {off} of {}", garbage.len(), arg(&m));
+            Some((
+                at,
+                Box::new(move |_| {
+                    let f = std::fs::OpenOptions::new().write(true).open(&m).unwrap();
+                    f.write_all_at(&garbage, off).unwrap();
+                    f.sync_data().unwrap();
+                }),
+            ))
+        }
         Fault::Killed => Some((
             at,
             Box::new(|pid| {
@@ -443,6 +757,8 @@ fn trial(fault: Fault, seed: u64) -> Option<Outcome> {
         (Fault::Killed, false) => failed_and_nothing_left(&rig, &put, true, &mut out),
         (Fault::BothFull, true) => out.fail(format!("the put fit in {} MiB", tmpfs_size / MIB)),
         (Fault::BothFull, false) => failed_and_nothing_left(&rig, &put, false, &mut out),
+        (Fault::Emptied | Fault::Stranger, _) => left_out_then_added(&rig, &put, &mut out),
+        (Fault::Rotted, _) => rotted_then_repaired(&rig, &put, (seed % 2) as usize, &mut out),
         (_, true) => degraded_then_resumed(&rig, &put, &mut out),
         (_, false) => {
             // A put that fails with a member still in sync is a failure of
@@ -460,15 +776,27 @@ fn large_put_campaign() {
     let started = Instant::now();
     let trials = env_u64("FAULT_LARGE_TRIALS", 2);
     let mut tally = Tally::default();
+    let kinds: Vec<String> = std::env::var("FAULT_LARGE_KINDS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| k.trim().to_lowercase())
+        .collect();
     for (k, fault) in [
         Fault::Enospc,
         Fault::Truncated,
         Fault::Killed,
         Fault::BothFull,
+        Fault::Emptied,
+        Fault::Stranger,
+        Fault::Rotted,
     ]
     .into_iter()
     .enumerate()
     {
+        if !kinds.is_empty() && !kinds.contains(&format!("{fault:?}").to_lowercase()) {
+            continue;
+        }
         for t in 0..trials {
             let seed = 0x1_6000 + 100 * k as u64 + t;
             if only_seed().is_some_and(|s| s != seed) {

@@ -507,3 +507,61 @@ fn degraded_assembly_on_loop_devices() {
     drop(f);
     reads_degraded(&loops, &data, &lb.path, "no partition table");
 }
+
+/// An image emptied (cut to 0 bytes) while a put wrote it is left shorter
+/// than the members, its partition table gone: resume names `nwvol mirror
+/// add`, the add refuses it as too small and says how to give it its
+/// length; given it, the add makes the set whole.
+#[test]
+fn an_emptied_image_is_added_again_once_given_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = mirror_with_keep(&dir, "64M");
+    let b = imgs[1].clone();
+    let f = std::fs::OpenOptions::new().write(true).open(&b).unwrap();
+    f.set_len(0).unwrap();
+    // What the put wrote after the cut: the file grew again, short.
+    std::os::unix::fs::FileExt::write_all_at(&f, &bytes(5, 1 << 20), 20 << 20).unwrap();
+    let o = run(&strs(&mirror(&imgs, &["resume"])));
+    assert!(!o.status.success(), "resume of an emptied member");
+    assert!(stderr(&o).contains("nwvol mirror add"), "{}", stderr(&o));
+    let add = mirror(&imgs[..1], &["add", "--force", &s(&b)]);
+    let o = run(&strs(&add));
+    assert!(!o.status.success(), "add of a short image");
+    let e = stderr(&o);
+    assert!(e.contains("too small") && e.contains("truncate -s"), "{e}");
+    f.set_len(std::fs::metadata(&imgs[0]).unwrap().len())
+        .unwrap();
+    ok(&strs(&add));
+    let o = nw(&imgs, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = nw(&imgs[1..], &["cat", "SYS:/KEEP.BIN"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout == data, "KEEP.BIN from the added member alone");
+}
+
+/// A member's image renamed over by a stranger while a put writes it: the
+/// put's writes go to the file replaced, which no later command opens, so
+/// the put gives the member up and says so (it used to say nothing).
+#[test]
+fn a_member_replaced_during_a_put_is_given_up_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = mirror_with_keep(&dir, "256M");
+    let b = imgs[1].clone();
+    let stranger = img(&dir, "stranger.img");
+    let o = put_with_fault(&imgs, 48, || {
+        ok(&["format", "--size", "256M", &s(&stranger)]);
+        std::fs::rename(&stranger, &b).unwrap();
+    });
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w = warnings(&o);
+    assert!(
+        w.iter()
+            .any(|l| l.contains(&s(&b)) && l.contains("replaced") && l.contains("out of sync")),
+        "{w:?}"
+    );
+    let o = nw(&imgs[..1], &["cat", "SYS:/KEEP.BIN"]);
+    assert!(o.stdout == data, "KEEP.BIN from the survivor");
+    let o = nw(&imgs[..1], &["cat", "SYS:/BIG.BIN"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout.len(), 48 << 20);
+}

@@ -78,6 +78,9 @@ pub struct FileDevice {
     direct: bool,
     writable: bool,
     fresh: bool,
+    /// The image file's path, absolute: a sync checks it still names the
+    /// file open (see [`FileDevice::check_not_shrunk`]).
+    path: Option<std::path::PathBuf>,
     /// Ranges of large buffered writes whose write-back was started, oldest
     /// first: dropped from the page cache a few writes later (see
     /// [`FileDevice::start_writeback`]).
@@ -148,18 +151,34 @@ impl FileDevice {
     /// it takes the writes past its new end as growth again, with no error
     /// (and reads zeros in the gap): a sync that finds the file shorter
     /// than at open fails, so the mirror gives the member up and says so.
+    /// So does one whose path names another file now (renamed over, or
+    /// removed): the writes go to a file no later command opens.
     fn check_not_shrunk(&self) -> DeviceResult<()> {
+        use std::os::unix::fs::MetadataExt;
         if self.kind != DeviceKind::Image {
             return Ok(());
         }
-        match self.file.metadata() {
-            Ok(m) if m.len() < self.bytes => Err(DeviceError::Shrank {
+        let Ok(open) = self.file.metadata() else {
+            return Ok(());
+        };
+        if open.len() < self.bytes {
+            return Err(DeviceError::Shrank {
                 device: self.name.clone(),
                 was: self.bytes,
-                now: m.len(),
-            }),
-            _ => Ok(()),
+                now: open.len(),
+            });
         }
+        let replaced = match self.path.as_deref().map(std::fs::metadata) {
+            Some(Ok(now)) => (now.dev(), now.ino()) != (open.dev(), open.ino()),
+            Some(Err(e)) => e.kind() == io::ErrorKind::NotFound,
+            None => false,
+        };
+        if replaced {
+            return Err(DeviceError::Replaced {
+                device: self.name.clone(),
+            });
+        }
+        Ok(())
     }
 
     fn aligned(&self, v: u64) -> bool {

@@ -106,6 +106,12 @@ fn open_file(path: &Path, name: &str, kind: DeviceKind, opts: &OpenOptions) -> D
     })
 }
 
+/// `path` made absolute (a later change of directory does not change
+/// which file it names); as given when that fails.
+fn absolute(path: &Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 impl FileDevice {
     /// Opens (or with `create_size`, creates) an image file or block device;
     /// a lock another process holds fails at once.
@@ -180,6 +186,7 @@ impl FileDevice {
             direct: opts.direct,
             writable: opts.write,
             fresh: false,
+            path: (kind == DeviceKind::Image).then(|| absolute(path)),
             behind: Default::default(),
         })
     }
@@ -284,6 +291,7 @@ impl FileDevice {
             direct: opts.direct,
             writable: true,
             fresh: true,
+            path: Some(absolute(path)),
             behind: Default::default(),
         })
     }
