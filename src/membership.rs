@@ -497,9 +497,8 @@ pub fn resolve_split(g: &MirrorGroup, keep: &str) -> Result<String> {
         .unwrap_or(0);
     let mut table = g.members[k].partition.mirror();
     let Some(x) = table.ext.as_mut() else {
-        return Err(Error::Unsupported {
+        return Err(Error::PlainNetWare {
             device: keep.to_string(),
-            reason: "plain NetWare partition (no nwvol extension): nwvol only reads it".into(),
         });
     };
     x.events = events + 1;
