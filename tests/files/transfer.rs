@@ -117,3 +117,53 @@ fn put_and_get_json_print_a_summary_record() {
         &["--json"],
     );
 }
+
+/// `put -r` of a tree that holds a FIFO copies the files beside it and
+/// skips the FIFO with a line naming it, without waiting for a writer
+/// (the read-ahead of source files opens regular files only).
+#[test]
+fn put_r_skips_a_fifo_without_waiting_for_a_writer() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["a.img"], "16M", &["-q"]);
+    let tree = dir.path().join("TREE");
+    small_tree(&tree, 3, 5);
+    let fifo = tree.join("D00").join("A.FIFO");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let done = AtomicBool::new(false);
+    let unblocked = AtomicBool::new(false);
+    let o = std::thread::scope(|s| {
+        // A put stuck opening the FIFO is let go (by opening its other
+        // end) after a minute, and the test fails.
+        s.spawn(|| {
+            for _ in 0..600 {
+                if done.load(Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            unblocked.store(true, Ordering::SeqCst);
+            use std::os::unix::fs::OpenOptionsExt;
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&fifo);
+        });
+        let o = nw(&imgs, &["put", "-r", tree.to_str().unwrap(), "SYS:/"]);
+        done.store(true, Ordering::SeqCst);
+        o
+    });
+    assert!(
+        !unblocked.load(Ordering::SeqCst),
+        "put -r waited on the FIFO"
+    );
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("A.FIFO") && err.contains("not a regular file"),
+        "{err}"
+    );
+    let listed = nw_ok(&imgs, &["ls", "-R", "SYS:/TREE"]);
+    assert_eq!(listed.matches(".BIN").count(), 3, "{listed}");
+}
