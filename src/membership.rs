@@ -110,15 +110,28 @@ pub fn add_member(
 ) -> Result<Option<Progress>> {
     let g = one_group(sys)?;
     let name = new.name().to_string();
-    let geom = PartitionGeometry::plan(new.bytes(), None)
-        .map_err(|e| Error::Invalid(format!("{name}: {e}")))?;
+    let image = new.kind() == crate::device::DeviceKind::Image;
+    let geom = match PartitionGeometry::plan(new.bytes(), None) {
+        Ok(geom) => geom,
+        // An image emptied while it was a member (too small for any
+        // partition) is told, as a short one is, how to get its length.
+        Err(_) if image => {
+            return Err(Error::TooSmallForGroup {
+                device: name,
+                holds: format_size(0),
+                group: format_size(g.logical_bytes),
+                image,
+            });
+        }
+        Err(e) => return Err(Error::Invalid(format!("{name}: {e}"))),
+    };
     let need = g.logical_bytes / 512;
     if (geom.data_sectors as u64) < need {
         return Err(Error::TooSmallForGroup {
             device: name,
             holds: format_size(geom.data_sectors as u64 * 512),
             group: format_size(g.logical_bytes),
-            image: new.kind() == crate::device::DeviceKind::Image,
+            image,
         });
     }
     let listed = listed_members(&g);

@@ -565,3 +565,25 @@ fn a_member_replaced_during_a_put_is_given_up_with_a_warning() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(o.stdout.len(), 48 << 20);
 }
+
+/// The same with the image left at 0 bytes (the put wrote nothing to it
+/// after the cut): too small for any partition, the add still says how
+/// to give it the members' length.
+#[test]
+fn an_image_left_empty_is_told_how_to_get_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let (imgs, data) = mirror_with_keep(&dir, "64M");
+    let b = imgs[1].clone();
+    let f = std::fs::OpenOptions::new().write(true).open(&b).unwrap();
+    f.set_len(0).unwrap();
+    let add = mirror(&imgs[..1], &["add", "--force", &s(&b)]);
+    let o = run(&strs(&add));
+    assert!(!o.status.success(), "add of an empty image");
+    let e = stderr(&o);
+    assert!(e.contains("too small") && e.contains("truncate -s"), "{e}");
+    f.set_len(std::fs::metadata(&imgs[0]).unwrap().len())
+        .unwrap();
+    ok(&strs(&add));
+    let o = nw(&imgs[1..], &["cat", "SYS:/KEEP.BIN"]);
+    assert!(o.stdout == data, "KEEP.BIN from the added member alone");
+}
