@@ -42,8 +42,19 @@ fn wib_writes(c: &CountingDevice<Arc<MemDevice>>, start: u64) -> usize {
         .count()
 }
 
-#[test]
-fn put_of_a_thousand_small_files_costs_a_few_barriers_per_commit_and_no_thread_per_flush() {
+/// A formatted 2-way mirror of memory members, each behind a counting
+/// device, assembled with write-back at the barriers only (the counts do
+/// not depend on timing).
+struct Counted {
+    /// Each member's partition start (its write-intent record is there).
+    starts: Vec<u64>,
+    /// The counting devices, by member.
+    cs: Vec<Arc<CountingDevice<Arc<MemDevice>>>>,
+    /// The assembled mirror.
+    sys: Assembly,
+}
+
+fn counted_mirror() -> Counted {
     let mems = formatted(&[48 * MIB, 48 * MIB], None);
     let starts: Vec<u64> = mems
         .iter()
@@ -59,9 +70,14 @@ fn put_of_a_thousand_small_files_costs_a_few_barriers_per_commit_and_no_thread_p
         .collect();
     let devs: Vec<Arc<dyn Device>> = cs.iter().map(|c| c.clone() as Arc<dyn Device>).collect();
     let mut cache = CacheConfig::with_capacity(64 << 20);
-    // Write-back at the barriers only: the counts do not depend on timing.
     cache.flush_interval = Duration::from_secs(3600);
     let sys = Assembly::open_with(devs, cache).expect("assemble");
+    Counted { starts, cs, sys }
+}
+
+#[test]
+fn put_of_a_thousand_small_files_costs_a_few_barriers_per_commit_and_no_thread_per_flush() {
+    let Counted { starts, cs, sys } = counted_mirror();
     let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).expect("open SYS");
     v.set_commit_limits(CommitLimits {
         age: Duration::from_secs(3600),
@@ -154,23 +170,7 @@ fn put_of_a_thousand_small_files_costs_a_few_barriers_per_commit_and_no_thread_p
 /// emptied from below; every block comes back.
 #[test]
 fn rm_r_of_a_tree_costs_one_barrier_per_depth() {
-    let mems = formatted(&[48 * MIB, 48 * MIB], None);
-    let starts: Vec<u64> = mems
-        .iter()
-        .map(|m| {
-            Partition::open(m.clone() as Arc<dyn Device>)
-                .expect("partition")
-                .start_byte
-        })
-        .collect();
-    let cs: Vec<Arc<CountingDevice<Arc<MemDevice>>>> = mems
-        .iter()
-        .map(|m| Arc::new(CountingDevice::new(m.clone())))
-        .collect();
-    let devs: Vec<Arc<dyn Device>> = cs.iter().map(|c| c.clone() as Arc<dyn Device>).collect();
-    let mut cache = CacheConfig::with_capacity(64 << 20);
-    cache.flush_interval = Duration::from_secs(3600);
-    let sys = Assembly::open_with(devs, cache).expect("assemble");
+    let Counted { starts, cs, sys } = counted_mirror();
     let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).expect("open SYS");
     let before = v.stats().expect("stats");
     let root_before = v.index().children(ROOT_ID).count();

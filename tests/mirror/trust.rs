@@ -508,6 +508,21 @@ fn degraded_assembly_on_loop_devices() {
     reads_degraded(&loops, &data, &lb.path, "no partition table");
 }
 
+/// `mirror add --force` of member 1 (`f`, cut short) beside member 0:
+/// refused as too small, naming `truncate -s`; once `f` has member 0's
+/// length, the add succeeds.
+fn add_once_given_its_length(imgs: &[PathBuf], f: &std::fs::File) {
+    let b = imgs[1].clone();
+    let add = mirror(&imgs[..1], &["add", "--force", &s(&b)]);
+    let o = run(&strs(&add));
+    assert!(!o.status.success(), "add of a short image");
+    let e = stderr(&o);
+    assert!(e.contains("too small") && e.contains("truncate -s"), "{e}");
+    f.set_len(std::fs::metadata(&imgs[0]).unwrap().len())
+        .unwrap();
+    ok(&strs(&add));
+}
+
 /// An image emptied (cut to 0 bytes) while a put wrote it is left shorter
 /// than the members, its partition table gone: resume names `nwvol mirror
 /// add`, the add refuses it as too small and says how to give it its
@@ -524,14 +539,7 @@ fn an_emptied_image_is_added_again_once_given_its_length() {
     let o = run(&strs(&mirror(&imgs, &["resume"])));
     assert!(!o.status.success(), "resume of an emptied member");
     assert!(stderr(&o).contains("nwvol mirror add"), "{}", stderr(&o));
-    let add = mirror(&imgs[..1], &["add", "--force", &s(&b)]);
-    let o = run(&strs(&add));
-    assert!(!o.status.success(), "add of a short image");
-    let e = stderr(&o);
-    assert!(e.contains("too small") && e.contains("truncate -s"), "{e}");
-    f.set_len(std::fs::metadata(&imgs[0]).unwrap().len())
-        .unwrap();
-    ok(&strs(&add));
+    add_once_given_its_length(&imgs, &f);
     let o = nw(&imgs, &["verify"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = nw(&imgs[1..], &["cat", "SYS:/KEEP.BIN"]);
@@ -576,14 +584,7 @@ fn an_image_left_empty_is_told_how_to_get_its_length() {
     let b = imgs[1].clone();
     let f = std::fs::OpenOptions::new().write(true).open(&b).unwrap();
     f.set_len(0).unwrap();
-    let add = mirror(&imgs[..1], &["add", "--force", &s(&b)]);
-    let o = run(&strs(&add));
-    assert!(!o.status.success(), "add of an empty image");
-    let e = stderr(&o);
-    assert!(e.contains("too small") && e.contains("truncate -s"), "{e}");
-    f.set_len(std::fs::metadata(&imgs[0]).unwrap().len())
-        .unwrap();
-    ok(&strs(&add));
+    add_once_given_its_length(&imgs, &f);
     let o = nw(&imgs[1..], &["cat", "SYS:/KEEP.BIN"]);
     assert!(o.stdout == data, "KEEP.BIN from the added member alone");
 }
