@@ -28,6 +28,14 @@ pub trait BlockIo: Send + Sync + std::fmt::Debug {
     ) -> Result<()> {
         self.read(group, block_size, offset, buf)
     }
+    /// A hint that `len` bytes at logical byte `offset` of group `group`
+    /// will be read soon (see [`MirrorGroup::will_read`]): many scattered
+    /// reads announced first wait for the disk once, not each in turn.
+    fn will_read(&self, group: usize, offset: u64, len: u64) {
+        if let Some(g) = self.groups().get(group) {
+            g.will_read(offset, len);
+        }
+    }
     /// Writes `data` at logical byte `offset` of group `group`.
     fn write(&self, group: usize, block_size: u32, offset: u64, data: &[u8]) -> Result<()>;
     /// Everything written before the barrier is durable on every in-sync

@@ -235,6 +235,11 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     /// again soon (a scan): a device that caches them may drop them.
     /// Never an error.
     fn done_reading(&self, _offset: u64, _len: u64) {}
+    /// A hint that `len` bytes at `offset` will be read soon: a device
+    /// that can may start reading them now, beside other such ranges, so
+    /// that many scattered reads wait for the disk once, not each in turn.
+    /// Never an error.
+    fn will_read(&self, _offset: u64, _len: u64) {}
 }
 
 /// Makes `len` bytes at `offset` of `dev` read back as zeros by writing
@@ -313,6 +318,9 @@ macro_rules! forward_device {
         }
         fn done_reading(&self, offset: u64, len: u64) {
             (**self).done_reading(offset, len)
+        }
+        fn will_read(&self, offset: u64, len: u64) {
+            (**self).will_read(offset, len)
         }
     };
 }

@@ -49,6 +49,21 @@ impl MirrorGroup {
         Some(ins[((logical / READ_STRETCH) % ins.len() as u64) as usize])
     }
 
+    /// Tells the members that will serve logical bytes `[logical, logical +
+    /// len)` (as [`MirrorGroup::read_member`] picks them) that the bytes
+    /// will be read soon: a hint, never an error.
+    pub fn will_read(&self, logical: u64, len: u64) {
+        let end = logical.saturating_add(len);
+        let mut at = logical;
+        while at < end {
+            let piece = (READ_STRETCH - at % READ_STRETCH).min(end - at);
+            if let Some(i) = self.read_member(at) {
+                self.members[i].partition.will_read_logical(at, piece);
+            }
+            at += piece;
+        }
+    }
+
     /// Marks member `i`'s copy of logical bytes `[logical, logical + len)`
     /// as bad (verify found it so and did not rewrite it): from now on in
     /// this process, reads of those bytes go to the other members first,

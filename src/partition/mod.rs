@@ -633,6 +633,17 @@ impl Partition {
         }
     }
 
+    /// Tells the device that logical bytes `[logical, logical + len)` will
+    /// be read soon (see [`Device::will_read`]).
+    pub fn will_read_logical(&self, logical: u64, len: u64) {
+        if self.check_range(logical, len).is_err() {
+            return;
+        }
+        for e in self.map(logical, len) {
+            self.device.will_read(e.device_offset, e.len);
+        }
+    }
+
     /// Writes logical bytes given as slices, one vectored write per extent.
     pub fn write_logical(&self, bufs: &[IoSlice<'_>], logical: u64) -> Result<()> {
         let total: u64 = bufs.iter().map(|b| b.len() as u64).sum();

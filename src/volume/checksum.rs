@@ -21,9 +21,11 @@ const ENTRY: u64 = CHECKSUM_ENTRY_BYTES as u64;
 /// of entries: 1 GiB of 4 KiB blocks).
 const MAX_PENDING: usize = 256 * 1024;
 
-/// Whole blocks in one write from which their CRCs are computed in
-/// parallel.
-const PARALLEL_BLOCKS: usize = 16;
+/// Bytes of whole blocks in one read or write from which their CRCs are
+/// computed in parallel: CRC32 runs at gigabytes a second, so below a MiB
+/// handing the work to other threads (waking them, their spinning on two
+/// cores) costs more than it saves.
+const PARALLEL_BYTES: usize = 1 << 20;
 
 /// One segment of a volume with checksums, as logical bytes of its group.
 #[derive(Debug, Clone)]
@@ -158,7 +160,7 @@ impl ChecksumIo {
                 ));
             }
         }
-        let crcs: Vec<u32> = if full.len() >= PARALLEL_BLOCKS {
+        let crcs: Vec<u32> = if full.len() * bs as usize >= PARALLEL_BYTES {
             use rayon::prelude::*;
             full.par_iter().map(|(_, b)| block_crc(b)).collect()
         } else {
@@ -319,7 +321,7 @@ impl ChecksumIo {
             &data[at..at + bs as usize]
         };
         let fails = |k: usize| want[k] != 0 && block_crc(block(i0 + k as u64)) != want[k];
-        let failing: Vec<usize> = if want.len() >= PARALLEL_BLOCKS {
+        let failing: Vec<usize> = if want.len() * bs as usize >= PARALLEL_BYTES {
             use rayon::prelude::*;
             (0..want.len())
                 .into_par_iter()

@@ -244,7 +244,7 @@ impl OpenVolume {
             // The old versions stay until the new entries are durable.
             io.barrier()?;
             let vol = self.vol.clone();
-            self.fat_mut()?.free_chain(&vol, io.as_ref(), &old)?;
+            Fat::free_chain(self.fat.as_mut(), &vol, io.as_ref(), &old)?;
         }
         Ok(())
     }

@@ -41,18 +41,48 @@ impl DirTable {
         mut each: impl FnMut(u32, std::result::Result<DirEntry, LayoutError>),
     ) -> Result<DirTable> {
         let blocks = Fat::chain(vol, io, vol.dir_block, None)?;
-        let per_block = vol.block_size / DIRENT_BYTES as u32;
-        let mut free = BTreeSet::new();
+        // The copy is needed to write: every entry written is written to
+        // the copy too, and a copy block first read by that write would
+        // cost a read of its own.
+        let copy = if with_copy {
+            let c = Fat::chain(vol, io, vol.dir_copy_block, None)?;
+            if c.len() != blocks.len() {
+                return Err(Error::Damaged(CorruptKind::DirTableCopy {
+                    volume: vol.name.clone(),
+                    blocks: blocks.len(),
+                    copy_blocks: c.len(),
+                }));
+            }
+            Some(c)
+        } else {
+            None
+        };
         // Runs of consecutive blocks in one read each (the table grows by
-        // several blocks at a time): a cold open costs a few reads, not
-        // one per block.
+        // several blocks at a time), all announced first: a cold open
+        // waits for the disk about once, not once per run.
         let bs = vol.block_size as usize;
         let most = (LOAD_RUN_BYTES / bs).max(1);
+        let runs = |chain: &[u32]| -> Result<Vec<(usize, usize, u64)>> {
+            let mut out = Vec::new();
+            let mut bi = 0;
+            while bi < chain.len() {
+                let n = vol.run_len(&chain[bi..chain.len().min(bi + most)]);
+                let (g, off) = vol.block_location(chain[bi])?;
+                out.push((n, g, off));
+                bi += n;
+            }
+            Ok(out)
+        };
+        let table_runs = runs(&blocks)?;
+        let copy_runs = copy.as_deref().map(runs).transpose()?.unwrap_or_default();
+        for &(n, g, off) in table_runs.iter().chain(&copy_runs) {
+            io.will_read(g, off, (n * bs) as u64);
+        }
+        let per_block = vol.block_size / DIRENT_BYTES as u32;
+        let mut free = BTreeSet::new();
         let mut buf = Vec::new();
         let mut bi = 0;
-        while bi < blocks.len() {
-            let n = vol.run_len(&blocks[bi..blocks.len().min(bi + most)]);
-            let (g, off) = vol.block_location(blocks[bi])?;
+        for (n, g, off) in table_runs {
             buf.resize(n * bs, 0);
             io.read(g, vol.block_size, off, &mut buf)?;
             for (k, raw) in buf.chunks_exact(DIRENT_BYTES).enumerate() {
@@ -65,31 +95,12 @@ impl DirTable {
             }
             bi += n;
         }
-        let copy = if with_copy {
-            let c = Fat::chain(vol, io, vol.dir_copy_block, None)?;
-            if c.len() != blocks.len() {
-                return Err(Error::Damaged(CorruptKind::DirTableCopy {
-                    volume: vol.name.clone(),
-                    blocks: blocks.len(),
-                    copy_blocks: c.len(),
-                }));
-            }
-            // Into the cache in runs now: every entry written is written
-            // to the copy too, and a copy block first read by that write
-            // would cost a read of its own. Best effort: a copy block that
-            // does not read fails the write that needs it, as before.
-            let mut bi = 0;
-            while bi < c.len() {
-                let n = vol.run_len(&c[bi..c.len().min(bi + most)]);
-                let (g, off) = vol.block_location(c[bi])?;
-                buf.resize(n * bs, 0);
-                let _ = io.read(g, vol.block_size, off, &mut buf);
-                bi += n;
-            }
-            Some(c)
-        } else {
-            None
-        };
+        // Into the cache now. Best effort: a copy block that does not read
+        // fails the write that needs it, as before.
+        for (n, g, off) in copy_runs {
+            buf.resize(n * bs, 0);
+            let _ = io.read(g, vol.block_size, off, &mut buf);
+        }
         Ok(DirTable {
             blocks,
             copy,
@@ -189,10 +200,24 @@ impl DirTable {
         io: &dyn BlockIo,
         entries: &[(u32, DirEntry)],
     ) -> Result<()> {
-        if entries.len() < 2 {
-            for (idx, e) in entries {
-                self.write(vol, io, *idx, e)?;
-            }
+        self.write_raw_many(vol, io, entries.iter().map(|(i, e)| (*i, e.encode())))
+    }
+
+    /// Writes entries free, as [`DirTable::write_many`].
+    pub fn free_many(&self, vol: &Volume, io: &dyn BlockIo, idxs: &[u32]) -> Result<()> {
+        let free = DirEntry::Free.encode();
+        self.write_raw_many(vol, io, idxs.iter().map(|&i| (i, free)))
+    }
+
+    /// [`DirTable::write_many`] of encoded entries.
+    fn write_raw_many(
+        &self,
+        vol: &Volume,
+        io: &dyn BlockIo,
+        entries: impl Iterator<Item = (u32, [u8; DIRENT_BYTES])>,
+    ) -> Result<()> {
+        let mut entries = entries.peekable();
+        if entries.peek().is_none() {
             return Ok(());
         }
         let copy = self
@@ -200,11 +225,11 @@ impl DirTable {
             .as_deref()
             .ok_or_else(|| Error::ReadOnly(format!("volume {}: the directory table", vol.name)))?;
         let mut by_block: BTreeMap<u32, Vec<(u32, [u8; DIRENT_BYTES])>> = BTreeMap::new();
-        for (idx, e) in entries {
+        for (idx, raw) in entries {
             by_block
                 .entry(idx / self.per_block)
                 .or_default()
-                .push((*idx, e.encode()));
+                .push((idx, raw));
         }
         let mut buf = vec![0u8; vol.block_size as usize];
         for chain in [&self.blocks[..], copy] {

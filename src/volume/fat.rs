@@ -8,6 +8,10 @@ use crate::layout::fat::{FAT_ENTRY_BYTES, FatEntry};
 
 use super::Volume;
 
+/// The largest FAT whose reads [`Fat::will_load`] starts (that of 4 GiB
+/// in 4 KiB blocks).
+pub const WILL_LOAD_MAX: u64 = 8 << 20;
+
 /// The free bitmap and allocation state of one volume.
 #[derive(Debug, Clone)]
 pub struct Fat {
@@ -63,6 +67,25 @@ impl Fat {
             }
         }
         Ok(fat)
+    }
+
+    /// Announces that every segment's FAT (the primary copy) is about to
+    /// be read, so that its reads and the directory table's go to the
+    /// disk together. Not for a FAT over [`WILL_LOAD_MAX`]: a large volume
+    /// would read more than its use needs.
+    pub fn will_load(vol: &Volume, io: &dyn BlockIo) {
+        let bytes: u64 =
+            vol.segments.iter().map(|s| s.blocks() as u64).sum::<u64>() * FAT_ENTRY_BYTES as u64;
+        if bytes > WILL_LOAD_MAX {
+            return;
+        }
+        for s in &vol.segments {
+            io.will_read(
+                s.group,
+                s.logical_start(),
+                s.blocks() as u64 * FAT_ENTRY_BYTES as u64,
+            );
+        }
     }
 
     /// Blocks of the volume.
@@ -168,14 +191,7 @@ impl Fat {
 
     /// Reads the FAT entry of a block (primary copy).
     pub fn entry(vol: &Volume, io: &dyn BlockIo, block: u32) -> Result<FatEntry> {
-        let (g, off, copy) = vol.fat_location(block)?;
-        let mut b = [0u8; FAT_ENTRY_BYTES];
-        read_either(vol, io, g, off, copy, &mut b)?;
-        FatEntry::decode(&b, vol.total_blocks).map_err(|e| Error::Corrupt {
-            device: io.groups()[g].name(),
-            what: format!("volume {} FAT entry of block {block}", vol.name),
-            source: e,
-        })
+        FatReader::new(vol, io).entry(block)
     }
 
     /// Follows the chain from `first` and returns its blocks: the one chain
@@ -190,47 +206,7 @@ impl Fat {
         first: u32,
         limit: Option<u64>,
     ) -> Result<Vec<u32>> {
-        let mut out: Vec<u32> = Vec::new();
-        let mut b = first;
-        let bad = |problem: ChainProblem| {
-            Error::Damaged(CorruptKind::FatChain {
-                volume: vol.name.clone(),
-                first,
-                problem,
-            })
-        };
-        loop {
-            // Unreachable while sequence numbers are checked (a repeated
-            // block repeats its number), kept as the bound of the walk.
-            if out.len() as u64 >= u64::from(vol.total_blocks) {
-                return Err(bad(ChainProblem::Loops));
-            }
-            match Fat::entry(vol, io, b)? {
-                FatEntry::Free => return Err(bad(ChainProblem::RunsIntoFree(b))),
-                FatEntry::Used { seq, next } => {
-                    if seq as usize != out.len() {
-                        // A block met before carries the number it had
-                        // then: the chain loops back to it.
-                        if out.get(seq as usize) == Some(&b) {
-                            return Err(bad(ChainProblem::LoopsBackTo(b)));
-                        }
-                        return Err(bad(ChainProblem::Sequence {
-                            block: b,
-                            seq,
-                            expected: out.len(),
-                        }));
-                    }
-                    out.push(b);
-                    if limit.is_some_and(|l| out.len() as u64 >= l) {
-                        return Ok(out);
-                    }
-                    match next {
-                        None => return Ok(out),
-                        Some(n) => b = n,
-                    }
-                }
-            }
-        }
+        FatReader::new(vol, io).chain(first, limit)
     }
 
     /// Writes FAT entries, given sorted or not, to the primary FAT and its
@@ -289,12 +265,143 @@ impl Fat {
     }
 
     /// Frees blocks: zeroes their FAT entries in both copies, then marks
-    /// them free in memory.
-    pub fn free_chain(&mut self, vol: &Volume, io: &dyn BlockIo, blocks: &[u32]) -> Result<()> {
+    /// them free in `bitmap` when it is built (one built later reads them
+    /// free).
+    pub fn free_chain(
+        bitmap: Option<&mut Fat>,
+        vol: &Volume,
+        io: &dyn BlockIo,
+        blocks: &[u32],
+    ) -> Result<()> {
         let entries: Vec<(u32, FatEntry)> = blocks.iter().map(|&b| (b, FatEntry::Free)).collect();
         Fat::write_entries(vol, io, &entries)?;
-        self.release(blocks);
+        if let Some(f) = bitmap {
+            f.release(blocks);
+        }
         Ok(())
+    }
+}
+
+/// Reads FAT entries a FAT block at a time, keeping the last block read:
+/// walking chains one after another (a tree being removed, a table being
+/// opened) costs a read per FAT block, not one per entry.
+pub struct FatReader<'a> {
+    vol: &'a Volume,
+    io: &'a dyn BlockIo,
+    /// The FAT block in `buf`: its group and primary offset.
+    held: Option<(usize, u64)>,
+    buf: Vec<u8>,
+}
+
+impl<'a> FatReader<'a> {
+    /// A reader of `vol`'s FAT through `io`.
+    pub fn new(vol: &'a Volume, io: &'a dyn BlockIo) -> FatReader<'a> {
+        FatReader {
+            vol,
+            io,
+            held: None,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The FAT entry of a block (primary copy, or the FAT's copy where no
+    /// member holds a good primary).
+    pub fn entry(&mut self, block: u32) -> Result<FatEntry> {
+        let (g, off, copy) = self.vol.fat_location(block)?;
+        let bs = u64::from(self.vol.block_size);
+        let start = off - off % bs;
+        if self.held != Some((g, start)) {
+            self.held = None;
+            self.buf.resize(bs as usize, 0);
+            read_either(
+                self.vol,
+                self.io,
+                g,
+                start,
+                copy - (off - start),
+                &mut self.buf,
+            )?;
+            self.held = Some((g, start));
+        }
+        let at = (off - start) as usize;
+        FatEntry::decode(&self.buf[at..at + FAT_ENTRY_BYTES], self.vol.total_blocks).map_err(|e| {
+            Error::Corrupt {
+                device: self.io.groups()[g].name(),
+                what: format!("volume {} FAT entry of block {block}", self.vol.name),
+                source: e,
+            }
+        })
+    }
+
+    /// The blocks of the chain from `first`, as [`Fat::chain`].
+    pub fn chain(&mut self, first: u32, limit: Option<u64>) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        self.chain_into(first, limit, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`FatReader::chain`], appending the chain's blocks to `all` (many
+    /// chains in one list); on an error `all` is as it was.
+    pub fn chain_into(&mut self, first: u32, limit: Option<u64>, all: &mut Vec<u32>) -> Result<()> {
+        let base = all.len();
+        let r = self.walk(first, limit, all, base);
+        if r.is_err() {
+            all.truncate(base);
+        }
+        r
+    }
+
+    /// Walks the chain from `first`, pushing its blocks onto `out` after
+    /// `out[..base]`.
+    fn walk(
+        &mut self,
+        first: u32,
+        limit: Option<u64>,
+        out: &mut Vec<u32>,
+        base: usize,
+    ) -> Result<()> {
+        let vol = self.vol;
+        let bad = |problem: ChainProblem| {
+            Error::Damaged(CorruptKind::FatChain {
+                volume: vol.name.clone(),
+                first,
+                problem,
+            })
+        };
+        let mut b = first;
+        loop {
+            let len = out.len() - base;
+            // Unreachable while sequence numbers are checked (a repeated
+            // block repeats its number), kept as the bound of the walk.
+            if len as u64 >= u64::from(vol.total_blocks) {
+                return Err(bad(ChainProblem::Loops));
+            }
+            match self.entry(b)? {
+                FatEntry::Free => return Err(bad(ChainProblem::RunsIntoFree(b))),
+                FatEntry::Used { seq, next } => {
+                    if seq as usize != len {
+                        // A block met before carries the number it had
+                        // then: the chain loops back to it.
+                        if out[base..].get(seq as usize) == Some(&b) {
+                            return Err(bad(ChainProblem::LoopsBackTo(b)));
+                        }
+                        return Err(bad(ChainProblem::Sequence {
+                            block: b,
+                            seq,
+                            expected: len,
+                        }));
+                    }
+                    out.push(b);
+                    if limit.is_some_and(|l| len as u64 + 1 >= l) {
+                        return Ok(());
+                    }
+                    match next {
+                        None => return Ok(()),
+                        Some(n) => b = n,
+                    }
+                }
+            }
+        }
     }
 }
 

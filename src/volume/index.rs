@@ -115,17 +115,26 @@ impl Node {
     }
 }
 
+/// What the index knows of one directory's contents.
+#[derive(Debug, Default)]
+struct Contents {
+    /// Live entries by name key; both the DOS name and the long name are
+    /// keys.
+    names: HashMap<String, u32>,
+    /// Deleted files by name key.
+    deleted: HashMap<String, BTreeSet<u32>>,
+    /// Entry indexes of the children (live and deleted).
+    children: BTreeSet<u32>,
+}
+
 /// The index.
 #[derive(Debug, Default)]
 pub struct Index {
-    nodes: HashMap<u32, Node>,
-    /// Live entries by (parent ID, name key); both the DOS name and the long
-    /// name are keys.
-    names: HashMap<(u32, String), u32>,
-    /// Deleted files by (parent ID, name key).
-    deleted: HashMap<(u32, String), BTreeSet<u32>>,
-    /// Entry indexes of each directory's children (live and deleted).
-    children: HashMap<u32, BTreeSet<u32>>,
+    /// Nodes by entry index: the table is an array, and most of its slots
+    /// hold an entry.
+    nodes: Vec<Option<Node>>,
+    /// Each directory's contents, by directory ID.
+    contents: HashMap<u32, Contents>,
     /// Directory ID to entry index.
     dirs: HashMap<u32, u32>,
     /// Long-name records whose entry is gone or has another DOS name: by
@@ -149,6 +158,11 @@ pub struct IndexBuilder {
 impl IndexBuilder {
     /// Takes one entry of the table.
     pub fn add(&mut self, idx: u32, e: std::result::Result<DirEntry, LayoutError>) {
+        if self.items.capacity() == 0 {
+            // Most of a table's entries are files: one allocation, not a
+            // dozen growing copies of a large list.
+            self.items.reserve(idx as usize + 4096);
+        }
         match e {
             Ok(DirEntry::File(f)) => self.items.push((idx, Item::File(f))),
             Ok(DirEntry::Directory(d)) => self.items.push((idx, Item::Dir(d))),
@@ -166,6 +180,8 @@ impl IndexBuilder {
             info: self.info,
             ..Index::default()
         };
+        let last = self.items.last().map_or(0, |(i, _)| *i as usize + 1);
+        ix.nodes.reserve(last);
         for (idx, e) in self.damaged {
             ix.warnings
                 .push(format!("directory entry {idx} is damaged and skipped: {e}"));
@@ -230,29 +246,30 @@ impl Index {
     /// name already in use in its directory. The node is still stored (so
     /// that it can be listed by index) only when added.
     pub fn insert(&mut self, node: Node) -> std::result::Result<(), u32> {
-        let parent = node.parent();
         let keys = Self::keys(&node);
+        let c = self.contents.entry(node.parent()).or_default();
         if node.is_deleted() {
             for k in keys {
-                self.deleted
-                    .entry((parent, k))
-                    .or_default()
-                    .insert(node.index);
+                c.deleted.entry(k).or_default().insert(node.index);
             }
         } else {
-            for k in &keys {
-                if let Some(&other) = self.names.get(&(parent, k.clone()))
-                    && other != node.index
-                {
-                    return Err(other);
-                }
+            if let Some(&other) = keys
+                .iter()
+                .filter_map(|k| c.names.get(k))
+                .find(|&&o| o != node.index)
+            {
+                return Err(other);
             }
             for k in keys {
-                self.names.insert((parent, k), node.index);
+                c.names.insert(k, node.index);
             }
         }
-        self.children.entry(parent).or_default().insert(node.index);
-        self.nodes.insert(node.index, node);
+        c.children.insert(node.index);
+        let i = node.index as usize;
+        if self.nodes.len() <= i {
+            self.nodes.resize_with(i + 1, || None);
+        }
+        self.nodes[i] = Some(node);
         Ok(())
     }
 
@@ -269,41 +286,41 @@ impl Index {
 
     /// Removes a node and its names; returns it.
     pub fn remove(&mut self, idx: u32) -> Option<Node> {
-        let node = self.nodes.remove(&idx)?;
-        let parent = node.parent();
-        for k in Self::keys(&node) {
-            if node.is_deleted() {
-                if let Some(s) = self.deleted.get_mut(&(parent, k.clone())) {
-                    s.remove(&idx);
-                    if s.is_empty() {
-                        self.deleted.remove(&(parent, k));
+        let node = self.nodes.get_mut(idx as usize)?.take()?;
+        if let Some(c) = self.contents.get_mut(&node.parent()) {
+            for k in Self::keys(&node) {
+                if node.is_deleted() {
+                    if let Some(s) = c.deleted.get_mut(&k) {
+                        s.remove(&idx);
+                        if s.is_empty() {
+                            c.deleted.remove(&k);
+                        }
                     }
+                } else if c.names.get(&k) == Some(&idx) {
+                    c.names.remove(&k);
                 }
-            } else if self.names.get(&(parent, k.clone())) == Some(&idx) {
-                self.names.remove(&(parent, k));
             }
-        }
-        if let Some(c) = self.children.get_mut(&parent) {
-            c.remove(&idx);
+            c.children.remove(&idx);
         }
         Some(node)
     }
 
     /// A node by entry index.
     pub fn get(&self, idx: u32) -> Option<&Node> {
-        self.nodes.get(&idx)
+        self.nodes.get(idx as usize)?.as_ref()
     }
 
     /// The live entry named `name` (DOS or long name, any case) in the
     /// directory with ID `parent`.
     pub fn lookup(&self, parent: u32, name: &str) -> Option<u32> {
-        self.names.get(&(parent, key(name))).copied()
+        self.contents.get(&parent)?.names.get(&key(name)).copied()
     }
 
     /// Deleted files named `name` in the directory with ID `parent`.
     pub fn deleted_named(&self, parent: u32, name: &str) -> Vec<u32> {
-        self.deleted
-            .get(&(parent, key(name)))
+        self.contents
+            .get(&parent)
+            .and_then(|c| c.deleted.get(&key(name)))
             .map(|s| s.iter().copied().collect())
             .unwrap_or_default()
     }
@@ -311,23 +328,25 @@ impl Index {
     /// True when `dos` may not be used as a new DOS name in directory
     /// `parent`: a live name, or a deleted file's name, already is it.
     pub fn name_taken(&self, parent: u32, dos: &str) -> bool {
-        let k = (parent, key(dos));
-        self.names.contains_key(&k) || self.deleted.contains_key(&k)
+        let k = key(dos);
+        self.contents
+            .get(&parent)
+            .is_some_and(|c| c.names.contains_key(&k) || c.deleted.contains_key(&k))
     }
 
     /// The children (live and deleted) of the directory with ID `dir`, by
     /// entry index.
     pub fn children(&self, dir: u32) -> impl Iterator<Item = &Node> {
-        self.children
+        self.contents
             .get(&dir)
             .into_iter()
-            .flatten()
-            .filter_map(|i| self.nodes.get(i))
+            .flat_map(|c| &c.children)
+            .filter_map(|&i| self.get(i))
     }
 
     /// Number of children (live and deleted) of a directory.
     pub fn child_count(&self, dir: u32) -> usize {
-        self.children.get(&dir).map_or(0, |c| c.len())
+        self.contents.get(&dir).map_or(0, |c| c.children.len())
     }
 
     /// The entry index of the directory with ID `id`; None for the root
@@ -341,15 +360,15 @@ impl Index {
         self.dirs.insert(id, idx);
     }
 
-    /// Forgets a directory ID.
+    /// Forgets a directory ID (and what is left of its contents).
     pub fn forget_dir(&mut self, id: u32) {
         self.dirs.remove(&id);
-        self.children.remove(&id);
+        self.contents.remove(&id);
     }
 
-    /// Every node.
+    /// Every node, in entry order.
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {
-        self.nodes.values()
+        self.nodes.iter().flatten()
     }
 
     /// Stale long-name records that name entry `idx` (to be cleared before
@@ -361,7 +380,7 @@ impl Index {
     /// Counts: (live files, directories, deleted files).
     pub fn counts(&self) -> (u64, u64, u64) {
         let mut c = (0, 0, 0);
-        for n in self.nodes.values() {
+        for n in self.nodes() {
             match &n.item {
                 Item::Dir(_) => c.1 += 1,
                 Item::File(f) if f.deleted.0 != 0 => c.2 += 1,

@@ -48,7 +48,12 @@ pub fn shown(name: &str) -> std::borrow::Cow<'_, str> {
 /// The key an entry is found by: the name in upper case (names are
 /// compared without regard to case, as NetWare did).
 pub fn key(name: &str) -> String {
-    name.to_uppercase()
+    // The same for ASCII, without the Unicode tables.
+    if name.is_ascii() {
+        name.to_ascii_uppercase()
+    } else {
+        name.to_uppercase()
+    }
 }
 
 /// The DOS name a name is stored under when it fits 8.3 as it is (upper

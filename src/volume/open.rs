@@ -54,11 +54,14 @@ pub struct OpenVolume {
 
 impl OpenVolume {
     /// Opens a volume: reads the directory table once and builds the
-    /// index; in write mode also the free bitmap from the FAT.
+    /// index. The free bitmap is built from the FAT when first needed (an
+    /// allocation, the free space); in write mode the FAT's reads start at
+    /// once, beside the table's.
     pub fn open(vol: Volume, io: Arc<dyn BlockIo>, mode: OpenMode) -> Result<OpenVolume> {
         vol.check_complete()?;
         if mode == OpenMode::Write {
             vol.writable(io.as_ref())?;
+            Fat::will_load(&vol, io.as_ref());
         }
         let mut builder = IndexBuilder::default();
         let mut table = DirTable::load(&vol, io.as_ref(), mode == OpenMode::Write, |i, e| {
@@ -66,14 +69,10 @@ impl OpenVolume {
         })?;
         let (index, stale) = builder.build();
         table.give_back(&stale);
-        let fat = match mode {
-            OpenMode::Write => Some(Fat::load(&vol, io.as_ref())?),
-            OpenMode::ReadOnly => None,
-        };
         Ok(OpenVolume {
             vol,
             io,
-            fat,
+            fat: None,
             table,
             index,
             mode,
@@ -287,6 +286,11 @@ impl OpenVolume {
     /// Writes many table entries (both copies), a write per block.
     pub(super) fn write_entries(&self, entries: &[(u32, DirEntry)]) -> Result<()> {
         self.table.write_many(&self.vol, self.io.as_ref(), entries)
+    }
+
+    /// Writes table entries free (both copies), a write per block.
+    pub(super) fn free_entries(&self, idxs: &[u32]) -> Result<()> {
+        self.table.free_many(&self.vol, self.io.as_ref(), idxs)
     }
 
     /// Reads whole blocks (in runs of contiguous ones) into `out`.

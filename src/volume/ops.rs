@@ -10,7 +10,7 @@ use crate::layout::time::DosTime;
 
 use super::OpenVolume;
 use super::commit::NewEntry;
-use super::fat::Fat;
+use super::fat::{Fat, FatReader};
 use super::file::FileTimes;
 use super::index::{Item, Node};
 use super::names::{check_name, dos_form, make_alias, needs_long_name};
@@ -443,37 +443,36 @@ impl OpenVolume {
                 io.barrier()?;
                 self.free_after_barrier(slots, blocks)?;
             }
-            let mut entries = Vec::new();
-            let mut nodes = Vec::new();
+            let mut entries = Vec::with_capacity(level.len());
             // The level's chains join `blocks` only once all its entries
             // are written free.
             let mut chains = Vec::new();
+            let mut fat = FatReader::new(&self.vol, io.as_ref());
             for &idx in level {
-                let Some(n) = self.index.get(idx).cloned() else {
+                let Some(n) = self.index.get(idx) else {
                     continue;
                 };
-                if let Item::File(f) = &n.item
-                    && f.first_block != NO_BLOCK
-                {
-                    let chain = Fat::chain(&self.vol, io.as_ref(), f.first_block, None)?;
-                    r.blocks += chain.len() as u64;
-                    chains.extend(chain);
-                }
-                match n.item {
-                    Item::File(_) => r.purged += 1,
+                match &n.item {
+                    Item::File(f) => {
+                        if f.first_block != NO_BLOCK {
+                            let before = chains.len();
+                            fat.chain_into(f.first_block, None, &mut chains)?;
+                            r.blocks += (chains.len() - before) as u64;
+                        }
+                        r.purged += 1;
+                    }
                     Item::Dir(_) => r.dirs += 1,
                 }
                 entries.push(idx);
-                nodes.push(n);
             }
-            let free: Vec<(u32, DirEntry)> = entries.iter().map(|&i| (i, DirEntry::Free)).collect();
-            self.write_entries(&free)?;
+            self.free_entries(&entries)?;
             blocks.extend(chains);
-            for n in &nodes {
-                slots.extend(&n.long_slots);
-                self.index.remove(n.index);
-                if let Some(id) = n.dir_id() {
-                    self.index.forget_dir(id);
+            for &idx in &entries {
+                if let Some(n) = self.index.remove(idx) {
+                    slots.extend(&n.long_slots);
+                    if let Some(id) = n.dir_id() {
+                        self.index.forget_dir(id);
+                    }
                 }
             }
             self.table.give_back(&entries);
@@ -483,14 +482,13 @@ impl OpenVolume {
 
     /// Frees long-name records and chains whose entries are durably free.
     fn free_after_barrier(&mut self, slots: &mut Vec<u32>, blocks: &mut Vec<u32>) -> Result<()> {
-        let free: Vec<(u32, DirEntry)> = slots.iter().map(|&i| (i, DirEntry::Free)).collect();
-        self.write_entries(&free)?;
+        self.free_entries(slots)?;
         self.table.give_back(slots);
         slots.clear();
         if !blocks.is_empty() {
             let io = self.io.clone();
             let vol = self.vol.clone();
-            self.fat_mut()?.free_chain(&vol, io.as_ref(), blocks)?;
+            Fat::free_chain(self.fat.as_mut(), &vol, io.as_ref(), blocks)?;
             blocks.clear();
         }
         Ok(())

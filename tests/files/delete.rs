@@ -196,3 +196,89 @@ fn a_full_volume_says_so_and_stays_consistent() {
     assert!(n(&d["free_bytes"]) < each as u64, "{d}");
     assert_eq!(n(&d["files"]), 1 + count - not_written);
 }
+
+/// One volume kept open for writing through many operations (as `nwvol
+/// mount` keeps it): a tree removed before its free-space bitmap was
+/// built (an open builds it only when first needed) and one removed after
+/// both give their blocks back to that same open volume, and a file
+/// written next reuses them and reads back.
+#[test]
+fn trees_removed_in_an_open_volume_give_their_space_back_to_it() {
+    use nwvol::device::Device;
+    use nwvol::device::file::{FileDevice, OpenOptions};
+    use nwvol::volume::file::FileTimes;
+    use nwvol::volume::path::NwPath;
+    use nwvol::volume::{OpenMode, OpenVolume};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["a.img", "b.img"], "32M", &["--mirror"]);
+    let src = dir.path().join("src");
+    for d in 0..3 {
+        std::fs::create_dir_all(src.join(format!("D{d}"))).unwrap();
+        for f in 0..20u64 {
+            let len = 1024 + (f as usize * 797) % 15_000;
+            std::fs::write(src.join(format!("D{d}/F{f}.BIN")), bytes(f + 10 * d, len)).unwrap();
+        }
+    }
+    for t in ["T1", "T2"] {
+        nw_ok(
+            &imgs,
+            &[
+                "put",
+                "-q",
+                "-r",
+                src.to_str().unwrap(),
+                &format!("SYS:/{t}"),
+            ],
+        );
+    }
+    let full = n(&df(&imgs, "SYS")["used_blocks"]);
+    let want = {
+        let devs: Vec<Arc<dyn Device>> = imgs
+            .iter()
+            .map(|p| {
+                Arc::new(FileDevice::open(p, &OpenOptions::read_write()).unwrap())
+                    as Arc<dyn Device>
+            })
+            .collect();
+        let sys = nwvol::assembly::Assembly::open(devs).unwrap();
+        let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).unwrap();
+        let t1 = v.resolve(&NwPath::parse("SYS:/T1").unwrap()).unwrap();
+        let r1 = v.remove(t1, true, false).unwrap();
+        assert_eq!((r1.purged, r1.dirs), (60, 4), "{r1:?}");
+        assert!(r1.blocks >= 60, "{r1:?}");
+        // The bitmap is built now, after T1's blocks were freed on disk.
+        assert_eq!(v.stats().unwrap().used_blocks, full - r1.blocks);
+        let t2 = v.resolve(&NwPath::parse("SYS:/T2").unwrap()).unwrap();
+        let r2 = v.remove(t2, true, false).unwrap();
+        assert_eq!(r2.blocks, r1.blocks, "the same tree twice");
+        assert_eq!(v.stats().unwrap().used_blocks, full - r1.blocks - r2.blocks);
+        // A file as large as both trees fits only in their blocks' room
+        // counted right; it is written and committed in this open volume.
+        let free = v.stats().unwrap().free_blocks * u64::from(v.vol.block_size);
+        let data = bytes(99, (free - 64 * 1024) as usize);
+        let t = FileTimes {
+            modified: nwvol::layout::time::DosTime(0x5A21_6000),
+            created: nwvol::layout::time::DosTime(0x5A21_6000),
+        };
+        v.write_file(
+            nwvol::layout::dirent::ROOT_ID,
+            "BIG.BIN",
+            &mut &data[..],
+            None,
+            t,
+        )
+        .unwrap();
+        v.sync().unwrap();
+        data
+    };
+    assert_eq!(nw(&imgs, &["cat", "SYS:/BIG.BIN"]).stdout, want);
+    let ls = nw_ok(&imgs, &["ls", "SYS:/"]);
+    assert!(
+        ls.lines().count() == 1 && ls.trim_end().ends_with(" BIG.BIN"),
+        "{ls}"
+    );
+    nw_ok(&imgs, &["verify", "-q"]);
+    copies_equal(&imgs);
+}

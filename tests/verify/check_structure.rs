@@ -634,3 +634,52 @@ fn a_plain_netware_image_checks_clean_and_is_never_written() {
         "wrote to plain NetWare"
     );
 }
+
+/// `rm -r` of a tree one of whose files has a damaged chain (a loop)
+/// stops at it, names the damage and removes nothing (every chain of a
+/// level is walked before any of its entries is written free), so that
+/// nothing is freed on a guess; after a repair the same `rm -r`
+/// removes the tree and the volume checks clean.
+#[test]
+fn rm_r_stops_at_a_damaged_chain_and_removes_nothing() {
+    let v = volume();
+    let imgs = [v.img.clone()];
+    let c = c_data();
+    let src = v._dir.path().join("a");
+    for name in ["SYS:/DIR/C2.TXT", "SYS:/DIR/C3.TXT"] {
+        nw_ok(&imgs, &["put", src.to_str().unwrap(), name]);
+    }
+    let (_, blocks) = file(&v.img, "SYS:/DIR/C2.TXT");
+    assert_eq!(blocks.len(), 4, "{blocks:?}");
+    {
+        // The loop written through the volume's I/O, so that the FAT
+        // block's checksum matches it: damage no checksum disowns.
+        let sys = open(&v.img);
+        let e = nwvol::layout::fat::FatEntry::Used {
+            seq: 2,
+            next: Some(blocks[1]),
+        };
+        Fat::write_entries(&sys.volumes[0], sys.io.as_ref(), &[(blocks[2], e)]).unwrap();
+        sys.io.sync().unwrap();
+    }
+    let damage = codes(&check(&v.img, false, false));
+    assert!(damage.contains(&"chain-loop"), "{damage:?}");
+    let err = nw_fails(&imgs, &["rm", "-r", "SYS:/DIR"], 1, &["loop"]);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // Nothing was removed or freed: the check finds the loop's damage as
+    // before, and nothing more.
+    assert_eq!(codes(&check(&v.img, false, false)), damage);
+    let ls = nw_ok(&imgs, &["ls", "SYS:/DIR"]);
+    for f in ["C.TXT", "C2.TXT", "C3.TXT"] {
+        assert!(ls.contains(f), "{ls}");
+    }
+    assert_eq!(cat(&v.img, "SYS:/DIR/C3.TXT"), a_data());
+    assert_eq!(cat(&v.img, "SYS:/DIR/C.TXT"), c);
+    check(&v.img, true, false);
+    nw_ok(&imgs, &["rm", "-r", "SYS:/DIR"]);
+    assert!(!nw_ok(&imgs, &["ls", "SYS:/"]).contains("DIR"));
+    assert!(check(&v.img, false, false).is_empty());
+    assert_eq!(cat(&v.img, "SYS:/A.TXT"), a_data());
+    assert_eq!(cat(&v.img, "SYS:/B.BIN"), b_data());
+    assert_eq!(cat(&v.img, "SYS:/Long Name.txt"), c);
+}

@@ -12,15 +12,15 @@
 //!
 //! The jobs are in files of their own: opening and creating (`open.rs`),
 //! the advisory lock (`lock.rs`), positioned reads and vectored writes
-//! (`vectored.rs`), O_DIRECT bounce buffers (`direct.rs`), dropping
-//! streamed pages from the page cache (`drop_behind.rs`), zeroing ranges
-//! (`zero.rs`) and the block-device ioctls (`ioctls.rs`).
+//! (`vectored.rs`), O_DIRECT bounce buffers (`direct.rs`), page cache
+//! hints: dropping streamed pages, reading ahead (`page_cache.rs`), zeroing
+//! ranges (`zero.rs`) and the block-device ioctls (`ioctls.rs`).
 
 mod direct;
-mod drop_behind;
 mod ioctls;
 mod lock;
 mod open;
+mod page_cache;
 mod vectored;
 mod zero;
 
@@ -32,7 +32,7 @@ use std::path::Path;
 
 use super::aligned::is_aligned_ptr;
 use super::{Device, DeviceError, DeviceKind, DeviceResult};
-use drop_behind::{WritebackRanges, drop_pages};
+use page_cache::{WritebackRanges, drop_pages, read_ahead_pages};
 
 /// How to open a [`FileDevice`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -270,6 +270,13 @@ impl Device for FileDevice {
         // read, and its pages are reused warm by the read-ahead.
         if !self.direct {
             drop_pages(self.file.as_raw_fd(), offset, len);
+        }
+    }
+
+    fn will_read(&self, offset: u64, len: u64) {
+        // Direct I/O bypasses the page cache the hint would fill.
+        if !self.direct {
+            read_ahead_pages(self.file.as_raw_fd(), offset, len);
         }
     }
 

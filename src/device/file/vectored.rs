@@ -6,7 +6,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::sync::OnceLock;
 
-use super::drop_behind::WRITEBACK_START;
+use super::page_cache::WRITEBACK_START;
 use super::{FileDevice, errno_is};
 use crate::device::aligned::is_aligned_ptr;
 use crate::device::{Device, DeviceError, DeviceResult};

@@ -1,6 +1,8 @@
-//! Dropping streamed pages from the kernel's page cache: behind a scan's
-//! reads, and behind large buffered writes once their write-back started
-//! (nwvol keeps its own cache; the page cache need not hold a second copy).
+//! Hints to the kernel's page cache. Dropping streamed pages: behind a
+//! scan's reads, and behind large buffered writes once their write-back
+//! started (nwvol keeps its own cache; the page cache need not hold a
+//! second copy). Reading ahead: scattered metadata announced before it is
+//! read.
 
 use std::os::fd::AsRawFd;
 
@@ -43,6 +45,21 @@ pub(super) fn drop_pages(fd: std::os::fd::RawFd, offset: u64, len: u64) {
     // SAFETY: posix_fadvise on a valid descriptor; no memory passed.
     unsafe {
         libc::posix_fadvise(fd, off, n, libc::POSIX_FADV_DONTNEED);
+    }
+}
+
+/// Asks the kernel to read `[offset, offset + len)` of `fd` into the page
+/// cache now, in the background (POSIX_FADV_WILLNEED); nothing waits.
+pub(super) fn read_ahead_pages(fd: std::os::fd::RawFd, offset: u64, len: u64) {
+    let (Ok(off), Ok(n)) = (
+        libc::off64_t::try_from(offset),
+        libc::off64_t::try_from(len),
+    ) else {
+        return;
+    };
+    // SAFETY: posix_fadvise on a valid descriptor; no memory passed.
+    unsafe {
+        libc::posix_fadvise(fd, off, n, libc::POSIX_FADV_WILLNEED);
     }
 }
 
