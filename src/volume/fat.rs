@@ -309,7 +309,10 @@ impl<'a> FatReader<'a> {
     pub fn entry(&mut self, block: u32) -> Result<FatEntry> {
         let (g, off, copy) = self.vol.fat_location(block)?;
         let bs = u64::from(self.vol.block_size);
-        let start = off - off % bs;
+        // The FAT block holding the entry, counted from the segment's FAT
+        // start (a segment of an old disk need not start on the grid).
+        let fat_start = self.vol.segment_of(block)?.logical_start();
+        let start = off - (off - fat_start) % bs;
         if self.held != Some((g, start)) {
             self.held = None;
             self.buf.resize(bs as usize, 0);
