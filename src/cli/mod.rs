@@ -18,6 +18,7 @@ mod nwpath;
 mod output;
 mod purge;
 mod put;
+mod read_ahead;
 mod rm;
 mod salvage;
 mod session;

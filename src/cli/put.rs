@@ -2,6 +2,7 @@
 //! volume, keeping modification times.
 
 use std::cell::RefCell;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -16,6 +17,7 @@ use super::nwpath::{
     base_name, check_new, dir_path, is_no_member, item_error, names_directory, open_system, parse,
     unix_mtime,
 };
+use super::read_ahead::each_read_ahead;
 use super::transfer::{Counting, Transfer, grouped};
 use super::{DeviceArgs, EXIT_FAILURE, EXIT_OK, Output};
 
@@ -103,17 +105,29 @@ impl Putter<'_> {
         }
     }
 
-    fn file(&mut self, src: &Path, m: &std::fs::Metadata, dir: u32, name: &str) -> Result<()> {
+    /// Copies file `src`, from `data` when it was read ahead and still
+    /// has the length `m` gives (else from the file).
+    fn file(
+        &mut self,
+        src: &Path,
+        m: &std::fs::Metadata,
+        dir: u32,
+        name: &str,
+        data: Option<Vec<u8>>,
+    ) -> Result<()> {
         if m.len() > MAX_FILE_BYTES {
             return Err(too_big(&src.display().to_string(), Some(m.len())).into());
         }
-        let f = std::fs::File::open(src).with_context(|| src.display().to_string())?;
         let times = self.times(m);
+        let mut from: Box<dyn Read> = match data {
+            Some(d) if d.len() as u64 == m.len() => Box::new(std::io::Cursor::new(d)),
+            _ => Box::new(std::fs::File::open(src).with_context(|| src.display().to_string())?),
+        };
         self.v
             .write_file(
                 dir,
                 name,
-                &mut Counting::new(f, self.t),
+                &mut Counting::new(&mut from, self.t),
                 Some(m.len()),
                 times,
             )
@@ -167,28 +181,29 @@ impl Putter<'_> {
             }
         }
         list.sort();
-        for p in list.iter().take(READ_AHEAD_FILES) {
-            read_ahead(p);
-        }
-        for (i, p) in list.iter().enumerate() {
-            if let Some(next) = list.get(i + READ_AHEAD_FILES) {
-                read_ahead(next);
-            }
-            if let Err(e) = self.one(p, dir, None) {
+        each_read_ahead(&list, |p, data| {
+            if let Err(e) = self.one(p, dir, None, data) {
                 item_error(p.display(), &e);
                 self.failed += 1;
             }
-        }
+            self.full.is_none()
+        });
     }
 
     /// Copies `src` into directory `dir` under `name` (default: its own).
     /// Once the volume is full, only counts what is not written.
-    fn one(&mut self, src: &Path, dir: u32, name: Option<&str>) -> Result<()> {
+    fn one(
+        &mut self,
+        src: &Path,
+        dir: u32,
+        name: Option<&str>,
+        data: Option<Vec<u8>>,
+    ) -> Result<()> {
         if self.full.is_some() {
             self.not_written += local_totals(src, self.recursive_ok).0;
             return Ok(());
         }
-        match self.copy(src, dir, name) {
+        match self.copy(src, dir, name, data) {
             Err(e) if is_no_space(&e) => {
                 // What failed: the file, or every file of the directory
                 // that could not be made.
@@ -200,7 +215,14 @@ impl Putter<'_> {
         }
     }
 
-    fn copy(&mut self, src: &Path, dir: u32, name: Option<&str>) -> Result<()> {
+    /// `data`: the file's contents, when read ahead.
+    fn copy(
+        &mut self,
+        src: &Path,
+        dir: u32,
+        name: Option<&str>,
+        data: Option<Vec<u8>>,
+    ) -> Result<()> {
         let lm = std::fs::symlink_metadata(src).with_context(|| src.display().to_string())?;
         let m = if lm.file_type().is_symlink() {
             let m = std::fs::metadata(src)
@@ -236,46 +258,10 @@ impl Putter<'_> {
             self.tree(src, id);
             Ok(())
         } else if m.is_file() {
-            self.file(src, &m, dir, name)
+            self.file(src, &m, dir, name, data)
         } else {
             bail!("{}: not a regular file: skipped", src.display())
         }
-    }
-}
-
-/// How many files of a directory ahead of the one being copied are asked
-/// of the kernel, and how much of each (see [`read_ahead`]): at most
-/// 16 MiB of hints; a large file's stream is then carried on by the
-/// kernel's own read-ahead.
-const READ_AHEAD_FILES: usize = 128;
-const READ_AHEAD_BYTES: i64 = 128 << 10;
-
-/// Asks the kernel to start reading the start of source file `path` into
-/// its page cache now: a tree of small files is otherwise read one
-/// synchronous read after another, the disk idle between them. A hint
-/// only: any failure is ignored (the copy reports it).
-fn read_ahead(path: &Path) {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    // Regular files only: opening a FIFO would wait for a writer, a tape
-    // device would rewind. O_NONBLOCK for one swapped in since.
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return;
-    }
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path);
-    if let Ok(f) = f {
-        // SAFETY: the descriptor is open for the call's duration.
-        unsafe {
-            libc::posix_fadvise(
-                f.as_raw_fd(),
-                0,
-                READ_AHEAD_BYTES,
-                libc::POSIX_FADV_WILLNEED,
-            )
-        };
     }
 }
 
@@ -357,11 +343,11 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
                 return p.copied(src, dir, name);
             }
             match into {
-                Some(dir) => p.one(src, dir, None),
+                Some(dir) => p.one(src, dir, None, None),
                 None => {
                     let (dir, name) = p.v.resolve_parent(&dest)?;
                     let name = name.to_string();
-                    p.one(src, dir, Some(&name))
+                    p.one(src, dir, Some(&name), None)
                 }
             }
         })();
@@ -390,10 +376,11 @@ pub fn run(a: PutArgs, out: &Output, session: &Session) -> Result<i32> {
                 _ => None,
             })
             .unwrap_or_else(|| e.to_string());
+        let files = t.borrow().files();
         out.error(format!(
             "{why}: stopped after {} file{} written; {} not written",
-            grouped(t.borrow().files()),
-            if t.borrow().files() == 1 { "" } else { "s" },
+            grouped(files),
+            if files == 1 { "" } else { "s" },
             grouped(p.not_written)
         ));
     }

@@ -1,6 +1,7 @@
 //! Copies of many small files: the space they take on a default volume,
-//! `put -r` on a volume that fills up, and the summary records of `put`
-//! and `get` with `--json`.
+//! `put -r` on a volume that fills up, the summary records of `put` and
+//! `get` with `--json`, and `get -r` of a wide tree (order, times, one
+//! failing file).
 
 use std::path::{Path, PathBuf};
 
@@ -166,4 +167,108 @@ fn put_r_skips_a_fifo_without_waiting_for_a_writer() {
     );
     let listed = nw_ok(&imgs, &["ls", "-R", "SYS:/TREE"]);
     assert_eq!(listed.matches(".BIN").count(), 3, "{listed}");
+}
+
+/// `get -r` of a tree of several directories: every file and directory
+/// comes out whole with its time (a directory's set after its files went
+/// in), `-v` lists them in the tree's order as `cp -rv` would, and a file
+/// that cannot be written is one error line while all the others are
+/// copied.
+#[test]
+fn get_r_of_a_wide_tree_copies_every_file_in_order_with_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["a.img", "b.img"], "64M", &["-q", "--mirror"]);
+    let tree = dir.path().join("TREE");
+    small_tree(&tree, 400, 7);
+    // One level deeper too, and times on files and directories.
+    std::fs::create_dir_all(tree.join("D03/SUB")).unwrap();
+    std::fs::write(tree.join("D03/SUB/DEEP.TXT"), b"deep").unwrap();
+    let mut all_files = Vec::new();
+    let mut dirs = vec![tree.clone()];
+    let mut k = 0u64;
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                k += 1;
+                set_mtime(&p, 1_100_000_000 + 2 * k);
+                all_files.push(p);
+            }
+        }
+    }
+    for (i, d) in ["D00", "D03", "D03/SUB", "D07"].iter().enumerate() {
+        set_mtime(&tree.join(d), 1_000_000_000 + 2 * i as u64);
+    }
+    nw_ok(&imgs, &["put", "-q", "-r", tree.to_str().unwrap(), "SYS:/"]);
+
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    let listed = nw_ok(&imgs, &["get", "-rv", "SYS:/TREE", o]);
+    for f in &all_files {
+        let rel = f.strip_prefix(&tree).unwrap();
+        let back = out.join(rel);
+        assert_eq!(
+            std::fs::read(&back).unwrap(),
+            std::fs::read(f).unwrap(),
+            "{rel:?}"
+        );
+        assert_eq!(mtime(&back), mtime(f), "{rel:?}");
+    }
+    for d in ["D00", "D03", "D03/SUB", "D07"] {
+        assert_eq!(
+            mtime(&out.join(d)),
+            mtime(&tree.join(d)),
+            "{d}: time after its files went in"
+        );
+    }
+    // The tree's order: a directory, then its entries by name, each
+    // directory's own entries before what follows it.
+    fn order(d: &Path, nw: &str, local: &Path, lines: &mut Vec<String>) {
+        lines.push(format!("'{nw}' -> '{}'", local.display()));
+        let mut names: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        for n in names {
+            let p = d.join(&n);
+            if p.is_dir() {
+                order(&p, &format!("{nw}/{n}"), &local.join(&n), lines);
+            } else {
+                lines.push(format!("'{nw}/{n}' -> '{}'", local.join(&n).display()));
+            }
+        }
+    }
+    let mut want = Vec::new();
+    order(&tree, "SYS:/TREE", &out, &mut want);
+    assert_eq!(listed.lines().collect::<Vec<_>>(), want);
+
+    // A directory where one file should go: that file fails, alone. (An
+    // existing DEST takes the tree inside it, as with `cp -r`.)
+    let into = dir.path().join("into");
+    let again = into.join("TREE");
+    std::fs::create_dir_all(again.join("D02/F0120.BIN")).unwrap();
+    let o = nw(&imgs, &["get", "-rv", "SYS:/TREE", into.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("F0120.BIN"), "{err}");
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        shown.lines().count(),
+        want.len() - 1,
+        "every line but the failed file's"
+    );
+    assert!(!shown.contains("F0120.BIN"), "{shown}");
+    for f in &all_files {
+        let rel = f.strip_prefix(&tree).unwrap();
+        if rel != Path::new("D02/F0120.BIN") {
+            assert_eq!(
+                std::fs::read(again.join(rel)).unwrap(),
+                std::fs::read(f).unwrap()
+            );
+        }
+    }
 }

@@ -176,9 +176,9 @@ pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Sets a local file's modification time (Unix seconds).
+/// Sets a local file's or directory's modification time (Unix seconds).
 pub fn set_mtime(p: &Path, secs: u64) {
-    let f = std::fs::File::options().write(true).open(p).unwrap();
+    let f = std::fs::File::open(p).unwrap();
     f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
         .unwrap();
 }
