@@ -12,9 +12,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-/// Reader threads per directory being copied: they mostly wait on the
-/// disk, so more than the cores.
+/// Reader threads per directory being copied at most: they mostly wait
+/// on the disk, so more than the cores.
 const READERS: usize = 4;
+/// Directories of fewer entries get no threads (starting them would cost
+/// more than they save in a tree of many small directories), only the
+/// kernel asked to read their files' starts.
+const THREADS_FROM: usize = 32;
 /// Files read ahead of the one being written, at most.
 const AHEAD_FILES: usize = 128;
 /// Bytes read ahead and not yet written, at most (one file may go over).
@@ -110,13 +114,11 @@ impl Drop for Halt<'_, '_> {
     }
 }
 
-/// The whole contents of `path` when it is a regular file of at most
-/// [`WHOLE_BYTES`] (following a symbolic link); `None` otherwise, or on
-/// any failure: the copy then opens the file itself and reports what
-/// goes wrong. A larger file only gets the kernel asked for its start.
-fn fetch(path: &Path) -> Option<Vec<u8>> {
-    // Regular files only: opening a FIFO would wait for a writer, a tape
-    // device would rewind. O_NONBLOCK for one swapped in since.
+/// Opens `path` for reading when it is a regular file (following a
+/// symbolic link). Regular files only: opening a FIFO would wait for a
+/// writer, a tape device would rewind; O_NONBLOCK for one swapped in
+/// since.
+fn open_regular(path: &Path) -> Option<(std::fs::File, u64)> {
     let m = std::fs::metadata(path).ok()?;
     if !m.is_file() {
         return None;
@@ -126,22 +128,43 @@ fn fetch(path: &Path) -> Option<Vec<u8>> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .ok()?;
-    if m.len() > WHOLE_BYTES {
-        // SAFETY: the descriptor is open for the call's duration.
-        unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, HINT_BYTES, libc::POSIX_FADV_WILLNEED) };
+    Some((f, m.len()))
+}
+
+/// Asks the kernel to start reading the start of `f` into its page cache
+/// now, in the background; a hint only.
+fn hint(f: &std::fs::File) {
+    // SAFETY: the descriptor is open for the call's duration.
+    unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, HINT_BYTES, libc::POSIX_FADV_WILLNEED) };
+}
+
+/// The whole contents of `path` when it is a regular file of at most
+/// [`WHOLE_BYTES`]; `None` otherwise, or on any failure: the copy then
+/// opens the file itself and reports what goes wrong. A larger file only
+/// gets the kernel asked for its start.
+fn fetch(path: &Path) -> Option<Vec<u8>> {
+    let (f, len) = open_regular(path)?;
+    if len > WHOLE_BYTES {
+        hint(&f);
         return None;
     }
-    let mut data = Vec::with_capacity(m.len() as usize);
+    let mut data = Vec::with_capacity(len as usize);
     f.take(WHOLE_BYTES + 1).read_to_end(&mut data).ok()?;
     (data.len() as u64 <= WHOLE_BYTES).then_some(data)
 }
 
 /// Calls `each` with every path of `paths` in order, and with the file's
 /// contents when a reader thread got them whole (a regular file of up to
-/// 1 MiB). `each` returns false when it wants no more contents (the rest
-/// of the paths then come without).
+/// 1 MiB, in a directory of at least [`THREADS_FROM`] entries). `each`
+/// returns false when it wants no more contents (the rest of the paths
+/// then come without).
 pub fn each_read_ahead(paths: &[PathBuf], mut each: impl FnMut(&Path, Option<Vec<u8>>) -> bool) {
-    if paths.len() < 2 {
+    if paths.len() < THREADS_FROM {
+        for p in paths {
+            if let Some((f, _)) = open_regular(p) {
+                hint(&f);
+            }
+        }
         for p in paths {
             each(p, None);
         }
@@ -159,7 +182,9 @@ pub fn each_read_ahead(paths: &[PathBuf], mut each: impl FnMut(&Path, Option<Vec
         changed: Condvar::new(),
     };
     std::thread::scope(|s| {
-        for _ in 0..READERS.min(paths.len()) {
+        // A thread per THREADS_FROM entries: starting one costs about as
+        // much as copying a small file.
+        for _ in 0..READERS.min(paths.len() / THREADS_FROM) {
             s.spawn(|| sh.reader());
         }
         let _halt = Halt(&sh);
@@ -257,5 +282,31 @@ mod tests {
         assert_eq!(seen, paths.len());
         // At most the window was read past the stop.
         assert_eq!(with_data_after, 0);
+    }
+
+    /// A small directory gets no threads: every path in order, none with
+    /// contents, and a FIFO among them is not waited on.
+    #[test]
+    fn a_small_directory_is_only_hinted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths: Vec<PathBuf> = (0..THREADS_FROM - 2)
+            .map(|i| {
+                let p = dir.path().join(format!("f{i:02}"));
+                std::fs::write(&p, contents(i, 10)).unwrap();
+                p
+            })
+            .collect();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        paths.insert(3, fifo);
+        let mut got = Vec::new();
+        each_read_ahead(&paths, |p, data| {
+            got.push((p.to_path_buf(), data.is_some()));
+            true
+        });
+        let want: Vec<_> = paths.iter().map(|p| (p.clone(), false)).collect();
+        assert_eq!(got, want);
     }
 }
