@@ -10,7 +10,9 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use nwvol::lock::Recover;
 
 /// Reader threads per directory being copied at most: they mostly wait
 /// on the disk, so more than the cores.
@@ -47,11 +49,11 @@ struct Shared<'a> {
 
 impl Shared<'_> {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().recover()
     }
 
     fn wait<'g>(&self, g: MutexGuard<'g, State>) -> MutexGuard<'g, State> {
-        self.changed.wait(g).unwrap_or_else(PoisonError::into_inner)
+        self.changed.wait(g).recover()
     }
 
     fn reader(&self) {
