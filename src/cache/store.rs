@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::device::AlignedBuf;
+use crate::device::{AlignedBuf, BufPool};
 use crate::error::{Error, Result};
 use crate::lock::Recover;
 use crate::mirror::MirrorGroup;
@@ -280,6 +280,8 @@ pub(crate) struct CacheShared {
     /// What checks each block read from a member before it enters the
     /// cache (weak: the checker sits above the cache and holds it).
     pub(crate) checker: RwLock<Option<std::sync::Weak<dyn BlockCheck>>>,
+    /// Where block buffers of whole pages come from.
+    pool: BufPool,
 }
 
 impl CacheShared {
@@ -344,11 +346,11 @@ impl CacheShared {
     fn new_block(&self, len: u64) -> Result<Arc<Block>> {
         let spare = self.lock().take_spare(len);
         let buf = match spare {
-            Some(b) => b,
-            None => AlignedBuf::new(len as usize, BUF_ALIGN).map_err(|e| {
-                Error::Internal(format!("cannot allocate a {len} byte cache buffer: {e}"))
-            })?,
-        };
+            Some(b) => Ok(b),
+            None if BufPool::serves(len as usize) => self.pool.take(len as usize),
+            None => AlignedBuf::new(len as usize, BUF_ALIGN),
+        }
+        .map_err(|e| Error::Internal(format!("cannot allocate a {len} byte cache buffer: {e}")))?;
         Ok(Arc::new(Block {
             data: RwLock::new(buf),
             valid: AtomicBool::new(false),
@@ -552,33 +554,32 @@ impl CacheShared {
         if !keep || buf.len() as u64 > self.config.capacity / 16 {
             return Ok(());
         }
+        // The blocks are made outside the lock and entered under it once,
+        // not locked for twice per block: a directory table is hundreds.
+        let mut made: Vec<(Key, u64, Arc<Block>)> = Vec::new();
         let mut at = 0u64;
         while at < buf.len() as u64 {
             let key = (group as u32, offset + at);
             let len = self.block_len(group, key.1, bs);
             let chunk = &buf[at as usize..(at + len) as usize];
             at += len;
-            let mut st = self.lock();
-            if st.write_epoch != epoch {
-                return Ok(());
-            }
+            let block = self.new_block(len)?;
+            block.data.write().recover().copy_from_slice(chunk);
+            block.valid.store(true, Ordering::SeqCst);
+            made.push((key, len, block));
+        }
+        let mut st = self.lock();
+        if st.write_epoch != epoch {
+            return Ok(());
+        }
+        for (key, len, block) in made {
             if st.map.contains_key(&key) || !Self::overlapping(&st, key, len).is_empty() {
                 continue;
             }
             if !st.evict_for(len, self.config.capacity) {
-                return Ok(());
+                break;
             }
-            drop(st);
-            let block = self.new_block(len)?;
-            block.data.write().recover().copy_from_slice(chunk);
-            block.valid.store(true, Ordering::SeqCst);
-            let mut st = self.lock();
-            if st.write_epoch != epoch {
-                return Ok(());
-            }
-            if !st.map.contains_key(&key) && Self::overlapping(&st, key, len).is_empty() {
-                st.insert(key, block, len, BlockState::Clean);
-            }
+            st.insert(key, block, len, BlockState::Clean);
         }
         Ok(())
     }
@@ -698,6 +699,7 @@ impl Cache {
             state: Mutex::new(CacheContents::default()),
             cv: Condvar::new(),
             checker: RwLock::new(None),
+            pool: BufPool::new(),
         });
         let bg = inner.clone();
         let flusher = std::thread::Builder::new()

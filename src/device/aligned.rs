@@ -3,12 +3,19 @@
 use std::alloc::{self, Layout};
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
+use std::sync::Arc;
 
-/// A zero-filled heap buffer whose start is aligned to a power of two.
+use super::pool::PoolShared;
+
+/// A heap buffer whose start is aligned to a power of two: zero-filled
+/// when made by [`AlignedBuf::new`]; one from a [`super::pool::BufPool`]
+/// holds whatever its last user left in it.
 pub struct AlignedBuf {
     ptr: NonNull<u8>,
     len: usize,
     layout: Layout,
+    /// Where the memory goes back to: the allocator, or a pool.
+    pool: Option<Arc<PoolShared>>,
 }
 
 // SAFETY: the buffer owns its memory exclusively, like a `Vec<u8>`.
@@ -33,7 +40,33 @@ impl AlignedBuf {
         let Some(ptr) = NonNull::new(raw) else {
             alloc::handle_alloc_error(layout);
         };
-        Ok(AlignedBuf { ptr, len, layout })
+        Ok(AlignedBuf {
+            ptr,
+            len,
+            layout,
+            pool: None,
+        })
+    }
+
+    /// A buffer of `len` bytes at `ptr`, a piece of a pool's mapping that
+    /// nothing else uses, given back to `pool` when dropped.
+    ///
+    /// # Safety
+    /// `ptr..ptr + len` must be initialised memory owned by `pool`, aligned
+    /// to `align`, and used by no other buffer until this one is dropped.
+    pub(super) unsafe fn from_pool(
+        ptr: NonNull<u8>,
+        len: usize,
+        align: usize,
+        pool: Arc<PoolShared>,
+    ) -> AlignedBuf {
+        let layout = Layout::from_size_align(len.max(1), align).expect("a pool's block layout");
+        AlignedBuf {
+            ptr,
+            len,
+            layout,
+            pool: Some(pool),
+        }
     }
 
     /// The alignment the buffer was allocated with.
@@ -74,8 +107,11 @@ impl DerefMut for AlignedBuf {
 
 impl Drop for AlignedBuf {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with exactly this layout.
-        unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) }
+        match self.pool.take() {
+            Some(pool) => pool.give_back(self.ptr, self.len),
+            // SAFETY: allocated in `new` with exactly this layout.
+            None => unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) },
+        }
     }
 }
 

@@ -11,12 +11,15 @@
 //! - `testing`: devices for tests and fault campaigns (unit tests and the
 //!   `testing` feature only: not in a release build).
 //! - [`aligned`]: aligned heap buffers for O_DIRECT.
+//! - [`pool`]: many such buffers of one size from shared mappings (the
+//!   cache's blocks).
 //! - [`nbd`]: NBD exports (remote members) as devices.
 
 pub mod aligned;
 pub mod file;
 pub mod mounted;
 pub mod nbd;
+pub mod pool;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -27,6 +30,7 @@ use crate::units::SECTOR;
 pub use aligned::AlignedBuf;
 pub use file::{FileDevice, OpenOptions, is_block_device};
 pub use mounted::mounted;
+pub use pool::BufPool;
 
 /// Errors of the device layer. Every variant names the device.
 #[derive(Debug, thiserror::Error)]

@@ -224,16 +224,14 @@ impl DirTable {
             .copy
             .as_deref()
             .ok_or_else(|| Error::ReadOnly(format!("volume {}: the directory table", vol.name)))?;
-        let mut by_block: BTreeMap<u32, Vec<(u32, [u8; DIRENT_BYTES])>> = BTreeMap::new();
-        for (idx, raw) in entries {
-            by_block
-                .entry(idx / self.per_block)
-                .or_default()
-                .push((idx, raw));
-        }
+        // Sorted by entry, so that each block's entries lie together: one
+        // read and one write per block.
+        let mut sorted: Vec<(u32, [u8; DIRENT_BYTES])> = entries.collect();
+        sorted.sort_by_key(|&(idx, _)| idx);
+        let per_block = self.per_block;
         let mut buf = vec![0u8; vol.block_size as usize];
         for chain in [&self.blocks[..], copy] {
-            for list in by_block.values() {
+            for list in sorted.chunk_by(|a, b| a.0 / per_block == b.0 / per_block) {
                 if let [(idx, raw)] = list[..] {
                     let (g, off) = self.location(vol, chain, idx)?;
                     io.write(g, vol.block_size, off, &raw)?;
@@ -264,11 +262,17 @@ impl DirTable {
     /// Puts entries back on the free list (they are free on disk, or were
     /// never written after [`DirTable::take`]).
     pub fn give_back(&mut self, idx: &[u32]) {
-        for &i in idx {
-            if i != 0 && i < self.len() {
-                self.free.insert(i);
-            }
+        let len = self.len();
+        let ok = |i: u32| i != 0 && i < len;
+        if idx.len() < 64 {
+            self.free.extend(idx.iter().copied().filter(|&i| ok(i)));
+            return;
         }
+        // A tree's worth at once: built in one go from sorted entries and
+        // merged, not inserted one by one.
+        let more: BTreeSet<u32> = idx.iter().copied().filter(|&i| ok(i)).collect();
+        let mut more = more;
+        self.free.append(&mut more);
     }
 
     /// True when grown blocks wait for their FAT links.

@@ -3,6 +3,7 @@
 //! DOS alias and the long name both) by parent directory, and children per
 //! directory. Path lookups and listings use it and never rescan the table.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::layout::LayoutError;
@@ -149,7 +150,9 @@ pub struct Index {
 /// Collects the entries of the table while it is read.
 #[derive(Debug, Default)]
 pub struct IndexBuilder {
-    items: Vec<(u32, Item)>,
+    /// File and directory entries by index, built where they stay (a
+    /// table of many thousand entries is not copied again).
+    nodes: Vec<Option<Node>>,
     long: HashMap<u32, Vec<(u32, LongNameRecord)>>,
     info: VolumeInfo,
     damaged: Vec<(u32, LayoutError)>,
@@ -158,19 +161,38 @@ pub struct IndexBuilder {
 impl IndexBuilder {
     /// Takes one entry of the table.
     pub fn add(&mut self, idx: u32, e: std::result::Result<DirEntry, LayoutError>) {
-        if self.items.capacity() == 0 {
-            // Most of a table's entries are files: one allocation, not a
-            // dozen growing copies of a large list.
-            self.items.reserve(idx as usize + 4096);
+        let item = match e {
+            Ok(DirEntry::File(f)) => Item::File(f),
+            Ok(DirEntry::Directory(d)) => Item::Dir(d),
+            Ok(DirEntry::LongName(r)) => {
+                self.long.entry(r.entry).or_default().push((idx, r));
+                return;
+            }
+            Ok(DirEntry::VolumeInfo(v)) if idx == 0 => {
+                self.info = v;
+                return;
+            }
+            Ok(_) => return,
+            Err(e) => {
+                self.damaged.push((idx, e));
+                return;
+            }
+        };
+        let i = idx as usize;
+        if self.nodes.len() <= i {
+            if self.nodes.capacity() == 0 {
+                // Most of a table's entries are files: one allocation, not
+                // a dozen growing copies of a large list.
+                self.nodes.reserve(i + 4096);
+            }
+            self.nodes.resize_with(i + 1, || None);
         }
-        match e {
-            Ok(DirEntry::File(f)) => self.items.push((idx, Item::File(f))),
-            Ok(DirEntry::Directory(d)) => self.items.push((idx, Item::Dir(d))),
-            Ok(DirEntry::LongName(r)) => self.long.entry(r.entry).or_default().push((idx, r)),
-            Ok(DirEntry::VolumeInfo(v)) if idx == 0 => self.info = v,
-            Ok(_) => {}
-            Err(e) => self.damaged.push((idx, e)),
-        }
+        self.nodes[i] = Some(Node {
+            index: idx,
+            item,
+            long_name: None,
+            long_slots: Vec::new(),
+        });
     }
 
     /// Builds the index. Returns it and the indexes of stale long-name
@@ -178,24 +200,37 @@ impl IndexBuilder {
     pub fn build(self) -> (Index, Vec<u32>) {
         let mut ix = Index {
             info: self.info,
+            nodes: self.nodes,
             ..Index::default()
         };
-        let last = self.items.last().map_or(0, |(i, _)| *i as usize + 1);
-        ix.nodes.reserve(last);
+        // Each directory's names sized once for its entries, not grown
+        // (and rehashed) a dozen times on the way.
+        let mut sizes: HashMap<u32, usize> = HashMap::new();
+        for node in ix.nodes.iter().flatten() {
+            *sizes.entry(node.parent()).or_default() += 1;
+        }
+        ix.contents.reserve(sizes.len());
+        for (parent, n) in sizes {
+            ix.contents.insert(
+                parent,
+                Contents {
+                    names: HashMap::with_capacity(n),
+                    ..Contents::default()
+                },
+            );
+        }
         for (idx, e) in self.damaged {
             ix.warnings
                 .push(format!("directory entry {idx} is damaged and skipped: {e}"));
         }
         let mut long = self.long;
         let mut stale = Vec::new();
-        for (idx, item) in self.items {
-            let mut node = Node {
-                index: idx,
-                item,
-                long_name: None,
-                long_slots: Vec::new(),
+        for i in 0..ix.nodes.len() {
+            let Some(node) = ix.nodes[i].as_mut() else {
+                continue;
             };
-            if let Some(recs) = long.remove(&idx) {
+            let idx = node.index;
+            if let Some(recs) = (!long.is_empty()).then(|| long.remove(&idx)).flatten() {
                 // Records carrying another DOS name are stale on their own
                 // (left by a crash during a rename); the rest make the name.
                 let (mine, other): (Vec<_>, Vec<_>) = recs
@@ -226,10 +261,12 @@ impl IndexBuilder {
                 ));
                 ix.dirs.retain(|_, v| *v != idx);
             }
-            if let Err(other) = ix.insert(node) {
+            let node = ix.nodes[i].as_ref().expect("present above");
+            if let Err(other) = Index::register(&mut ix.contents, node) {
                 ix.warnings.push(format!(
                     "directory entry {idx}: its name is already used by entry {other}; hidden"
                 ));
+                ix.nodes[i] = None;
             }
         }
         for (target, recs) in long {
@@ -246,11 +283,36 @@ impl Index {
     /// name already in use in its directory. The node is still stored (so
     /// that it can be listed by index) only when added.
     pub fn insert(&mut self, node: Node) -> std::result::Result<(), u32> {
-        let keys = Self::keys(&node);
-        let c = self.contents.entry(node.parent()).or_default();
+        Self::register(&mut self.contents, &node)?;
+        let i = node.index as usize;
+        if self.nodes.len() <= i {
+            self.nodes.resize_with(i + 1, || None);
+        }
+        self.nodes[i] = Some(node);
+        Ok(())
+    }
+
+    /// Enters a node's names and its place among its directory's children
+    /// into `contents`; refuses a live name already in use there.
+    fn register(
+        contents: &mut HashMap<u32, Contents>,
+        node: &Node,
+    ) -> std::result::Result<(), u32> {
+        let mut keys = Self::keys(node);
+        let c = contents.entry(node.parent()).or_default();
         if node.is_deleted() {
             for k in keys {
                 c.deleted.entry(k).or_default().insert(node.index);
+            }
+        } else if keys.len() == 1 {
+            // Most names: one key, hashed once.
+            let k = keys.pop().expect("one key");
+            match c.names.entry(k) {
+                Entry::Occupied(o) if *o.get() != node.index => return Err(*o.get()),
+                Entry::Occupied(_) => {}
+                Entry::Vacant(v) => {
+                    v.insert(node.index);
+                }
             }
         } else {
             if let Some(&other) = keys
@@ -265,11 +327,6 @@ impl Index {
             }
         }
         c.children.insert(node.index);
-        let i = node.index as usize;
-        if self.nodes.len() <= i {
-            self.nodes.resize_with(i + 1, || None);
-        }
-        self.nodes[i] = Some(node);
         Ok(())
     }
 
@@ -303,6 +360,13 @@ impl Index {
             c.children.remove(&idx);
         }
         Some(node)
+    }
+
+    /// Takes a node out of the node list only, leaving its directory's
+    /// names and children as they are: for an entry whose directory is
+    /// about to be forgotten whole ([`Index::forget_dir`]).
+    pub fn take_node(&mut self, idx: u32) -> Option<Node> {
+        self.nodes.get_mut(idx as usize)?.take()
     }
 
     /// A node by entry index.

@@ -468,7 +468,15 @@ impl OpenVolume {
             self.free_entries(&entries)?;
             blocks.extend(chains);
             for &idx in &entries {
-                if let Some(n) = self.index.remove(idx) {
+                // Below the first level every entry's directory goes too
+                // (its contents are forgotten whole below): the entry
+                // leaves only the node list, not its directory's names.
+                let taken = if depth == 0 {
+                    self.index.remove(idx)
+                } else {
+                    self.index.take_node(idx)
+                };
+                if let Some(n) = taken {
                     slots.extend(&n.long_slots);
                     if let Some(id) = n.dir_id() {
                         self.index.forget_dir(id);

@@ -282,3 +282,93 @@ fn trees_removed_in_an_open_volume_give_their_space_back_to_it() {
     nw_ok(&imgs, &["verify", "-q"]);
     copies_equal(&imgs);
 }
+
+/// A tree removed and made again in the same open volume (as a mount
+/// does): the new directories take the freed entries, and so the IDs the
+/// old ones had; none of the old names shows through, in the directories
+/// removed whole (forgotten at once, not name by name) or in the one the
+/// tree sat in.
+#[test]
+fn a_tree_removed_and_made_again_in_one_open_volume_shows_only_the_new_names() {
+    use nwvol::device::Device;
+    use nwvol::device::file::{FileDevice, OpenOptions};
+    use nwvol::volume::file::FileTimes;
+    use nwvol::volume::open::Target;
+    use nwvol::volume::path::NwPath;
+    use nwvol::volume::{OpenMode, OpenVolume};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = format(&dir, &["d.img"], "32M", &[]);
+    let src = dir.path().join("T");
+    for d in ["A", "A/B", "C"] {
+        std::fs::create_dir_all(src.join(d)).unwrap();
+    }
+    for (i, f) in ["A/F1.TXT", "A/B/F2.TXT", "A/B/F3.TXT", "C/F4.TXT", "F5.TXT"]
+        .iter()
+        .enumerate()
+    {
+        std::fs::write(src.join(f), bytes(i as u64, 3000 + i)).unwrap();
+    }
+    nw_ok(&imgs, &["put", "-q", "-r", src.to_str().unwrap(), "SYS:/T"]);
+    nw_ok(
+        &imgs,
+        &[
+            "put",
+            "-q",
+            src.join("F5.TXT").to_str().unwrap(),
+            "SYS:/KEEP.TXT",
+        ],
+    );
+    let devs: Vec<Arc<dyn Device>> = imgs
+        .iter()
+        .map(|p| {
+            Arc::new(FileDevice::open(p, &OpenOptions::read_write()).unwrap()) as Arc<dyn Device>
+        })
+        .collect();
+    let sys = nwvol::assembly::Assembly::open(devs).unwrap();
+    let mut v = OpenVolume::from_assembly(&sys, "SYS", OpenMode::Write).unwrap();
+    let path = |p: &str| NwPath::parse(p).unwrap();
+    let t = v.resolve(&path("SYS:/T")).unwrap();
+    let r = v.remove(t, true, false).unwrap();
+    assert_eq!((r.purged, r.dirs), (5, 4), "{r:?}");
+    let times = FileTimes {
+        modified: nwvol::layout::time::DosTime(0x5A21_6000),
+        created: nwvol::layout::time::DosTime(0x5A21_6000),
+    };
+    let b = v.mkdir_p(&path("SYS:/T/A/B"), times).unwrap();
+    v.write_file(b, "NEW.TXT", &mut &b"new"[..], None, times)
+        .unwrap();
+    let names = |v: &OpenVolume, p: &str| -> Vec<String> {
+        let id = match v.resolve(&path(p)).unwrap() {
+            Target::Entry(i) => v.index().get(i).unwrap().dir_id().unwrap(),
+            Target::Root => nwvol::layout::dirent::ROOT_ID,
+        };
+        let mut n: Vec<String> = v.list(id).iter().map(|n| n.name().to_string()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&v, "SYS:/"), ["KEEP.TXT", "T"]);
+    assert_eq!(names(&v, "SYS:/T"), ["A"]);
+    assert_eq!(names(&v, "SYS:/T/A"), ["B"]);
+    assert_eq!(names(&v, "SYS:/T/A/B"), ["NEW.TXT"]);
+    for gone in [
+        "SYS:/T/C",
+        "SYS:/T/F5.TXT",
+        "SYS:/T/A/F1.TXT",
+        "SYS:/T/A/B/F2.TXT",
+    ] {
+        assert!(v.resolve(&path(gone)).is_err(), "{gone} still resolves");
+    }
+    v.sync().unwrap();
+    drop(v);
+    drop(sys);
+    // What the next command reads from the disk agrees.
+    assert_eq!(nw(&imgs, &["cat", "SYS:/T/A/B/NEW.TXT"]).stdout, b"new");
+    let ls = nw_ok(&imgs, &["ls", "-R", "SYS:/T"]);
+    assert!(
+        !ls.contains("F1.TXT") && !ls.contains("F4.TXT") && ls.contains("NEW.TXT"),
+        "{ls}"
+    );
+    nw_ok(&imgs, &["verify", "-q"]);
+}
