@@ -5,17 +5,21 @@ use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use super::pool::PoolShared;
+/// Where a buffer lent from a pool goes back when dropped.
+pub trait Reclaim: Send + Sync {
+    /// Takes back the `len` bytes at `ptr` of a dropped buffer.
+    fn give_back(&self, ptr: NonNull<u8>, len: usize);
+}
 
 /// A heap buffer whose start is aligned to a power of two: zero-filled
-/// when made by [`AlignedBuf::new`]; one from a [`super::pool::BufPool`]
-/// holds whatever its last user left in it.
+/// when made by [`AlignedBuf::new`]; one lent by a pool holds whatever its
+/// last user left in it.
 pub struct AlignedBuf {
     ptr: NonNull<u8>,
     len: usize,
     layout: Layout,
     /// Where the memory goes back to: the allocator, or a pool.
-    pool: Option<Arc<PoolShared>>,
+    pool: Option<Arc<dyn Reclaim>>,
 }
 
 // SAFETY: the buffer owns its memory exclusively, like a `Vec<u8>`.
@@ -48,7 +52,7 @@ impl AlignedBuf {
         })
     }
 
-    /// A buffer of `len` bytes at `ptr`, a piece of a pool's mapping that
+    /// A buffer of `len` bytes at `ptr`, a piece of a pool's memory that
     /// nothing else uses, given back to `pool` when dropped.
     ///
     /// # Safety
@@ -58,7 +62,7 @@ impl AlignedBuf {
         ptr: NonNull<u8>,
         len: usize,
         align: usize,
-        pool: Arc<PoolShared>,
+        pool: Arc<dyn Reclaim>,
     ) -> AlignedBuf {
         let layout = Layout::from_size_align(len.max(1), align).expect("a pool's block layout");
         AlignedBuf {

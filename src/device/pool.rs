@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::lock::Recover;
 
-use super::aligned::AlignedBuf;
+use super::aligned::{AlignedBuf, Reclaim};
 
 /// Alignment of every pool buffer (a page: what O_DIRECT needs).
 const POOL_ALIGN: usize = 4096;
@@ -36,7 +36,7 @@ pub struct BufPool {
 
 /// The pool's state, shared by its handles and by every buffer it lent.
 #[derive(Debug, Default)]
-pub struct PoolShared {
+struct PoolShared {
     state: Mutex<PoolState>,
 }
 
@@ -125,9 +125,8 @@ impl PoolState {
     }
 }
 
-impl PoolShared {
-    /// Takes back a buffer's piece.
-    pub(super) fn give_back(&self, ptr: NonNull<u8>, len: usize) {
+impl Reclaim for PoolShared {
+    fn give_back(&self, ptr: NonNull<u8>, len: usize) {
         self.state
             .lock()
             .recover()
