@@ -270,8 +270,7 @@ impl DirTable {
         }
         // A tree's worth at once: built in one go from sorted entries and
         // merged, not inserted one by one.
-        let more: BTreeSet<u32> = idx.iter().copied().filter(|&i| ok(i)).collect();
-        let mut more = more;
+        let mut more: BTreeSet<u32> = idx.iter().copied().filter(|&i| ok(i)).collect();
         self.free.append(&mut more);
     }
 
